@@ -1,0 +1,3 @@
+"""PatentAtlas: an open regional patent monitoring and service platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,200 @@
+"""The command line: parse, call the library, print. Errors become messages here, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from patentatlas.config import help_for, setting
+from patentatlas.errors import PatentAtlasError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _Group(click.Group):
+    """Turns our errors into one clear line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PatentAtlasError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            sys.exit(1)
+
+
+def _conn(ctx: click.Context, read_only: bool = False) -> Any:
+    from patentatlas.store import open_store
+
+    return open_store(ctx.obj["db"], read_only=read_only and Path(ctx.obj["db"]).exists())
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+@click.group(cls=_Group)
+@click.option("--db", default=lambda: setting("db"), show_default="patentatlas.duckdb",
+              type=click.Path(dir_okay=False), help=help_for("db"))
+@click.version_option(package_name="patentatlas")
+@click.pass_context
+def main(ctx: click.Context, db: str) -> None:
+    """PatentAtlas — regional patent monitoring (专利监测服务平台)."""
+    ctx.obj = {"db": db}
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@click.option("--mapping", type=click.Path(exists=True, path_type=Path),
+              help="Header → field mapping (JSON or CSV header,field) for unknown headers.")
+@click.option("--observed-on", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date the export was taken (dates status changes); default today.")
+@click.pass_context
+def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mapping: Path | None,
+               observed_on: dt.datetime | None) -> None:
+    """Import exports (incoPat, Patentics, Lens, USPTO XML, CSV/XLSX) into the store."""
+    from patentatlas.importers.fields import load_mapping
+    from patentatlas.store.loader import import_file
+    from patentatlas.store.reference import ensure_reference
+
+    conn = _conn(ctx)
+    ensure_reference(conn)
+    header_map = load_mapping(mapping) if mapping else None
+    failed, reports = 0, []
+    for path in paths:
+        try:
+            with _progress(as_json) as bar:
+                task = bar.add_task(path.name, total=None)
+                report = import_file(conn, path, mapping=header_map,
+                                     observed_on=observed_on.date() if observed_on else None,
+                                     progress=lambda n, t=task: bar.advance(t, n))
+        except PatentAtlasError as exc:
+            failed += 1
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            continue
+        reports.append(report)
+        if as_json:
+            _print_json(report.counts())
+    if not as_json and reports:
+        console.print(_import_table(reports))
+    if failed:
+        sys.exit(1)
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
+                    TimeElapsedColumn(), console=err_console, disable=quiet or not err_console.is_terminal,
+                    transient=True)
+
+
+def _import_table(reports: list[Any]) -> Table:
+    table = Table(title="import")
+    for name in ("file", "format", "read", "loaded", "updated", "unchanged", "quarantined"):
+        table.add_column(name, justify="left" if name in ("file", "format") else "right")
+    for r in reports:
+        table.add_row(Path(r.file).name, r.format, *(str(getattr(r, k)) for k in
+                      ("read", "loaded", "updated", "unchanged", "quarantined")))
+    return table
+
+
+@main.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print the patent as JSON.")
+@click.pass_context
+def show(ctx: click.Context, number: str, as_json: bool) -> None:
+    """Show one patent by application number (any written form: CN…, ZL…, digits only)."""
+    from patentatlas.domain.patents import get_patent
+
+    patent = get_patent(_conn(ctx, read_only=True), number)
+    if as_json:
+        _print_json(patent)
+        return
+    table = Table(show_header=False, title=patent["application_number"])
+    for key in ("title_zh", "title_en", "patent_type", "status", "status_text", "filing_date",
+                "grant_date", "ipc_main", "publication_number"):
+        table.add_row(key, str(patent.get(key) or ""))
+    table.add_row("applicants", "; ".join(f"{a['name']} ({a['kind']}, {a['region_code'] or a['country'] or '?'})"
+                                          for a in patent["applicants"]))
+    console.print(table)
+
+
+@main.command()
+@click.option("--file", "file_filter", help="Only rows from files whose path contains this.")
+@click.option("--limit", default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine(ctx: click.Context, file_filter: str | None, limit: int, as_json: bool) -> None:
+    """Rows that were rejected, with file, row, field and reason."""
+    from patentatlas.domain.patents import quarantine_rows
+
+    rows = quarantine_rows(_conn(ctx, read_only=True), file_filter, limit)
+    if as_json:
+        for row in rows:
+            _print_json(row)
+        return
+    table = Table(title=f"quarantine ({len(rows)} shown)")
+    for name in ("file", "sheet", "row", "field", "reason"):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(Path(r["file"]).name, r["sheet"] or "", str(r["row"]), r["field"], r["reason"])
+    console.print(table)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def info(ctx: click.Context, as_json: bool) -> None:
+    """Counts by type, status, filing year and province."""
+    from patentatlas.domain.patents import store_summary
+
+    summary = store_summary(_conn(ctx, read_only=True))
+    if as_json:
+        _print_json(summary)
+        return
+    console.print(f"patents: [bold]{summary['patents']}[/]   quarantined rows: {summary['quarantined_rows']}")
+    for key in ("by_type", "by_status", "by_country", "by_filing_year", "by_province"):
+        table = Table(title=key.replace("_", " "))
+        table.add_column("value")
+        table.add_column("patents", justify="right")
+        for k, n in summary[key].items():
+            table.add_row(k, str(n))
+        console.print(table)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]), required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True,
+              help="A folder for parquet, a file for csv and xlsx.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path) -> None:
+    """Export the store (Parquet partitioned by filing year, or a flat CSV/XLSX of patents)."""
+    from patentatlas.store.export import export_store
+
+    for path in export_store(_conn(ctx, read_only=True), fmt, output):
+        console.print(f"wrote {path}")
+
+
+@main.command()
+@click.option("--host", default=lambda: setting("host"), help=help_for("host"))
+@click.option("--port", default=lambda: int(setting("port")), type=int, help=help_for("port"))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Run the web server (the server owns the store file while it runs)."""
+    import uvicorn
+
+    from patentatlas.web.app import create_app
+
+    uvicorn.run(create_app(ctx.obj["db"]), host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

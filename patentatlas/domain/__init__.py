@@ -1,0 +1,1 @@
+"""Domain functions: pure queries over the store returning plain data."""

@@ -1,0 +1,144 @@
+"""Patents as users ask for them: one by number, a filtered page, the store's totals.
+
+>>> get_patent(conn, "2020103022578")["application_number"]  # doctest: +SKIP
+'CN202010302257.8'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.normalize.appno import normalize_application_number
+from patentatlas.store import scalar
+
+_PARTY_SQL = """
+SELECT pp.role, pp.seq, p.name, p.normalized_name, p.kind, p.region_code, p.country,
+       p.region_method, p.region_confidence
+FROM patent_parties pp JOIN parties p USING (party_id)
+WHERE pp.application_number = ? ORDER BY pp.role, pp.seq
+"""
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
+    """The patent with this application number (any written form), as plain JSON-ready data."""
+    try:
+        key = normalize_application_number(number).number
+    except FieldError as exc:
+        raise UsageError(f"{number!r}: {exc.reason}") from None
+    cursor = conn.execute("SELECT * FROM patents WHERE application_number = ?", [key])
+    rows = cursor.fetchall()
+    if not rows:
+        raise NotFoundError(f"application {key} is not in the store")
+    names = [d[0] for d in cursor.description]
+    patent = {n: _iso(v) for n, v in zip(names, rows[0], strict=True)}
+    for item in patent["publications"] + patent["legal_events"]:
+        for k, v in item.items():
+            item[k] = _iso(v)
+    patent["extra"] = json.loads(patent["extra"]) if patent["extra"] else {}
+    parties = [dict(zip(("role", "seq", "name", "normalized_name", "kind", "region_code", "country",
+                         "region_method", "region_confidence"), r, strict=True))
+               for r in conn.execute(_PARTY_SQL, [key]).fetchall()]
+    patent["applicants"] = [
+        {k: p[k] for k in ("name", "normalized_name", "kind", "region_code", "country",
+                           "region_method", "region_confidence")}
+        for p in parties if p["role"] == "applicant"
+    ]
+    patent["inventors"] = [p["name"] for p in parties if p["role"] == "inventor"]
+    patent["agencies"] = [p["name"] for p in parties if p["role"] in ("agency", "agent")]
+    for field in ("first_batch_id", "last_batch_id", "biblio_rank"):
+        patent.pop(field)
+    return patent
+
+
+def store_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Totals by patent type, status family, filing year and first applicant's province."""
+    def counts(expr: str, order: str = "n DESC") -> dict[str, int]:
+        sql = f"SELECT {expr} AS k, count(*) AS n FROM patents GROUP BY k ORDER BY {order}"
+        return {str(k) if k is not None else "unknown": n for k, n in conn.execute(sql).fetchall()}
+
+    provinces = conn.execute(
+        "SELECT coalesce(r.name, p.first_applicant_country, 'unknown') AS k, count(*) AS n "
+        "FROM patents p LEFT JOIN regions r ON r.code = p.first_applicant_province_code "
+        "GROUP BY k ORDER BY n DESC"
+    ).fetchall()
+    total = scalar(conn, "SELECT count(*) FROM patents")
+    quarantined = scalar(conn, "SELECT count(*) FROM quarantine")
+    return {
+        "patents": total,
+        "quarantined_rows": quarantined,
+        "by_type": counts("patent_type"),
+        "by_status": counts("status"),
+        "by_country": counts("country"),
+        "by_filing_year": counts("year(filing_date)", "k"),
+        "by_province": {k: n for k, n in provinces},
+    }
+
+
+@dataclass
+class PatentFilter:
+    """What the patent list can be filtered by."""
+
+    q: str | None = None
+    patent_type: str | None = None
+    status: str | None = None
+    country: str | None = None
+    province_code: str | None = None
+    year: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, params = ["TRUE"], []
+        if self.q:
+            clauses.append(
+                "(title_zh ILIKE ? OR title_en ILIKE ? OR application_number ILIKE ? "
+                "OR array_to_string(applicant_names, ' ') ILIKE ?)"
+            )
+            params += [f"%{self.q}%"] * 4
+        for column, value in (("patent_type", self.patent_type), ("status", self.status),
+                              ("country", self.country),
+                              ("first_applicant_province_code", self.province_code)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.year:
+            clauses.append("year(filing_date) = ?")
+            params.append(self.year)
+        return " AND ".join(clauses), params
+
+
+def list_patents(conn: duckdb.DuckDBPyConnection, flt: PatentFilter) -> dict[str, Any]:
+    """One page of patents matching the filter, newest filing first, with the total."""
+    if flt.page < 1 or not 1 <= flt.per_page <= 500:
+        raise UsageError("page must be ≥ 1 and per_page between 1 and 500")
+    where, params = flt.where()
+    total = scalar(conn, f"SELECT count(*) FROM patents WHERE {where}", params)
+    cursor = conn.execute(
+        "SELECT application_number, coalesce(title_zh, title_en) AS title, patent_type, status, "
+        "status_text, filing_date, grant_date, ipc_main, applicant_names[1] AS first_applicant, "
+        f"first_applicant_region_code FROM patents WHERE {where} "
+        "ORDER BY filing_date DESC, application_number LIMIT ? OFFSET ?",
+        [*params, flt.per_page, (flt.page - 1) * flt.per_page],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [{n: _iso(v) for n, v in zip(names, r, strict=True)} for r in cursor.fetchall()]
+    return {"total": total, "page": flt.page, "per_page": flt.per_page, "patents": rows}
+
+
+def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Rejected rows with file, sheet, row, field and reason, newest batch first."""
+    sql = ("SELECT batch_id, file, sheet, row_number, field, reason, raw FROM quarantine "
+           + ("WHERE file LIKE ? " if file else "")
+           + "ORDER BY batch_id DESC, file, row_number LIMIT ?")
+    params: list[Any] = ([f"%{file}%"] if file else []) + [limit]
+    names = ("batch_id", "file", "sheet", "row", "field", "reason", "raw")
+    return [dict(zip(names, r, strict=True)) for r in conn.execute(sql, params).fetchall()]

@@ -1,0 +1,75 @@
+"""The errors PatentAtlas raises, turned into messages at the edges (CLI, API) in one place.
+
+    PatentAtlasError                 every error we raise on purpose
+    ├── InputFileError               a file we cannot read as a whole (names the file)
+    │   ├── UnknownFormatError       no importer recognises its headers
+    │   └── EmptyFileError           nothing in it
+    ├── FieldError                   one field of one row is wrong (the row goes to quarantine)
+    ├── StoreError                   the DuckDB store
+    │   └── StoreLockedError         another process (the web server) holds the file
+    ├── NotFoundError                a thing asked for by key is not in the store
+    └── UsageError                   a bad option or argument
+"""
+
+from __future__ import annotations
+
+
+class PatentAtlasError(Exception):
+    """Base class: the message says what was wrong and what to do."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": type(self).__name__, "message": self.message}
+
+
+class InputFileError(PatentAtlasError):
+    """A whole file cannot be read."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnknownFormatError(InputFileError):
+    """No importer recognises the file's headers."""
+
+
+class EmptyFileError(InputFileError):
+    """The file holds no header or no data."""
+
+
+class FieldError(PatentAtlasError):
+    """One field of a row is invalid; the importer quarantines the row with this reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class StoreError(PatentAtlasError):
+    """The store cannot do what was asked."""
+
+    status_code = 500
+
+
+class StoreLockedError(StoreError):
+    """The DuckDB file is held by another process."""
+
+    status_code = 503
+
+
+class NotFoundError(PatentAtlasError):
+    """A key that is not in the store."""
+
+    status_code = 404
+
+
+class UsageError(PatentAtlasError):
+    """A bad option or argument."""

@@ -1,0 +1,199 @@
+"""Reading CSV and XLSX tables as streams of rows, whatever their encoding.
+
+Chinese exports come as UTF-8, UTF-8 with a BOM, GBK/GB18030 or UTF-16, and sometimes a GBK
+line inside a UTF-8 file; workbooks may have several sheets. Rows are numbered as a person
+finds them in a spreadsheet: the header is row 1 (after any blank rows above it).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patentatlas.errors import EmptyFileError, InputFileError
+from patentatlas.normalize.names import clean_text
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_HEAD_BYTES = 256 * 1024
+
+
+@dataclass
+class TableRow:
+    """One data row: its spreadsheet row number, its cells, and a problem if it has one."""
+
+    row: int
+    cells: list[Any]
+    problem: str | None = None
+
+
+@dataclass
+class Table:
+    """A header and its rows (one per sheet in a workbook)."""
+
+    path: Path
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    rows: Iterator[TableRow]
+
+
+def iter_tables(path: Path) -> Iterator[Table]:
+    """Every table in a file: one for a CSV, one per non-empty sheet of a workbook."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        yield from _excel_tables(path)
+    else:
+        yield _csv_table(path)
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of a file from its first bytes: BOMs first, then UTF-8, else GB18030.
+
+    >>> detect_encoding("申请号".encode("gbk"))
+    'gb18030'
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
+    """Lines as text; a line that fails the file's encoding is tried in the other one, and one
+    that fails both is decoded with replacement characters and remembered in ``bad_lines``."""
+    if encoding == "utf-16":
+        with path.open(encoding="utf-16", newline="") as fh:
+            yield from (line.replace("\x00", "") for line in fh)
+        return
+    primary = "utf-8" if encoding.startswith("utf-8") else "gb18030"
+    other = "gb18030" if primary == "utf-8" else "utf-8"
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                line = raw.decode(primary)
+            except UnicodeDecodeError:
+                try:
+                    line = raw.decode(other)
+                except UnicodeDecodeError:
+                    bad_lines.add(number)
+                    line = raw.decode(primary, errors="replace")
+            yield line.replace("\x00", "")
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_table(path: Path) -> Table:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise InputFileError(str(path), f"cannot be read ({exc.strerror})") from None
+    if not head.strip(b"\r\n\t ,;\xef\xbb\xbf"):
+        raise EmptyFileError(str(path), "the file is empty: no header row and no data")
+    encoding = detect_encoding(head)
+    bad_lines: set[int] = set()
+    lines = _decoded_lines(path, encoding, bad_lines)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    delimiter = _sniff_delimiter(first)
+    reader = csv.reader(_prepend(first, lines), delimiter=delimiter)
+    headers = [clean_text(h) for h in next(reader)]
+    return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines))
+
+
+def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _csv_rows(reader: Any, width: int, bad_lines: set[int]) -> Iterator[TableRow]:
+    number = 1
+    last_line = reader.line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield TableRow(number, [], f"CSV syntax error near line {reader.line_num}: {exc}")
+            last_line = reader.line_num
+            continue
+        number += 1
+        span = range(last_line + 1, reader.line_num + 1)
+        last_line = reader.line_num
+        if not any(c.strip() for c in cells):
+            number -= 1  # blank lines are not rows
+            continue
+        yield TableRow(number, cells, _row_problem(cells, width, span, bad_lines))
+
+
+def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> str | None:
+    if bad_lines and any(line in bad_lines for line in span):
+        return f"undecodable bytes in line {min(line for line in span if line in bad_lines)}"
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return f"row has {len(cells)} cells but the header has {width}"
+    if len(cells) < width:
+        return f"row has {len(cells)} cells but the header has {width}"
+    return None
+
+
+def _excel_tables(path: Path) -> Iterator[Table]:
+    from openpyxl import load_workbook  # imported here: only workbooks need it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken zip or XML
+        raise InputFileError(str(path), f"is not a readable XLSX workbook ({exc})") from None
+    try:
+        found = False
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            for number, values in enumerate(rows, start=1):
+                if sum(1 for v in values if v not in (None, "")) >= 2:
+                    headers = [clean_text(str(v)) if v is not None else "" for v in values]
+                    found = True
+                    yield Table(path, sheet.title, number, headers, _excel_rows(rows, number))
+                    break
+        if not found:
+            raise EmptyFileError(str(path), "no sheet of the workbook has a header row")
+    finally:
+        book.close()
+
+
+def _excel_rows(rows: Iterator[tuple[Any, ...]], header_row: int) -> Iterator[TableRow]:
+    for number, values in enumerate(rows, start=header_row + 1):
+        cells = [_excel_cell(v) for v in values]
+        if any(c != "" for c in cells):
+            yield TableRow(number, cells)
+
+
+def _excel_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

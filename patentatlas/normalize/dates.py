@@ -1,0 +1,56 @@
+"""Dates in every form the exports use: ``2022/07/15``, ``20220107``, ``2020-04-16``,
+``20220426.0`` (a number that went through Excel), ``2021.09.03``, Lens's ``05/10/17``.
+
+>>> parse_date("2022/07/15", "申请日")
+datetime.date(2022, 7, 15)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from patentatlas.errors import FieldError
+
+_YMD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
+_DMY_SHORT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
+
+
+def parse_date(raw: object, field: str, *, day_first_short: bool = False) -> dt.date | None:
+    """Parse one date; None for an empty cell; FieldError for an impossible one.
+
+    ``day_first_short`` reads ``05/10/17`` as 5 October 2017 (Lens.org exports).
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return _parse_text(str(raw).strip(), field, day_first_short)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
+    if not text or text in {"-", "--", "nan", "NaN", "None"}:
+        return None
+    match = _COMPACT.match(text) or _YMD.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        short = _DMY_SHORT.match(text) if day_first_short else None
+        if not short:
+            raise FieldError(field, f"{text!r} is not a date (expected e.g. 2020-04-16)")
+        day, month, year2 = (int(g) for g in short.groups())
+        year = 2000 + year2 if year2 < 70 else 1900 + year2
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        raise FieldError(field, f"{text!r} is not a real date") from None
+    if not 1900 <= value.year <= 2100:
+        raise FieldError(field, f"{text!r} is outside 1900–2100")
+    return value

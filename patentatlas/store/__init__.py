@@ -1,0 +1,38 @@
+"""The DuckDB store: opening it, its schema and the queries everyone shares."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from patentatlas.errors import StoreError, StoreLockedError
+from patentatlas.store.schema import migrate
+
+
+def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating if needed) the store at ``path``.
+
+    >>> conn = open_store(":memory:")
+    """
+    target = str(path)
+    try:
+        conn = duckdb.connect(target, read_only=read_only)
+    except duckdb.IOException as exc:
+        if re.search(r"lock|Conflicting", str(exc)):
+            raise StoreLockedError(
+                f"{target} is in use by another process (is the web server running?). "
+                "Stop it, or do this through the web server."
+            ) from None
+        raise StoreError(f"cannot open {target}: {exc}") from None
+    if not read_only:
+        migrate(conn)
+    return conn
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The single value a query returns (the result is read to its end, as DuckDB requires)."""
+    rows = conn.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None

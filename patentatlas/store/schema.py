@@ -1,0 +1,166 @@
+"""The store's schema: ordered migrations, each applied once and recorded in the store.
+
+Add a migration by appending to :data:`MIGRATIONS`; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "patents, parties, links, legal events, citations, batches, quarantine, reference",
+        """
+        CREATE TABLE import_batches (
+            batch_id INTEGER PRIMARY KEY,
+            file VARCHAR NOT NULL,
+            format VARCHAR,
+            checksum VARCHAR,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            rows_read INTEGER DEFAULT 0,
+            loaded INTEGER DEFAULT 0,
+            updated INTEGER DEFAULT 0,
+            unchanged INTEGER DEFAULT 0,
+            quarantined INTEGER DEFAULT 0
+        );
+        CREATE TABLE patents (
+            application_number VARCHAR PRIMARY KEY,
+            country VARCHAR NOT NULL,
+            patent_type VARCHAR,
+            filing_date DATE,
+            publication_number VARCHAR,
+            publication_kind VARCHAR,
+            publication_date DATE,
+            grant_date DATE,
+            priority_date DATE,
+            title_zh VARCHAR,
+            title_en VARCHAR,
+            abstract_zh VARCHAR,
+            abstract_en VARCHAR,
+            main_claim VARCHAR,
+            ipc_main VARCHAR,
+            ipc_codes VARCHAR[],
+            cpc_codes VARCHAR[],
+            claim_count INTEGER,
+            family_size INTEGER,
+            family_members VARCHAR[],
+            has_overseas_family BOOLEAN,
+            backward_citation_count INTEGER,
+            forward_citation_count INTEGER,
+            status VARCHAR,
+            status_text VARCHAR,
+            source_nic_codes VARCHAR[],
+            source_sei_labels VARCHAR[],
+            publications STRUCT(publication_number VARCHAR, kind VARCHAR, publication_date DATE)[],
+            legal_events STRUCT(event_date DATE, code VARCHAR, description VARCHAR)[],
+            cited_publications VARCHAR[],
+            citing_publications VARCHAR[],
+            applicant_names VARCHAR[],
+            first_applicant_address VARCHAR,
+            inventor_names VARCHAR[],
+            agency_names VARCHAR[],
+            first_applicant_region_code VARCHAR,
+            first_applicant_province_code VARCHAR,
+            first_applicant_city_code VARCHAR,
+            first_applicant_county_code VARCHAR,
+            first_applicant_country VARCHAR,
+            extra JSON,
+            biblio_rank INTEGER,
+            first_batch_id INTEGER,
+            last_batch_id INTEGER
+        );
+        CREATE TABLE parties (
+            party_id BIGINT PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            normalized_name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            address VARCHAR,
+            country VARCHAR,
+            province_code VARCHAR,
+            city_code VARCHAR,
+            county_code VARCHAR,
+            township_code VARCHAR,
+            region_code VARCHAR,
+            region_method VARCHAR,
+            region_confidence DOUBLE
+        );
+        CREATE TABLE patent_parties (
+            application_number VARCHAR NOT NULL,
+            party_id BIGINT NOT NULL,
+            role VARCHAR NOT NULL,
+            seq INTEGER NOT NULL
+        );
+        CREATE TABLE status_changes (
+            application_number VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL,
+            observed_on DATE NOT NULL,
+            old_status VARCHAR,
+            new_status VARCHAR,
+            old_status_text VARCHAR,
+            new_status_text VARCHAR
+        );
+        CREATE TABLE quarantine (
+            batch_id INTEGER NOT NULL,
+            file VARCHAR NOT NULL,
+            sheet VARCHAR,
+            row_number INTEGER NOT NULL,
+            field VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            raw JSON
+        );
+        -- a patent's publications, legal events and citations live in its row (the row is the
+        -- whole merged record, so re-imports compare one row); these views give them as tables
+        CREATE VIEW publications AS
+            SELECT application_number, p.publication_number, p.kind, p.publication_date
+            FROM (SELECT application_number, unnest(publications) AS p FROM patents);
+        CREATE VIEW legal_events AS
+            SELECT application_number, e.event_date, e.code, e.description
+            FROM (SELECT application_number, unnest(legal_events) AS e FROM patents);
+        CREATE VIEW citations AS
+            SELECT application_number, 'backward' AS direction, unnest(cited_publications)
+                AS publication_number FROM patents
+            UNION ALL
+            SELECT application_number, 'forward', unnest(citing_publications) FROM patents;
+        CREATE TABLE regions (
+            code VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            level VARCHAR NOT NULL,
+            parent_code VARCHAR,
+            population_2020 BIGINT,
+            lng DOUBLE,
+            lat DOUBLE
+        );
+        CREATE TABLE ipc (
+            code VARCHAR PRIMARY KEY,
+            level VARCHAR,
+            title_zh VARCHAR,
+            title_en VARCHAR
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations the store has not seen yet; return their versions."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT now())"
+    )
+    done = {v for (v,) in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN")
+        try:
+            conn.execute(sql)
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,187 @@
+"""Writing merged states to the store in bulk (Arrow tables into DuckDB), inside the caller's
+transaction. The loader decides what changed; this module only writes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from patentatlas.normalize.names import normalize_name, party_kind
+from patentatlas.reference.regions import resolve_region
+from patentatlas.store import scalar
+from patentatlas.store.merge import State
+
+if TYPE_CHECKING:
+    from patentatlas.importers.records import RowResult
+    from patentatlas.store.loader import ImportReport
+
+_schemas: dict[str, pa.Schema] = {}
+
+
+def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    """The Arrow schema of a store table, read from the store itself (one definition of types)."""
+    if table not in _schemas:
+        _schemas[table] = conn.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+    return _schemas[table]
+
+
+def _arrow(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    schema = table_schema(conn, table)
+    columns = [pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str) -> int:
+    """A new import batch; returns its id."""
+    batch_id = scalar(conn, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
+    conn.execute(
+        "INSERT INTO import_batches (batch_id, file, format, checksum, started_at) VALUES (?, ?, ?, ?, now())",
+        [batch_id, file, fmt, checksum],
+    )
+    return int(batch_id)
+
+
+def finish_batch(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Record the batch's counts and end time."""
+    conn.execute(
+        "UPDATE import_batches SET finished_at = now(), rows_read = ?, loaded = ?, updated = ?, "
+        "unchanged = ?, quarantined = ? WHERE batch_id = ?",
+        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined, report.batch_id],
+    )
+
+
+def fetch_states(conn: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, State]:
+    """The stored rows of these applications, as states."""
+    if not keys:
+        return {}
+    wanted = pa.table({"k": pa.array(sorted(keys), type=pa.string())})
+    conn.register("wanted_keys", wanted)
+    try:
+        rows = conn.sql(
+            "SELECT * FROM patents WHERE application_number IN (SELECT k FROM wanted_keys)"
+        ).to_arrow_table().to_pylist()
+    finally:
+        conn.unregister("wanted_keys")
+    return {row["application_number"]: row for row in rows}
+
+
+def write_states(
+    conn: duckdb.DuckDBPyConnection, states: dict[str, State], existing: set[str], batch_id: int
+) -> None:
+    """Replace the rows of changed applications and their party links."""
+    if not states:
+        return
+    for state in states.values():
+        state.setdefault("first_batch_id", batch_id)
+        state["last_batch_id"] = batch_id
+    replaced = [k for k in states if k in existing]
+    if replaced:
+        conn.register("replaced_keys", pa.table({"k": pa.array(replaced, type=pa.string())}))
+        conn.execute("DELETE FROM patents WHERE application_number IN (SELECT k FROM replaced_keys)")
+        conn.execute("DELETE FROM patent_parties WHERE application_number IN (SELECT k FROM replaced_keys)")
+        conn.unregister("replaced_keys")
+    _insert(conn, "patents", list(states.values()))
+    parties, links = _parties_and_links(states.values())
+    _upsert_parties(conn, parties)
+    _insert(conn, "patent_parties", links)
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    conn.register("stage_rows", _arrow(conn, table, rows))
+    conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stage_rows")
+    conn.unregister("stage_rows")
+
+
+def party_id(normalized: str) -> int:
+    """A stable 64-bit id from a normalised name."""
+    return int.from_bytes(hashlib.blake2b(normalized.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _parties_and_links(states: Iterable[State]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    parties: dict[int, dict[str, Any]] = {}
+    links: list[dict[str, Any]] = []
+    for state in states:
+        key = state["application_number"]
+        for role, names in (
+            ("applicant", state["applicant_names"] or []),
+            ("inventor", state["inventor_names"] or []),
+            ("agency", state["agency_names"] or []),
+        ):
+            for seq, name in enumerate(names, start=1):
+                address = state["first_applicant_address"] if role == "applicant" and seq == 1 else None
+                party = _party(name, role, address)
+                pid = party["party_id"]
+                if pid not in parties or (party["region_confidence"] or 0) > (parties[pid]["region_confidence"] or 0):
+                    parties[pid] = party
+                link_role = "agent" if role == "agency" and party["kind"] == "individual" else role
+                links.append({"application_number": key, "party_id": pid, "role": link_role, "seq": seq})
+    return list(parties.values()), links
+
+
+def _party(name: str, role: str, address: str | None) -> dict[str, Any]:
+    normalized = normalize_name(name)
+    kind = "individual" if role == "inventor" else party_kind(name)
+    row: dict[str, Any] = {
+        "party_id": party_id(normalized),
+        "name": name,
+        "normalized_name": normalized,
+        "kind": kind,
+        "address": address,
+        "region_confidence": 0.0,
+    }
+    if role == "applicant":
+        match = resolve_region(name, address)
+        row.update(
+            country=match.country, province_code=match.province_code, city_code=match.city_code,
+            county_code=match.county_code, township_code=match.township_code,
+            region_code=match.region_code, region_method=match.method,
+            region_confidence=match.confidence,
+        )
+    return row
+
+
+def _upsert_parties(conn: duckdb.DuckDBPyConnection, parties: list[dict[str, Any]]) -> None:
+    if not parties:
+        return
+    conn.register("stage_parties", _arrow(conn, "parties", parties))
+    conn.execute(
+        "INSERT INTO parties BY NAME SELECT * FROM stage_parties ON CONFLICT (party_id) DO UPDATE SET "
+        "address = excluded.address, country = excluded.country, "
+        "province_code = excluded.province_code, city_code = excluded.city_code, "
+        "county_code = excluded.county_code, township_code = excluded.township_code, "
+        "region_code = excluded.region_code, region_method = excluded.region_method, "
+        "region_confidence = excluded.region_confidence "
+        "WHERE excluded.region_confidence > parties.region_confidence"
+    )
+    conn.unregister("stage_parties")
+
+
+def write_status_changes(
+    conn: duckdb.DuckDBPyConnection, changes: list[tuple[str, Any, Any, Any, Any]], batch_id: int, observed_on: dt.date
+) -> None:
+    """Record each change of legal status seen between imports, dated."""
+    rows = [
+        {"application_number": k, "batch_id": batch_id, "observed_on": observed_on, "old_status": o,
+         "new_status": n, "old_status_text": ot, "new_status_text": nt}
+        for k, o, n, ot, nt in changes
+    ]
+    _insert(conn, "status_changes", rows)
+
+
+def write_quarantine(conn: duckdb.DuckDBPyConnection, rows: list[RowResult], file: str, batch_id: int) -> None:
+    """Rejected rows with their reason and the raw row, so nothing is lost."""
+    records = [
+        {"batch_id": batch_id, "file": file, "sheet": r.sheet, "row_number": r.row,
+         "field": r.outcome.field, "reason": r.outcome.reason,  # type: ignore[union-attr]
+         "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
+        for r in rows
+    ]
+    _insert(conn, "quarantine", records)

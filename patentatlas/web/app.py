@@ -1,0 +1,122 @@
+"""The FastAPI application: routes in one place; every page is a dict rendered as HTML or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from patentatlas.config import setting
+from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
+from patentatlas.errors import PatentAtlasError
+from patentatlas.store import open_store
+from patentatlas.web.i18n import LANGS, translator
+from patentatlas.web.pages import overview_page, patent_page
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def create_app(db_path: str | Path) -> FastAPI:
+    """The app, owning the store at ``db_path`` for as long as it runs."""
+    app = FastAPI(title="PatentAtlas", version="0.1.0",
+                  description="Regional patent monitoring — JSON API behind every page.")
+    app.state.conn = open_store(db_path)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(PatentAtlasError, _error_handler)  # type: ignore[arg-type]
+    _routes(app)
+    return app
+
+
+def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    cursor = request.app.state.conn.cursor()  # a cursor per request: DuckDB's rule for threads
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang") or setting("lang")
+    return lang if lang in LANGS else "zh"
+
+
+def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
+    """JSON when asked for (``?format=json`` or Accept), else the HTML page."""
+    if request.query_params.get("format") == "json" or "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(_jsonable(page))
+    lang = _lang(request)
+    response = templates.TemplateResponse(
+        request, template, {"page": page, "t": translator(lang), "lang": lang, "query": dict(request.query_params)}
+    )
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("lang", lang, httponly=True, samesite="lax")
+    return response
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
+    if request.url.path.startswith("/api/") or request.query_params.get("format") == "json":
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+    lang = _lang(request)
+    return templates.TemplateResponse(
+        request, "error.html", {"error": exc.to_dict(), "t": translator(lang), "lang": lang, "query": {}},
+        status_code=exc.status_code,
+    )
+
+
+def _filter(q: str | None, patent_type: str | None, status: str | None, province: str | None,
+            year: int | None, page: int, per_page: int) -> PatentFilter:
+    return PatentFilter(q=q or None, patent_type=patent_type or None, status=status or None,
+                        province_code=province or None, year=year, page=page, per_page=per_page)
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/", response_class=HTMLResponse, summary="Overview page (HTML, or JSON with ?format=json)")
+    def overview(request: Request, cursor: Cursor, q: str | None = None, type: str | None = None,
+                 status: str | None = None, province: str | None = None,
+                 year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                 page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        flt = _filter(q, type, status, province, year, page, 50)
+        return _render(request, "overview.html", overview_page(cursor, flt))
+
+    @app.get("/patents/{number}", response_class=HTMLResponse, summary="One patent's page")
+    def patent(request: Request, cursor: Cursor, number: str) -> Response:
+        return _render(request, "patent.html", patent_page(cursor, number))
+
+    @app.get("/api/overview", summary="The overview page's data")
+    def api_overview(cursor: Cursor, q: str | None = None, type: str | None = None,
+                     status: str | None = None, province: str | None = None,
+                     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                     page: Annotated[int, Query(ge=1)] = 1,
+                     per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+        return _jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))
+
+    @app.get("/api/summary", summary="Counts by type, status, filing year, province")
+    def api_summary(cursor: Cursor) -> Any:
+        return store_summary(cursor)
+
+    @app.get("/api/patents/{number}", summary="One patent by application number")
+    def api_patent(cursor: Cursor, number: str) -> Any:
+        return _jsonable(patent_page(cursor, number)["patent"])
+
+    @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason")
+    def api_quarantine(cursor: Cursor, file: str | None = None,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+        return quarantine_rows(cursor, file, limit)

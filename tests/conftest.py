@@ -1,0 +1,50 @@
+"""Shared fixtures: the real sample data, fresh stores, and one loaded store for read-only tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
+from patentatlas.store.reference import ensure_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+CN = DATA / "cn_patents"
+TOYOTA = CN / "incopat_toyota_autodrive_5048.csv"
+CHATBOT = CN / "incopat_chatbot_2798.csv"
+VR = CN / "patentics_cn_title_VR_7805.csv"
+THUNDERSOFT = CN / "patentics_thundersoft_cn_511.csv"
+LENS = DATA / "lens_drones" / "lens_drones.csv"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh store in a temporary file."""
+    conn = open_store(tmp_path / "store.duckdb")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the four real Chinese exports, built once per session (read only)."""
+    path = tmp_path_factory.mktemp("loaded") / "store.duckdb"
+    conn = open_store(path)
+    ensure_reference(conn)
+    for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
+        import_file(conn, source)
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def loaded(loaded_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = duckdb.connect(str(loaded_db), read_only=True)
+    yield conn
+    conn.close()

@@ -1,0 +1,114 @@
+"""Importing real exports into a store: counts add up, rows merge, re-imports change nothing,
+newer exports update and record status changes, a crash leaves the store as it was."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.resample import write_resampled
+from patentatlas.store.loader import import_file
+from tests.conftest import THUNDERSOFT, TOYOTA, VR
+
+
+def _adds_up(report) -> bool:  # type: ignore[no-untyped-def]
+    return report.read == report.loaded + report.updated + report.unchanged + report.quarantined
+
+
+def test_toyota_rows_of_one_application_merge(store: duckdb.DuckDBPyConnection) -> None:
+    report = import_file(store, TOYOTA)
+    # 5,048 rows; 4,041 applications; 1,006 of them have an A and a B row (one also a B8);
+    # one TW row carries the malformed IPC code "B60R/" and goes to quarantine
+    assert (report.read, report.loaded, report.updated, report.unchanged, report.quarantined) == (
+        5048, 4041, 1006, 0, 1)
+    assert store.execute("SELECT row_number, field, reason FROM quarantine").fetchall() == [
+        (4788, "IPC", "'B60R/' is not an IPC/CPC symbol (e.g. G06F16/583)")]
+    (patents,) = store.execute("SELECT count(*) FROM patents").fetchall()[0]
+    assert patents == 4041
+    pubs = store.execute(
+        "SELECT publication_number, kind FROM publications WHERE application_number = 'CN201610031807.0' "
+        "ORDER BY publication_number").fetchall()
+    assert pubs == [("CN105807763A", "A"), ("CN105807763B", "B"), ("CN105807763B8", "B")]
+    row = store.execute(
+        "SELECT publication_number, grant_date, status, status_text FROM patents "
+        "WHERE application_number = 'CN202010302257.8'").fetchall()[0]
+    assert row == ("CN111856303B", dt.date(2023, 3, 17), "in_force", "授权")
+
+
+def test_reimport_changes_nothing(store: duckdb.DuckDBPyConnection) -> None:
+    import_file(store, TOYOTA)
+    before = store.execute("SELECT * FROM patents ORDER BY application_number").fetchall()
+    second = import_file(store, TOYOTA)
+    assert (second.read, second.loaded, second.updated, second.unchanged, second.quarantined) == (
+        5048, 0, 0, 5047, 1)
+    after = store.execute("SELECT * FROM patents ORDER BY application_number").fetchall()
+    assert [r[:-1] for r in after] == [r[:-1] for r in before]  # all but last_batch_id
+    (changes,) = store.execute("SELECT count(*) FROM status_changes").fetchall()[0]
+    assert changes == 0
+    batches = store.execute("SELECT batch_id, rows_read, loaded, unchanged FROM import_batches ORDER BY 1").fetchall()
+    assert batches == [(1, 5048, 4041, 0), (2, 5048, 0, 5047)]
+
+
+def _newer_export(tmp_path: Path) -> Path:
+    """The ThunderSoft export as a later download would show it: two pending applications
+    granted, one rejected."""
+    with THUNDERSOFT.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    app, status = header.index("申请号"), header.index("法律状态")
+    changes = {"CN202210836006.7": "有效", "CN202210344028.1": "有效", "CN202210854000.2": "驳回"}
+    for row in rows[1:]:
+        row[status] = changes.get(row[app], row[status])
+    target = tmp_path / "thundersoft_newer.csv"
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return target
+
+
+def test_newer_export_updates_and_records_status_changes(store: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    first = import_file(store, THUNDERSOFT, observed_on=dt.date(2026, 10, 1))
+    assert (first.read, first.loaded, first.quarantined) == (511, 511, 0)
+    newer = import_file(store, _newer_export(tmp_path), observed_on=dt.date(2026, 11, 20))
+    assert (newer.read, newer.loaded, newer.updated, newer.unchanged) == (511, 0, 3, 508)
+    changes = store.execute(
+        "SELECT application_number, observed_on, old_status, new_status, old_status_text, new_status_text "
+        "FROM status_changes ORDER BY application_number").fetchall()
+    assert changes == [
+        ("CN202210344028.1", dt.date(2026, 11, 20), "pending", "in_force", "公开", "有效"),
+        ("CN202210836006.7", dt.date(2026, 11, 20), "pending", "in_force", "公开", "有效"),
+        ("CN202210854000.2", dt.date(2026, 11, 20), "pending", "lapsed", "公开", "驳回"),
+    ]
+
+
+def test_every_real_file_adds_up(store: duckdb.DuckDBPyConnection) -> None:
+    for path in (TOYOTA, VR, THUNDERSOFT):
+        assert _adds_up(import_file(store, path))
+    (batches,) = store.execute(
+        "SELECT count(*) FROM import_batches WHERE rows_read = loaded + updated + unchanged + quarantined"
+    ).fetchall()[0]
+    assert batches == 3
+
+
+def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "crash.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    cli = [sys.executable, "-m", "patentatlas.cli", "--db", str(db)]
+    subprocess.run([*cli, "import", str(THUNDERSOFT)], check=True, env=env, capture_output=True)
+    big = write_resampled(VR, tmp_path / "big.csv", 150_000)
+    proc = subprocess.Popen([*cli, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(4)  # well into the 150,000 rows, which take far longer than this to load
+    assert proc.poll() is None, "the import finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    conn = duckdb.connect(str(db))
+    assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (511,)
+    assert conn.execute("SELECT count(*), max(rows_read) FROM import_batches").fetchall()[0] == (1, 511)
