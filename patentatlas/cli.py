@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from patentatlas.config import help_for, setting
@@ -74,9 +74,12 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
         try:
             with _progress(as_json) as bar:
                 task = bar.add_task(path.name, total=None)
+
+                def advance(rows: int, task: TaskID = task) -> None:
+                    bar.advance(task, rows)
+
                 report = import_file(conn, path, mapping=header_map,
-                                     observed_on=observed_on.date() if observed_on else None,
-                                     progress=lambda n, t=task: bar.advance(t, n))
+                                     observed_on=observed_on.date() if observed_on else None, progress=advance)
         except PatentAtlasError as exc:
             failed += 1
             err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)

@@ -97,7 +97,8 @@ class PatentFilter:
     per_page: int = 50
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses, params = ["TRUE"], []
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
         if self.q:
             clauses.append(
                 "(title_zh ILIKE ? OR title_en ILIKE ? OR application_number ILIKE ? "

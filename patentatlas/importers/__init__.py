@@ -15,7 +15,7 @@ from patentatlas.errors import FieldError, InputFileError, UnknownFormatError
 from patentatlas.importers.fields import header_key, map_headers
 from patentatlas.importers.lens import build_lens_record, is_lens_header, lens_columns
 from patentatlas.importers.records import Rejection, RowResult
-from patentatlas.importers.table_records import RecordBuilder, RowValues, build_record
+from patentatlas.importers.table_records import RecordBuilder, build_record, row_values
 from patentatlas.importers.tabular import Table, iter_tables
 
 FORMATS = ("incopat", "patentics", "lens", "uspto_xml", "generic")
@@ -106,19 +106,28 @@ def _rows_of(table: Table, mapping: dict[str, str] | None) -> Iterator[RowResult
         columns, builder = lens_columns(headers), build_lens_record
     else:
         columns, builder = map_headers(headers, mapping), build_record
+    names = {field: headers[i] for field, i in columns.items()}
     missing = None if fmt and "application_number" in columns else _no_number(table)
     for row in table.rows:
-        raw = dict(zip(headers, row.cells, strict=False))
         if missing or row.problem:
-            reason = missing or row.problem or ""
-            yield RowResult(row.row, raw, Rejection("(row)", reason), table.sheet)
+            rejection = Rejection("(row)", missing or row.problem or "")
+            yield RowResult(row.row, _raw(headers, row.cells), rejection, table.sheet)
             continue
         try:
-            outcome = builder(RowValues(row.cells, columns, headers))
+            outcome = builder(row_values(row.cells, columns), names)
         except FieldError as exc:
-            yield RowResult(row.row, raw, Rejection(exc.field, exc.reason), table.sheet)
+            rejection = Rejection(exc.field, exc.reason)
+            yield RowResult(row.row, _raw(headers, row.cells), rejection, table.sheet)
             continue
-        yield RowResult(row.row, raw, outcome, table.sheet)
+        yield RowResult(row.row, {}, outcome, table.sheet)
+
+
+def _raw(headers: list[str], cells: list[object]) -> dict[str, object]:
+    """A rejected row's cells by header (extra cells of a ragged row kept under their index)."""
+    raw: dict[str, object] = dict(zip(headers, cells, strict=False))
+    for index in range(len(headers), len(cells)):
+        raw[f"(column {index + 1})"] = cells[index]
+    return raw
 
 
 def _no_number(table: Table) -> str:

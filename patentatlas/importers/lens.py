@@ -10,7 +10,7 @@ import re
 
 from patentatlas.errors import FieldError
 from patentatlas.importers.records import Party, PatentRecord
-from patentatlas.importers.table_records import RowValues, check_date_order
+from patentatlas.importers.table_records import Columns, Values, check_date_order
 from patentatlas.normalize import ipc as ipc_norm
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
@@ -58,6 +58,11 @@ def lens_columns(headers: list[str]) -> dict[str, int]:
     return {field: index[col] for field, col in LENS_COLUMNS.items() if col in index}
 
 
+def lens_names(headers: list[str]) -> dict[str, str]:
+    """Our Lens field → the header naming it (for messages)."""
+    return {field: headers[i] for field, i in lens_columns(headers).items()}
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in text.split(";;") if p.strip()))
 
@@ -67,40 +72,40 @@ def _priority_date(text: str) -> object:
     return parse_date(min(dates), "priority_numbers") if dates else None
 
 
-def build_lens_record(values: RowValues) -> PatentRecord:
+def build_lens_record(values: Values, columns: Columns) -> PatentRecord:
     """The record for one Lens row; FieldError naming the Lens column when invalid."""
-    raw_number = pct_number(values.text("application_number"))
+    raw_number = pct_number(values.get("application_number", ""))
     number = normalize_application_number(raw_number, "application_number")
-    filing = parse_date(values.text("filing_date"), "application_date", day_first_short=True)
+    filing = parse_date(values.get("filing_date", ""), "application_date", day_first_short=True)
     if filing is None:
         raise FieldError("application_date", "filing date is missing")
-    published = parse_date(values.text("publication_date"), "publication_date", day_first_short=True)
-    kind = (values.text("kind") or "")[:1] or None
-    jurisdiction = values.text("jurisdiction")
-    granted = values.text("type") == "Granted Patent" or (jurisdiction != "WO" and kind in GRANT_KINDS)
-    ipc_codes = ipc_norm.split_codes(values.text("ipc").replace(";;", ";"), "ipcr_classifications")
-    forward = values.text("forward_citations")
-    family = values.text("family_size")
+    published = parse_date(values.get("publication_date", ""), "publication_date", day_first_short=True)
+    kind = (values.get("kind", "") or "")[:1] or None
+    jurisdiction = values.get("jurisdiction", "")
+    granted = values.get("type", "") == "Granted Patent" or (jurisdiction != "WO" and kind in GRANT_KINDS)
+    ipc_codes = ipc_norm.split_codes(values.get("ipc", "").replace(";;", ";"), "ipcr_classifications")
+    forward = values.get("forward_citations", "")
+    family = values.get("family_size", "")
     record = PatentRecord(
         application_number=number.number,
         country=number.country,
         patent_type="invention",
         filing_date=filing,
-        publication_number=re.sub(r"\s+", "", values.text("publication_number")) or None,
+        publication_number=re.sub(r"\s+", "", values.get("publication_number", "")) or None,
         publication_kind=kind,
         publication_date=published,
         grant_date=published if granted else None,
-        priority_date=_priority_date(values.text("priority_numbers")),  # type: ignore[arg-type]
-        title_en=values.text("title") or None,
+        priority_date=_priority_date(values.get("priority_numbers", "")),  # type: ignore[arg-type]
+        title_en=values.get("title", "") or None,
         ipc_main=ipc_codes[0] if ipc_codes else None,
         ipc_codes=ipc_codes,
-        cpc_codes=ipc_norm.split_codes(values.text("cpc").replace(";;", ";"), "cpc_classifications"),
+        cpc_codes=ipc_norm.split_codes(values.get("cpc", "").replace(";;", ";"), "cpc_classifications"),
         family_size=int(family) if family.isdigit() else None,
         forward_citation_count=int(forward) if forward.isdigit() else None,
-        applicants=tuple(Party(n) for n in _split(values.text("applicants"))),
-        inventors=_split(values.text("inventors")),
-        extra={"lens_id": values.text("lens_id"), "lens_type": values.text("type"),
-               "npl_citation_count": len(_split(values.text("npl")))},
+        applicants=tuple(Party(n) for n in _split(values.get("applicants", ""))),
+        inventors=_split(values.get("inventors", "")),
+        extra={"lens_id": values.get("lens_id", ""), "lens_type": values.get("type", ""),
+               "npl_citation_count": len(_split(values.get("npl", "")))},
     )
-    check_date_order(record, {"filing_date": "application_date"})
+    check_date_order(record, "application_date")
     return record

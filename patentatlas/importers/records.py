@@ -78,8 +78,8 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True)
 class RowResult:
-    """One row read: where it was (sheet and row as a person would find them), its raw values,
-    and either the record or the reason it was rejected."""
+    """One row read: where it was (sheet and row as a person would find them), either the record
+    or the reason it was rejected, and — for a rejected row — its raw cells by header."""
 
     row: int
     raw: dict[str, Any]

@@ -53,6 +53,21 @@ def iter_tables(path: Path) -> Iterator[Table]:
         yield _csv_table(path)
 
 
+def unique_headers(headers: list[str]) -> list[str]:
+    """Repeated header names get ``.1``, ``.2`` … (as Patentics's 申请日 columns), so no cell is lost.
+
+    >>> unique_headers(["申请日", "申请日", "标题"])
+    ['申请日', '申请日.1', '标题']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        out.append(f"{header}.{count}" if count else header)
+    return out
+
+
 def detect_encoding(head: bytes) -> str:
     """The encoding of a file from its first bytes: BOMs first, then UTF-8, else GB18030.
 
@@ -118,7 +133,7 @@ def _csv_table(path: Path) -> Table:
             break
     delimiter = _sniff_delimiter(first)
     reader = csv.reader(_prepend(first, lines), delimiter=delimiter)
-    headers = [clean_text(h) for h in next(reader)]
+    headers = unique_headers([clean_text(h) for h in next(reader)])
     return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines))
 
 
@@ -172,7 +187,7 @@ def _excel_tables(path: Path) -> Iterator[Table]:
             rows = sheet.iter_rows(values_only=True)
             for number, values in enumerate(rows, start=1):
                 if sum(1 for v in values if v not in (None, "")) >= 2:
-                    headers = [clean_text(str(v)) if v is not None else "" for v in values]
+                    headers = unique_headers([clean_text(str(v)) if v is not None else "" for v in values])
                     found = True
                     yield Table(path, sheet.title, number, headers, _excel_rows(rows, number))
                     break

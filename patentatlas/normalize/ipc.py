@@ -45,6 +45,7 @@ def canonical_ipc(raw: str, field: str = "IPC") -> str:
     raise FieldError(field, f"{raw!r} is not an IPC/CPC symbol (e.g. G06F16/583)")
 
 
+@lru_cache(maxsize=65536)
 def split_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
     """All codes of one cell, canonical, in order, without repeats."""
     if not cell:
@@ -56,6 +57,7 @@ def split_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
     return tuple(seen)
 
 
+@lru_cache(maxsize=65536)
 def main_code(main_cell: str | None, codes: tuple[str, ...], field: str = "IPC主分类") -> str | None:
     """The main classification: the cell if it is a full symbol; a bare subclass (Patentics's
     国际主分类 ``G06F``) is completed with the first listed code of that subclass."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -100,6 +99,7 @@ class _Batch:
         self.report = report
         self.observed_on = observed_on
         self.seen_before: dict[str, tuple[str | None, str | None]] = {}  # key → status at start
+        self.written_parties: dict[int, float] = {}
 
     def add_chunk(self, chunk: list[RowResult]) -> None:
         keys = {r.outcome.application_number for r in chunk if isinstance(r.outcome, PatentRecord)}
@@ -127,7 +127,7 @@ class _Batch:
                 self.report.updated += 1
             current[key] = changed[key] = new
         self.report.quarantined += len(quarantined)
-        writer.write_states(self.conn, changed, set(stored), self.report.batch_id)
+        writer.write_states(self.conn, changed, set(stored), self.report.batch_id, self.written_parties)
         writer.write_status_changes(self.conn, self._status_changes(changed), self.report.batch_id, self.observed_on)
         writer.write_quarantine(self.conn, quarantined, self.report.file, self.report.batch_id)
 

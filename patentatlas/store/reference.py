@@ -6,10 +6,9 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from patentatlas.store import scalar
-
 from patentatlas.reference.ipc import iter_ipc
 from patentatlas.reference.regions import iter_regions
+from patentatlas.store import scalar
 
 
 def ensure_reference(conn: duckdb.DuckDBPyConnection) -> None:

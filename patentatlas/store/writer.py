@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -72,9 +73,17 @@ def fetch_states(conn: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, S
 
 
 def write_states(
-    conn: duckdb.DuckDBPyConnection, states: dict[str, State], existing: set[str], batch_id: int
+    conn: duckdb.DuckDBPyConnection,
+    states: dict[str, State],
+    existing: set[str],
+    batch_id: int,
+    written_parties: dict[int, float],
 ) -> None:
-    """Replace the rows of changed applications and their party links."""
+    """Replace the rows of changed applications and their party links.
+
+    ``written_parties`` (party id → region confidence already written in this import) spares
+    re-writing a party seen in an earlier chunk unless its region got better.
+    """
     if not states:
         return
     for state in states.values():
@@ -87,17 +96,21 @@ def write_states(
         conn.execute("DELETE FROM patent_parties WHERE application_number IN (SELECT k FROM replaced_keys)")
         conn.unregister("replaced_keys")
     _insert(conn, "patents", list(states.values()))
-    parties, links = _parties_and_links(states.values())
+    parties, links = _parties_and_links(states.values(), written_parties)
     _upsert_parties(conn, parties)
-    _insert(conn, "patent_parties", links)
+    _insert_table(conn, "patent_parties", links)
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    conn.register("stage_rows", _arrow(conn, table, rows))
-    conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stage_rows")
-    conn.unregister("stage_rows")
+    if rows:
+        _insert_table(conn, table, _arrow(conn, table, rows))
+
+
+def _insert_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    if data.num_rows:
+        conn.register("stage_rows", data)
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stage_rows")
+        conn.unregister("stage_rows")
 
 
 def party_id(normalized: str) -> int:
@@ -105,28 +118,42 @@ def party_id(normalized: str) -> int:
     return int.from_bytes(hashlib.blake2b(normalized.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def _parties_and_links(states: Iterable[State]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+_ROLES = (("applicant", "applicant_names"), ("inventor", "inventor_names"), ("agency", "agency_names"))
+
+
+def _parties_and_links(
+    states: Iterable[State], written: dict[int, float]
+) -> tuple[list[dict[str, Any]], pa.Table]:
     parties: dict[int, dict[str, Any]] = {}
-    links: list[dict[str, Any]] = []
+    keys: list[str] = []
+    ids: list[int] = []
+    roles: list[str] = []
+    seqs: list[int] = []
     for state in states:
         key = state["application_number"]
-        for role, names in (
-            ("applicant", state["applicant_names"] or []),
-            ("inventor", state["inventor_names"] or []),
-            ("agency", state["agency_names"] or []),
-        ):
-            for seq, name in enumerate(names, start=1):
+        for role, field in _ROLES:
+            for seq, name in enumerate(state[field] or (), start=1):
                 address = state["first_applicant_address"] if role == "applicant" and seq == 1 else None
                 party = _party(name, role, address)
                 pid = party["party_id"]
-                if pid not in parties or (party["region_confidence"] or 0) > (parties[pid]["region_confidence"] or 0):
+                confidence = party["region_confidence"]
+                if confidence > written.get(pid, -1.0):
                     parties[pid] = party
-                link_role = "agent" if role == "agency" and party["kind"] == "individual" else role
-                links.append({"application_number": key, "party_id": pid, "role": link_role, "seq": seq})
+                    written[pid] = confidence
+                keys.append(key)
+                ids.append(pid)
+                roles.append("agent" if role == "agency" and party["kind"] == "individual" else role)
+                seqs.append(seq)
+    links = pa.table({
+        "application_number": pa.array(keys, pa.string()), "party_id": pa.array(ids, pa.int64()),
+        "role": pa.array(roles, pa.string()), "seq": pa.array(seqs, pa.int32()),
+    })
     return list(parties.values()), links
 
 
+@lru_cache(maxsize=1 << 17)
 def _party(name: str, role: str, address: str | None) -> dict[str, Any]:
+    """The parties row for a name in a role (cached: names repeat across patents; read only)."""
     normalized = normalize_name(name)
     kind = "individual" if role == "inventor" else party_kind(name)
     row: dict[str, Any] = {

@@ -1,0 +1,552 @@
+"""China's regions (province → city → county → township) and resolving an applicant to one.
+
+The table is the packaged ``data/regions.csv`` (2023 NBS division codes, 2020 census
+population, coordinates; see ``data/SOURCES.md``), loaded once per process.
+
+How :func:`resolve_region` decides, in order:
+
+1. ``country`` given and not ``CN`` → that country (method ``source_country``).
+2. ``address`` (Patentics 地市/通信地址: postcode + address) → walk the hierarchy from the
+   start of the address: province (浙江省/浙江), city within it (杭州市/杭州), county within the
+   city (余杭区; short forms 桐庐/义乌 only for 县 and county-level 市, and only when unique
+   there), township within the county (full names). A county or township named later in the
+   address (``…高新区…（东升地区）``) is still found inside the city or county already
+   matched. The postcode's province breaks ties between places that share a name (method
+   ``address``).
+3. Foreign markers in the name: 株式会社/Kabushiki Kaisha/K.K./kana → JP, 주식회사/Hangul → KR,
+   GmbH → DE, 台湾/臺灣 → TW, 香港 → HK, 澳门 → MO (method ``name``).
+4. The name (its first applicant, when several are joined by ``|`` or ``;``): a place at its
+   very start (杭州某某科技有限公司, 宁波市鄞州区…) or a whole bracketed place
+   (中科创达软件科技（深圳）有限公司, …(昆山)有限公司); never a place in the middle of a name,
+   and never a short county name (东方, 江山) outside brackets.
+5. Nothing found: ``country="CN"`` given → CN (``source_country``); a Chinese-script name that
+   looks like an organisation (有限公司, 大学 …) → CN without codes (``name``, 0.5); otherwise
+   nothing (``none``).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import NamedTuple
+
+LEVELS = ("province", "city", "county", "township")
+
+_ADDRESS_CONFIDENCE = {"province": 0.85, "city": 0.9, "county": 0.95, "township": 0.97}
+_NAME_CONFIDENCE = {"province": 0.6, "city": 0.7, "county": 0.75, "township": 0.75}
+_TIE_BROKEN_PENALTY = 0.05
+
+# Former county names still seen in addresses → current code (the territory is the same, or
+# wholly inside the current unit). 东陵区 renamed 浑南区 2014; 下城区 merged into 拱墅区 2021; the
+# others upgraded (县 → 市/区) keeping their code, per the 2020 census vs the 2023 codes.
+_FORMER_COUNTY_NAMES = {
+    "东陵区": "210112",
+    "下城区": "330105",
+    "海门市": "320614",
+    "芜湖县": "340210",
+    "繁昌县": "340212",
+    "监利县": "421088",
+    "水城县": "520204",
+    "同仁县": "632301",
+}
+
+# Postcode's first two digits by province (China Post's allocation), used to break ties.
+_POSTCODE_PREFIXES = (
+    "11:10 12:30 13:05,06,07 14:03,04 15:01,02 21:11,12 22:13 23:15,16 31:20 32:21,22 33:31,32 "
+    "34:23,24 35:35,36 36:33,34 37:25,26,27 41:45,46,47 42:43,44 43:41,42 44:51,52 45:53,54 "
+    "46:57 50:40 51:61,62,63,64 52:55,56 53:65,66,67 54:85,86 61:71,72 62:73,74 63:81 64:75 "
+    "65:83,84"
+)
+_PROVINCE_BY_POSTCODE = {
+    prefix: entry[:2] + "0000"
+    for entry in _POSTCODE_PREFIXES.split()
+    for prefix in entry[3:].split(",")
+}
+
+_ETHNIC = (
+    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|拉祜|水|"
+    "东乡|纳西|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|"
+    "鄂温克|德昂|保安|裕固|独龙|鄂伦春|各"
+)
+_AUTONOMOUS = re.compile(rf"^(.+?)(?:(?:{_ETHNIC})族?)+自治(?:州|县|旗)$")
+_POSTCODE = re.compile(r"^\s*(\d{6})(?!\d)")
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"\(([^()]{2,12})\)")
+_NOT_A_PLACE_AFTER = ("路", "街", "道", "大道", "巷", "桥")
+_DISTINCTIVE_TOWNSHIP = re.compile(r"..(街道|镇|乡|地区|苏木)$")
+_APPLICANT_SEPARATOR = re.compile(r"\s*[|;；]\s*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ORGANISATION = re.compile(r"公司|集团|大学|学院|研究院|研究所|研究中心|医院|工厂|厂$|中心$|合作社")
+_FOREIGN = (
+    (
+        re.compile(r"株式会社|kabushiki\s+kaisha|\bk\.\s?k\.|[\u3041-\u3096\u30a1-\u30fa]", re.I),
+        "JP",
+    ),
+    (re.compile(r"주식회사|[\uac00-\ud7a3]"), "KR"),
+    (re.compile(r"\bgmbh\b", re.I), "DE"),
+    (re.compile(r"台湾|臺灣|台灣|臺湾"), "TW"),
+    (re.compile(r"香港"), "HK"),
+    (re.compile(r"澳门|澳門"), "MO"),
+)
+_TAIWAN_CODE = "710000"
+
+
+class Region(NamedTuple):
+    """One row of the region table."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    population_2020: int | None
+    lng: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMatch:
+    """Where an applicant is: country and the codes of each level found, with how and how sure."""
+
+    country: str | None
+    province_code: str | None = None
+    city_code: str | None = None
+    county_code: str | None = None
+    township_code: str | None = None
+    method: str = "none"
+    confidence: float = 0.0
+
+    @property
+    def region_code(self) -> str | None:
+        """The most specific code found, e.g. ``"330110"`` for an address in 余杭区."""
+        return self.township_code or self.county_code or self.city_code or self.province_code
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def _optional_int(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _optional_float(text: str) -> float | None:
+    return float(text) if text else None
+
+
+@functools.cache
+def _table() -> dict[str, Region]:
+    """Load regions.csv once: code → Region."""
+    path = files("patentatlas.reference") / "data" / "regions.csv"
+    with path.open("r", encoding="utf-8") as handle:
+        return {
+            row["code"]: Region(
+                row["code"],
+                row["name"],
+                row["level"],
+                row["parent_code"] or None,
+                _optional_int(row["population_2020"]),
+                _optional_float(row["lng"]),
+                _optional_float(row["lat"]),
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+def iter_regions() -> Iterator[dict[str, str | int | float | None]]:
+    """Yield every region row as a dict (the ``regions`` table's columns), parents first.
+
+    >>> first = next(iter_regions())
+    >>> first["code"], first["name"], first["level"]
+    ('110000', '北京市', 'province')
+    """
+    for region in _table().values():
+        yield region._asdict()
+
+
+def region_name(code: str) -> str | None:
+    """The name of a region code, or None if unknown.
+
+    >>> region_name("330113")
+    '临平区'
+    """
+    region = _table().get(code)
+    return region.name if region else None
+
+
+def region_level(code: str) -> str | None:
+    """The level of a region code (province, city, county, township), or None if unknown.
+
+    >>> region_level("330110005")
+    'township'
+    """
+    region = _table().get(code)
+    return region.level if region else None
+
+
+def parent_code(code: str) -> str | None:
+    """The code of a region's parent, or None for provinces and unknown codes.
+
+    >>> parent_code("330110")
+    '330100'
+    """
+    region = _table().get(code)
+    return region.parent_code if region else None
+
+
+def _chain(code: str) -> dict[str, str]:
+    """Level → code for a region and all its ancestors."""
+    table = _table()
+    found: dict[str, str] = {}
+    current: str | None = code
+    while current is not None and current in table:
+        found[table[current].level] = current
+        current = table[current].parent_code
+    return found
+
+
+# --------------------------------------------------------------------------- name indexes
+
+
+class _Names:
+    """Place names → codes, matched at a position or searched for in a text."""
+
+    __slots__ = ("codes", "lengths")
+
+    def __init__(self) -> None:
+        self.codes: dict[str, tuple[str, ...]] = {}
+        self.lengths: tuple[int, ...] = ()
+
+    def add(self, name: str, code: str) -> None:
+        known = self.codes.get(name, ())
+        if code not in known:
+            self.codes[name] = (*known, code)
+        if len(name) not in self.lengths:
+            self.lengths = tuple(sorted((*self.lengths, len(name)), reverse=True))
+
+    def at(self, text: str, pos: int) -> tuple[int, tuple[str, ...]]:
+        """Longest name starting at ``pos``: (length, codes), or (0, ()) if none."""
+        room = len(text) - pos
+        for length in self.lengths:
+            if length > room:
+                continue
+            codes = self.codes.get(text[pos : pos + length])
+            if codes:
+                return length, codes
+        return 0, ()
+
+    def search(self, text: str, pos: int) -> tuple[int, int, tuple[str, ...]]:
+        """First name at or after ``pos`` not followed by a street word: (start, length, codes)."""
+        for start in range(pos, len(text)):
+            length, codes = self.at(text, start)
+            if length and not text.startswith(_NOT_A_PLACE_AFTER, start + length):
+                return start, length, codes
+        return -1, 0, ()
+
+
+def _short_names(region: Region) -> list[str]:
+    """The short forms a region goes by: 浙江省 → 浙江, 杭州市 → 杭州, 延边朝鲜族自治州 → 延边."""
+    name = region.name
+    autonomous = _AUTONOMOUS.match(name)
+    if autonomous:
+        return [autonomous.group(1)] if len(autonomous.group(1)) >= 2 else []
+    if region.level == "province":
+        short = re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", name)
+    elif region.level == "city":
+        short = re.sub(r"(市|地区|盟)$", "", name)
+    elif region.level == "county":
+        short = re.sub(r"(县|市)$", "", name)  # never 区: 西湖区 vs 西湖大道
+    else:
+        return []
+    return [short] if short != name and len(short) >= 2 else []
+
+
+def _is_pseudo_city(region: Region, table: dict[str, Region]) -> bool:
+    """A municipality's 市辖区/县 half or a 省直辖县级行政区划 group: not a place name."""
+    province = table[region.parent_code or ""]
+    return region.name.startswith(province.name) or "直辖" in region.name
+
+
+class _Index:
+    """Name indexes built once, keyed by (ancestor code, level of the names).
+
+    ``full`` and ``short`` are for names written right after their parent, ``loose`` for names
+    searched for further on in an address. The ancestor ``""`` stands for the whole country.
+    Townships are indexed only under their county and city, short county names (桐庐, 义乌)
+    only under their city and province.
+    """
+
+    def __init__(self, table: dict[str, Region]) -> None:
+        self.full: dict[tuple[str, str], _Names] = {}
+        self.short: dict[tuple[str, str], _Names] = {}
+        self.loose: dict[tuple[str, str], _Names] = {}
+        self.implied_city: dict[str, str] = {}
+        self.bracketed_counties = _Names()  # 昆山 alone names a place only inside brackets
+        for region in table.values():
+            if region.level == "city" and _is_pseudo_city(region, table):
+                self._add_pseudo_city(region)
+            else:
+                self._add_region(region)
+        self._add_former_names(table)
+        for province in list(self.implied_city):
+            if not self.implied_city[province] or (province, "city") in self.full:
+                del self.implied_city[province]
+
+    def _names(self, kind: dict[tuple[str, str], _Names], key: tuple[str, str]) -> _Names:
+        return kind.setdefault(key, _Names())
+
+    def _add_pseudo_city(self, region: Region) -> None:
+        # A municipality with one city-level half (北京市 → 110100) implies it; Chongqing has
+        # two (districts, counties), provinces with real cities have their own.
+        province = region.parent_code or ""
+        self.implied_city[province] = "" if province in self.implied_city else region.code
+
+    def _add_region(self, region: Region) -> None:
+        ancestors = [code for level, code in _chain(region.code).items() if level != region.level]
+        if region.level == "township":
+            self._add_township(region, ancestors)
+            return
+        for ancestor in [*ancestors, ""]:
+            self._names(self.full, (ancestor, region.level)).add(region.name, region.code)
+            if region.level == "county" and not ancestor:
+                names = self.bracketed_counties  # alone, 东方 or 江山 is too often a plain word
+            else:
+                names = self._names(self.short, (ancestor, region.level))
+            for short in _short_names(region):
+                names.add(short, region.code)
+        if region.level == "county" and len(region.name) >= 3:  # not 城区, 郊区
+            self._names(self.loose, (region.parent_code or "", "county")).add(
+                region.name, region.code
+            )
+
+    def _add_township(self, region: Region, ancestors: list[str]) -> None:
+        # Right after its county any township name counts (…武进区高新区…); elsewhere only
+        # distinctive ones (良渚街道, 东升地区), never 开发区 or 城区.
+        distinctive = _DISTINCTIVE_TOWNSHIP.search(region.name) is not None
+        for ancestor in ancestors:
+            if ancestor.endswith("0000"):
+                continue
+            if ancestor == region.parent_code or distinctive:
+                self._names(self.full, (ancestor, "township")).add(region.name, region.code)
+            if distinctive:
+                self._names(self.loose, (ancestor, "township")).add(region.name, region.code)
+
+    def _add_former_names(self, table: dict[str, Region]) -> None:
+        for name, code in _FORMER_COUNTY_NAMES.items():
+            if code not in table:
+                continue
+            for ancestor in [*_chain(code).values(), ""]:
+                names = self._names(self.full, (ancestor, "county"))
+                if ancestor != code and name not in names.codes:
+                    names.add(name, code)
+
+    def match(self, text: str, pos: int, ancestor: str, level: str) -> tuple[int, tuple[str, ...]]:
+        """Longest full or (unambiguous) short name of ``level`` under ``ancestor`` at ``pos``."""
+        full = self.full.get((ancestor, level))
+        length, codes = full.at(text, pos) if full else (0, ())
+        short = self.short.get((ancestor, level))
+        if short:
+            short_length, short_codes = short.at(text, pos)
+            if short_length > length and len(short_codes) == 1:
+                return short_length, short_codes
+        return length, codes
+
+
+@functools.cache
+def _index() -> _Index:
+    return _Index(_table())
+
+
+# --------------------------------------------------------------------------- walking a text
+
+
+def _prefer(codes: tuple[str, ...], province_hint: str | None) -> tuple[str | None, bool]:
+    """One code out of several sharing a name, using the postcode's province: (code, tie_broken)."""
+    if len(codes) == 1:
+        return codes[0], False
+    if province_hint:
+        hinted = [code for code in codes if code[:2] == province_hint[:2]]
+        if len(hinted) == 1:
+            return hinted[0], True
+    return None, False
+
+
+def _start(text: str, hint: str | None) -> tuple[str | None, int, bool]:
+    """The place a text starts with, any level: (code, end, tie_broken); longest name wins."""
+    index = _index()
+    best: tuple[int, tuple[str, ...]] = (0, ())
+    for level in LEVELS[:3]:  # on a tie in length the higher level wins
+        found = index.match(text, 0, "", level)
+        if found[0] > best[0]:
+            best = found
+    if not best[0]:
+        return None, 0, False
+    code, tie_broken = _prefer(best[1], hint)
+    return code, (best[0] if code else 0), tie_broken
+
+
+def _child_levels(code: str) -> tuple[str, ...]:
+    """Levels to look for right after a place: a province's cities, else its counties, …"""
+    level = _table()[code].level
+    if level == "province":
+        return ("city", "county")
+    if level == "city":
+        return ("county", "township")
+    if level == "county":
+        return ("township",)
+    return ()
+
+
+def _descend(text: str, code: str, pos: int) -> tuple[str, int]:
+    """Follow child names written right after each other: 浙江省|杭州市|余杭区|良渚街道."""
+    index = _index()
+    while True:
+        best: tuple[int, tuple[str, ...]] = (0, ())
+        for level in _child_levels(code):
+            found = index.match(text, pos, code, level)
+            if found[0] > best[0]:
+                best = found
+        if not best[0] or len(best[1]) != 1:
+            return code, pos
+        code, pos = best[1][0], pos + best[0]
+
+
+def _search_below(text: str, code: str, pos: int) -> str:
+    """A county (in a city) or township (in a county) named further on in an address."""
+    index = _index()
+    level = _table()[code].level
+    wanted = {"city": ("county", "township"), "county": ("township",)}.get(level, ())
+    for child_level in wanted:
+        names = index.loose.get((code, child_level))
+        if names is None:
+            continue
+        start, length, codes = names.search(text, pos)
+        if length and len(codes) == 1:
+            found, end = _descend(text, codes[0], start + length)
+            return _search_below(text, found, end)
+    return code
+
+
+def _implied_city(code: str) -> str:
+    """A municipality with a single city-level half implies it: 110000 → 110100."""
+    return _index().implied_city.get(code) or code
+
+
+def _walk(text: str, hint: str | None, search: bool) -> tuple[str | None, bool]:
+    """The most specific place a text starts with: (code, tie_broken)."""
+    code, end, tie_broken = _start(text, hint)
+    if code is None:
+        return None, False
+    code, end = _descend(text, code, end)
+    code = _implied_city(code)
+    if search:
+        code = _search_below(text, code, end)
+    return code, tie_broken
+
+
+def _match(code: str, country: str, method: str, confidence: float) -> RegionMatch:
+    chain = _chain(code)
+    return RegionMatch(
+        country,
+        chain.get("province"),
+        chain.get("city"),
+        chain.get("county"),
+        chain.get("township"),
+        method,
+        confidence,
+    )
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def _clean(text: str) -> str:
+    """Drop spaces, make brackets half-width and drop a leading 中国/中华人民共和国."""
+    text = _SPACES.sub("", text).replace("（", "(").replace("）", ")")
+    for prefix in ("中华人民共和国", "中国"):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def _from_address(address: str) -> RegionMatch | None:
+    """Resolve a postcode + address string; None when no place is found."""
+    postcode = _POSTCODE.match(address)
+    hint = _PROVINCE_BY_POSTCODE.get(postcode.group(1)[:2]) if postcode else None
+    text = _clean(address[postcode.end() :] if postcode else address)
+    code, tie_broken = _walk(text, hint, search=True)
+    if code is None:
+        return None
+    confidence = _ADDRESS_CONFIDENCE[_table()[code].level]
+    if tie_broken:
+        confidence = round(confidence - _TIE_BROKEN_PENALTY, 2)
+    return _match(code, "CN", "address", confidence)
+
+
+def _bracketed_place(text: str) -> str | None:
+    """A bracket holding nothing but a place: 中科创达软件科技(深圳)有限公司 → 440300."""
+    for inside in _BRACKETED.findall(text):
+        code, end, _ = _start(inside, None)
+        if code is not None:
+            code, end = _descend(inside, code, end)
+        if code is not None and end == len(inside):
+            return _implied_city(code)
+        counties = _index().bracketed_counties.codes.get(inside, ())
+        if len(counties) == 1:
+            return counties[0]
+    return None
+
+
+def _first_applicant(name: str) -> str:
+    """The first of several applicants in one field (Patentics joins them with ``|``)."""
+    return _APPLICANT_SEPARATOR.split(name.strip(), maxsplit=1)[0]
+
+
+def _from_chinese_name(name: str) -> RegionMatch | None:
+    """Resolve a place at the start of a name or a whole bracketed place in it."""
+    text = _clean(name)
+    code, _ = _walk(text, None, search=False)
+    code = code or _bracketed_place(text)
+    if code is None:
+        return None
+    return _match(code, "CN", "name", _NAME_CONFIDENCE[_table()[code].level])
+
+
+def _from_foreign_markers(name: str) -> RegionMatch | None:
+    """A country told by the name itself: 株式会社 → JP, 주식회사 → KR, GmbH → DE, 台湾 → TW."""
+    for pattern, country in _FOREIGN:
+        if pattern.search(name):
+            if country == "TW" and _TAIWAN_CODE in _table():
+                return RegionMatch(country, _TAIWAN_CODE, method="name", confidence=0.8)
+            return RegionMatch(country, method="name", confidence=0.8)
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def resolve_region(
+    name: str, address: str | None = None, country: str | None = None
+) -> RegionMatch:
+    """Resolve an applicant (name, optional address and country) to a region.
+
+    >>> resolve_region("中科创达软件股份有限公司", "100191 北京市海淀区龙翔路甲1号").county_code
+    '110108'
+    >>> resolve_region("杭州某某科技有限公司").city_code
+    '330100'
+    >>> resolve_region("Toyota Jidosha Kabushiki Kaisha").country
+    'JP'
+    """
+    country = country.strip().upper() if country and country.strip() else None
+    if country and country != "CN":
+        return RegionMatch(country, method="source_country", confidence=0.9)
+    name = _first_applicant(name or "")
+    found = _from_address(address) if address else None
+    found = found or _from_foreign_markers(name) or _from_chinese_name(name)
+    if found:
+        return found
+    if country == "CN":
+        return RegionMatch("CN", method="source_country", confidence=0.9)
+    if _HAN.search(name) and _ORGANISATION.search(name):
+        return RegionMatch("CN", method="name", confidence=0.5)
+    return RegionMatch(None)
