@@ -47,14 +47,21 @@ def main() -> None:
     ensure_reference(conn)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     report = import_file(conn, source)
     elapsed = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main_cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"layout          {args.layout}")
     print(f"records read    {report.read:,} (loaded {report.loaded:,}, quarantined {report.quarantined:,})")
     print(f"import time     {elapsed:.1f} s")
     print(f"records/s       {report.read / elapsed:,.0f}")
     print(f"peak RSS        {peak:,.0f} MB (before import {rss_before:,.0f} MB)")
+    print(f"helper peak RSS {helper:,.0f} MB (the process reading the file, when it is large)")
+    print(f"CPU seconds     {main_cpu:.1f} importing process, {child.ru_utime + child.ru_stime:.1f} helper")
     print(f"store size      {db.stat().st_size / 1e6:,.0f} MB")
 
 

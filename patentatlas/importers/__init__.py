@@ -1,6 +1,6 @@
-"""Importers: from a file to a stream of :class:`RowResult`, the format picked from its headers.
+"""Importers: from a file to a stream of :class:`Chunk` of patent states, the format picked from its headers.
 
->>> source = open_source(Path("incopat_toyota_autodrive_5048.csv"))  # doctest: +SKIP
+>>> source = open_source(Path("incopat_toyota_autodrive_5048.csv"))
 >>> source.format
 'incopat'
 """
@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from patentatlas.errors import FieldError, InputFileError, UnknownFormatError
+from patentatlas.errors import InputFileError, UnknownFormatError
+from patentatlas.importers.chunks import Chunk, chunks_from_results
 from patentatlas.importers.fields import header_key, map_headers
-from patentatlas.importers.lens import build_lens_record, is_lens_header, lens_columns
-from patentatlas.importers.records import Rejection, RowResult
-from patentatlas.importers.table_records import RecordBuilder, build_record, row_values
-from patentatlas.importers.tabular import Table, iter_tables
+from patentatlas.importers.lens import is_lens_header, lens_results
+from patentatlas.importers.table_records import TableContext, build_chunk
+from patentatlas.importers.tabular import Table, TableRow, iter_tables
 
 FORMATS = ("incopat", "patentics", "lens", "uspto_xml", "generic")
 _INCOPAT_SIGNS = {header_key(h) for h in ("链接到incoPat", "标准化申请人", "公开（公告）号")}
@@ -26,13 +26,16 @@ _PATENTICS_SIGNS = {
 }
 
 
+CHUNK_ROWS = 20_000
+
+
 @dataclass
 class Source:
-    """An opened file: its detected format and the stream of its rows."""
+    """An opened file: its detected format and the stream of its chunks."""
 
     path: Path
     format: str
-    rows: Iterator[RowResult]
+    chunks: Iterator[Chunk]
 
 
 def table_format(headers: list[str]) -> str | None:
@@ -49,30 +52,32 @@ def table_format(headers: list[str]) -> str | None:
     return "generic"
 
 
-def open_source(path: Path, mapping: dict[str, str] | None = None) -> Source:
-    """Detect the file's format and open it as a stream of rows (nothing read beyond the head)."""
+def open_source(path: Path, mapping: dict[str, str] | None = None, chunk_rows: int = CHUNK_ROWS) -> Source:
+    """Detect the file's format and open it as a stream of chunks (nothing read beyond the head)."""
     if not path.exists():
         raise InputFileError(str(path), "no such file")
+    if path.is_dir():
+        raise InputFileError(str(path), "is a folder, not a file")
     with path.open("rb") as fh:
         head = fh.read(4096)
     if head.lstrip().startswith(b"<?xml") or path.suffix.lower() == ".xml":
-        return _xml_source(path, head)
+        return _xml_source(path, head, chunk_rows)
     tables = iter_tables(path)
     first = next(tables, None)
     if first is None:
         raise InputFileError(str(path), "holds no table")
     fmt = _format_or_fail(first, mapping)
-    return Source(path, fmt, _table_rows(first, tables, mapping))
+    return Source(path, fmt, _table_chunks(first, tables, mapping, chunk_rows))
 
 
-def _xml_source(path: Path, head: bytes) -> Source:
+def _xml_source(path: Path, head: bytes, chunk_rows: int) -> Source:
     from patentatlas.importers.uspto import looks_like_uspto, read_uspto_xml
 
     if not looks_like_uspto(head):
         raise UnknownFormatError(
             str(path), "is XML but not a USPTO grant or application document (2004 formats on)"
         )
-    return Source(path, "uspto_xml", read_uspto_xml(path))
+    return Source(path, "uspto_xml", chunks_from_results(read_uspto_xml(path), chunk_rows))
 
 
 def _format_or_fail(table: Table, mapping: dict[str, str] | None) -> str:
@@ -90,44 +95,39 @@ def _format_or_fail(table: Table, mapping: dict[str, str] | None) -> str:
     return fmt
 
 
-def _table_rows(
-    first: Table, rest: Iterator[Table], mapping: dict[str, str] | None
-) -> Iterator[RowResult]:
-    yield from _rows_of(first, mapping)
-    for table in rest:
-        yield from _rows_of(table, mapping)
-
-
-def _rows_of(table: Table, mapping: dict[str, str] | None) -> Iterator[RowResult]:
-    fmt = "generic" if mapping else table_format(table.headers)
-    headers = table.headers
-    builder: RecordBuilder
-    if fmt == "lens":
-        columns, builder = lens_columns(headers), build_lens_record
-    else:
-        columns, builder = map_headers(headers, mapping), build_record
-    names = {field: headers[i] for field, i in columns.items()}
-    missing = None if fmt and "application_number" in columns else _no_number(table)
-    for row in table.rows:
-        if missing or row.problem:
-            rejection = Rejection("(row)", missing or row.problem or "")
-            yield RowResult(row.row, _raw(headers, row.cells), rejection, table.sheet)
+def _table_chunks(
+    first: Table, rest: Iterator[Table], mapping: dict[str, str] | None, size: int
+) -> Iterator[Chunk]:
+    for table in _chain(first, rest):
+        fmt = table_format(table.headers) if not mapping else "generic"
+        if fmt == "lens":
+            yield from chunks_from_results(lens_results(table), size)
             continue
-        try:
-            outcome = builder(row_values(row.cells, columns), names)
-        except FieldError as exc:
-            rejection = Rejection(exc.field, exc.reason)
-            yield RowResult(row.row, _raw(headers, row.cells), rejection, table.sheet)
-            continue
-        yield RowResult(row.row, {}, outcome, table.sheet)
+        columns = map_headers(table.headers, mapping)
+        if "application_number" not in columns:
+            columns = {}  # every row of this sheet is rejected below
+        ctx = TableContext(table.headers, columns, table.sheet, table.text_only)
+        for rows in _batches(table.rows, size):
+            if not columns:
+                for row in rows:
+                    row.problem = row.problem or _no_number(table)
+            yield build_chunk(rows, ctx)
 
 
-def _raw(headers: list[str], cells: list[object]) -> dict[str, object]:
-    """A rejected row's cells by header (extra cells of a ragged row kept under their index)."""
-    raw: dict[str, object] = dict(zip(headers, cells, strict=False))
-    for index in range(len(headers), len(cells)):
-        raw[f"(column {index + 1})"] = cells[index]
-    return raw
+def _chain(first: Table, rest: Iterator[Table]) -> Iterator[Table]:
+    yield first
+    yield from rest
+
+
+def _batches(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:
+    batch: list[TableRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _no_number(table: Table) -> str:

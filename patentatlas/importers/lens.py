@@ -7,10 +7,12 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from patentatlas.errors import FieldError
-from patentatlas.importers.records import Party, PatentRecord
-from patentatlas.importers.table_records import Columns, Values, check_date_order
+from patentatlas.importers.records import Party, PatentRecord, Rejection, RowResult
+from patentatlas.importers.tabular import Table
 from patentatlas.normalize import ipc as ipc_norm
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
@@ -58,10 +60,6 @@ def lens_columns(headers: list[str]) -> dict[str, int]:
     return {field: index[col] for field, col in LENS_COLUMNS.items() if col in index}
 
 
-def lens_names(headers: list[str]) -> dict[str, str]:
-    """Our Lens field → the header naming it (for messages)."""
-    return {field: headers[i] for field, i in lens_columns(headers).items()}
-
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in text.split(";;") if p.strip()))
@@ -72,7 +70,7 @@ def _priority_date(text: str) -> object:
     return parse_date(min(dates), "priority_numbers") if dates else None
 
 
-def build_lens_record(values: Values, columns: Columns) -> PatentRecord:
+def build_lens_record(values: dict[str, str]) -> PatentRecord:
     """The record for one Lens row; FieldError naming the Lens column when invalid."""
     raw_number = pct_number(values.get("application_number", ""))
     number = normalize_application_number(raw_number, "application_number")
@@ -107,5 +105,22 @@ def build_lens_record(values: Values, columns: Columns) -> PatentRecord:
         extra={"lens_id": values.get("lens_id", ""), "lens_type": values.get("type", ""),
                "npl_citation_count": len(_split(values.get("npl", "")))},
     )
-    check_date_order(record, "application_date")
+    for label, later in (("publication", record.publication_date), ("grant", record.grant_date)):
+        if later is not None and later < filing:
+            raise FieldError("application_date", f"filing date {filing} is after the {label} date {later}")
     return record
+
+
+def lens_results(table: Table) -> Iterator[RowResult]:
+    """One result per row of a Lens table."""
+    columns = lens_columns(table.headers)
+    for row in table.rows:
+        raw: dict[str, Any] = dict(zip(table.headers, row.cells, strict=False))
+        if row.problem:
+            yield RowResult(row.row, raw, Rejection("(row)", row.problem), table.sheet)
+            continue
+        values = {f: str(row.cells[i]).strip() if i < len(row.cells) else "" for f, i in columns.items()}
+        try:
+            yield RowResult(row.row, {}, build_lens_record(values), table.sheet)
+        except FieldError as exc:
+            yield RowResult(row.row, raw, Rejection(exc.field, exc.reason), table.sheet)

@@ -1,29 +1,39 @@
-"""From one table row (canonical field → cell) to a :class:`PatentRecord`.
+"""From table rows to patent states, column by column.
 
 Shared by the incoPat, Patentics and generic importers: they differ only in which headers name
-which field. Every error names the column as the file names it. Cells repeat a lot across rows
-(dates, IPC lists, applicants, statuses), so each cell-level parse is cached on its text.
+which field. A chunk of rows is turned into columns, and each column is parsed with a function
+cached on the cell's text — dates, IPC lists, applicants and statuses repeat across rows, so each
+distinct cell is parsed once. A parse that fails gives a :class:`FieldError` naming the column as
+the file names it; the row then goes to quarantine with the first error found.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
+import pyarrow as pa
+
 from patentatlas.errors import FieldError
-from patentatlas.importers.records import LegalEvent, Party, PatentRecord
+from patentatlas.importers.chunks import (
+    LEGAL_EVENT,
+    PUBLICATION,
+    STATE_SCHEMA,
+    Chunk,
+    first_applicant_region,
+    overseas_family,
+)
+from patentatlas.importers.records import Rejection, RowResult
+from patentatlas.importers.tabular import TableRow
 from patentatlas.normalize import ipc as ipc_norm
-from patentatlas.normalize.appno import TYPE_BY_DIGIT, normalize_application_number
+from patentatlas.normalize.appno import TYPE_BY_DIGIT, ApplicationNumber, normalize_application_number
 from patentatlas.normalize.dates import parse_date
-from patentatlas.normalize.kinds import GRANT_KINDS, patent_type_from_text, publication_kind
+from patentatlas.normalize.kinds import GRANT_KINDS, kind_rank, patent_type_from_text, publication_kind
 from patentatlas.normalize.names import clean_text, split_names
 from patentatlas.normalize.status import status_family
-
-Values = dict[str, Any]  # canonical field → cleaned cell (str, or a date from a workbook)
-Columns = dict[str, str]  # canonical field → the header that names it in this file
-RecordBuilder = Callable[[Values, Columns], PatentRecord]
 
 _NONE_WORDS = {"", "0", "-", "--", "无", "nan", "None"}
 _EVENT = re.compile(r"^(?:\d+\s+)?(\d{4}\.\d{2}\.\d{2})\s+(\S+)")
@@ -35,32 +45,79 @@ _HIDDEN_INVENTOR = {"不公告发明人", "请求不公布姓名"}
 _CACHE = 1 << 16
 
 
-def row_values(cells: list[Any], columns: dict[str, int]) -> Values:
-    """The cells of one row by canonical field, cleaned of whitespace and Excel artefacts."""
-    width = len(cells)
-    values: Values = {}
-    for field, index in columns.items():
-        cell = cells[index] if index < width else ""
-        values[field] = clean_text(cell) if isinstance(cell, str) else ("" if cell is None else cell)
-    return values
+class TableContext:
+    """What is fixed for one table: headers, which column holds which field, and names for messages."""
+
+    def __init__(self, headers: list[str], columns: dict[str, int], sheet: str | None, text_only: bool) -> None:
+        self.headers = headers
+        self.columns = columns
+        self.sheet = sheet
+        self.text_only = text_only
+
+    def name(self, field: str, default: str) -> str:
+        index = self.columns.get(field)
+        return self.headers[index] if index is not None else default
+
+    def raw(self, cells: list[Any]) -> dict[str, Any]:
+        """A rejected row's cells by header (cells beyond the header kept under their position)."""
+        raw: dict[str, Any] = dict(zip(self.headers, cells, strict=False))
+        for index in range(len(self.headers), len(cells)):
+            raw[f"(column {index + 1})"] = cells[index]
+        return raw
+
+
+def _clean_column(column: Sequence[Any], text_only: bool) -> list[Any]:
+    if text_only:
+        cleaned = list(map(str.strip, column))
+        if "_x" in "\x1f".join(cleaned):  # an Excel artefact somewhere: clean cell by cell
+            cleaned = list(map(clean_text, cleaned))
+        return cleaned
+    return [clean_text(c) if c.__class__ is str else ("" if c is None else c) for c in column]
+
+
+def _transpose(rows: Sequence[TableRow], indices: list[int]) -> list[tuple[Any, ...]]:
+    """The cells at ``indices`` of every row, as one tuple per index (rows are at least that wide)."""
+    if not rows or not indices:
+        return [() for _ in indices]
+    if len(indices) == 1:
+        return [tuple(row.cells[indices[0]] for row in rows)]
+    pick = itemgetter(*indices)
+    return list(zip(*(pick(row.cells) for row in rows), strict=True))
+
+
+def _safe(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` returning its FieldError instead of raising it (so a column maps in one pass)."""
+    def wrapped(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except FieldError as exc:
+            return exc
+    wrapped.__name__ = function.__name__
+    return wrapped
+
+
+_date = lru_cache(maxsize=_CACHE)(_safe(parse_date))
+_codes = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.split_codes))
+_main = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.main_code))
+_number = _safe(normalize_application_number)
 
 
 @lru_cache(maxsize=_CACHE)
-def _int(text: str, column: str) -> int | None:
-    if text == "":
+def _int(text: Any, column: str) -> int | None | FieldError:
+    if text == "" or text is None:
         return None
     try:
         number = float(text)
-    except ValueError:
-        raise FieldError(column, f"{text!r} is not a number") from None
+    except (TypeError, ValueError):
+        return FieldError(column, f"{text!r} is not a number")
     if not number.is_integer() or number < 0:
-        raise FieldError(column, f"{text!r} is not a whole number ≥ 0")
+        return FieldError(column, f"{text!r} is not a whole number ≥ 0")
     return int(number)
 
 
 @lru_cache(maxsize=_CACHE)
 def _names(text: str) -> tuple[str, ...]:
-    return () if text in _NONE_WORDS else split_names(text)
+    return () if text in _NONE_WORDS else split_names(str(text))
 
 
 @lru_cache(maxsize=_CACHE)
@@ -74,114 +131,216 @@ def _agencies(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=_CACHE)
-def _parties(text: str, address: str) -> tuple[Party, ...]:
-    return tuple(Party(n, address or None if i == 0 else None) for i, n in enumerate(_names(text)))
-
-
-@lru_cache(maxsize=_CACHE)
 def _nic(text: str) -> tuple[str, ...]:
-    return tuple(c for c in _NIC_SPLIT.split(text) if c)
+    return tuple(c for c in _NIC_SPLIT.split(str(text)) if c)
 
 
 @lru_cache(maxsize=_CACHE)
 def _sei(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _SEI_SPLIT.split(text) if s.strip())
-
-
-@lru_cache(maxsize=_CACHE)
-def _titles(zh: str, en: str) -> tuple[str | None, str | None]:
-    if zh and not en and not _CJK.search(zh):
-        return None, zh
-    return zh or None, en or None
+    return tuple(s.strip() for s in _SEI_SPLIT.split(str(text)) if s.strip())
 
 
 @lru_cache(maxsize=_CACHE)
 def _status(text: str, validity: str) -> tuple[str | None, str | None]:
-    return text or None, status_family(validity) or status_family(text)
+    return status_family(validity) or status_family(text), text or None
 
 
-def legal_events(text: str) -> tuple[LegalEvent, ...]:
+@lru_cache(maxsize=_CACHE)
+def _type_from_text(patent_type: str, publication_type: str) -> str | None:
+    return patent_type_from_text(patent_type) or patent_type_from_text(publication_type)
+
+
+def legal_events(text: str) -> list[tuple[Any, str, str]]:
     """Patentics 法律描述: blank-line separated entries, each starting ``2021.09.21 code ...``."""
-    if not text:
-        return ()
     events = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
         match = _EVENT.match(chunk.strip())
         if match:
             date = parse_date(match.group(1), "法律描述")
             if date:
-                events.append(LegalEvent(date, match.group(2), chunk.strip()))
-    return tuple(events)
+                events.append((date, match.group(2), chunk.strip()))
+    return events
 
 
-def _patent_type(values: Values, type_digit: str | None) -> str | None:
-    if type_digit:
-        return TYPE_BY_DIGIT[type_digit]
-    return patent_type_from_text(values.get("patent_type")) or patent_type_from_text(
-        values.get("publication_type")
-    )
+class _Parsed:
+    """A chunk's parsed columns (field → one value per row) and each row's first error."""
+
+    def __init__(self, rows: list[TableRow], ctx: TableContext) -> None:
+        self.rows = rows
+        self.ctx = ctx
+        self.n = len(rows)
+        self.values: dict[str, list[Any]] = {}
+        self.errors: list[FieldError | None] = [None] * self.n
+        fields = list(ctx.columns)
+        transposed = _transpose(rows, [ctx.columns[f] for f in fields])
+        self._cells = dict(zip(fields, transposed, strict=True))
+
+    def cells(self, field: str) -> list[Any]:
+        """The cleaned cells of one field (empty strings where the table lacks it)."""
+        column = self._cells.get(field)
+        return [""] * self.n if column is None else _clean_column(column, self.ctx.text_only)
+
+    def put(self, field: str, values: list[Any]) -> list[Any]:
+        """Keep a parsed column; a FieldError in it marks its row as rejected."""
+        if FieldError in set(map(type, values)):
+            errors = self.errors
+            for i, value in enumerate(values):
+                if type(value) is FieldError:
+                    errors[i] = errors[i] or value
+                    values[i] = None
+        self.values[field] = values
+        return values
+
+    def fail(self, i: int, field: str, reason: str) -> None:
+        self.errors[i] = self.errors[i] or FieldError(field, reason)
 
 
-def build_record(values: Values, columns: Columns) -> PatentRecord:
-    """The record for one row; FieldError (naming the column) when a value is invalid."""
-    get = values.get
-    column = columns.get
-    number = normalize_application_number(get("application_number", ""), column("application_number", "申请号"))
-    filing_date = parse_date(get("filing_date"), column("filing_date", "申请日"))
-    if filing_date is None:
-        raise FieldError(column("filing_date", "申请日"), "filing date is missing")
-    publication_number = get("publication_number") or None
-    kind = publication_kind(publication_number)
-    publication_date = parse_date(get("publication_date"), column("publication_date", ""))
-    grant_date = parse_date(get("grant_date"), column("grant_date", ""))
-    if grant_date is None and kind in GRANT_KINDS:
-        grant_date = publication_date  # a grant publication's date is its grant announcement
-    ipc_codes = ipc_norm.split_codes(get("ipc", ""), column("ipc", "IPC"))
-    title_zh, title_en = _titles(get("title_zh", ""), get("title_en", ""))
-    status_text, status = _status(get("status_text", ""), get("validity", ""))
-    record = PatentRecord(
-        application_number=number.number,
-        country=number.country,
-        patent_type=_patent_type(values, number.type_digit),
-        filing_date=filing_date,
-        publication_number=publication_number,
-        publication_kind=kind,
-        publication_date=publication_date,
-        grant_date=grant_date,
-        priority_date=parse_date(get("priority_date"), column("priority_date", "")),
-        title_zh=title_zh,
-        title_en=title_en,
-        abstract_zh=get("abstract_zh") or None,
-        abstract_en=get("abstract_en") or None,
-        main_claim=get("main_claim") or None,
-        ipc_main=ipc_norm.main_code(get("ipc_main"), ipc_codes, column("ipc_main", "")),
-        ipc_codes=ipc_codes,
-        cpc_codes=ipc_norm.split_codes(get("cpc", ""), column("cpc", "CPC")),
-        claim_count=_int(get("claim_count", ""), column("claim_count", "")),
-        family_size=_int(get("family_size", ""), column("family_size", "")),
-        family_members=_names(get("family_members", "")),
-        backward_citation_count=_int(get("cited_count", ""), column("cited_count", "")),
-        forward_citation_count=_int(get("citing_count", ""), column("citing_count", "")),
-        cited_publications=_names(get("cited", "")),
-        citing_publications=_names(get("citing", "")),
-        status_text=status_text,
-        status=status,
-        applicants=_parties(get("applicants", ""), get("address", "")),
-        inventors=_inventors(get("inventors", "")),
-        agencies=_agencies(get("agencies", "")),
-        legal_events=legal_events(get("legal_events", "")),
-        source_nic_codes=_nic(get("nic", "")),
-        source_sei_labels=_sei(get("sei", "")),
-    )
-    check_date_order(record, column("filing_date", "申请日"))
-    return record
+def build_chunk(rows: Sequence[TableRow], ctx: TableContext) -> Chunk:
+    """The states of a chunk of table rows, and the rows rejected."""
+    rejections = [
+        RowResult(r.row, ctx.raw(r.cells), Rejection("(row)", r.problem), ctx.sheet) for r in rows if r.problem
+    ]
+    parsed = _Parsed([r for r in rows if not r.problem], ctx)
+    _parse_identity(parsed)
+    _parse_dates(parsed)
+    _parse_classes(parsed)
+    _parse_texts(parsed)
+    _parse_counts(parsed)
+    _parse_parties(parsed)
+    _parse_status(parsed)
+    return _chunk(parsed, rejections)
 
 
-def check_date_order(record: PatentRecord, filing_column: str) -> None:
-    """A filing date after the publication or grant date is a data error: reject the row."""
-    filing = record.filing_date
-    if filing is None:
-        return
-    for label, later in (("publication", record.publication_date), ("grant", record.grant_date)):
-        if later is not None and later < filing:
-            raise FieldError(filing_column, f"filing date {filing} is after the {label} date {later}")
+def _parse_identity(p: _Parsed) -> None:
+    column = p.ctx.name("application_number", "申请号")
+    numbers: list[ApplicationNumber | None] = p.put(
+        "_number", [_number(c, column) for c in p.cells("application_number")])
+    p.values["application_number"] = [n.number if n else None for n in numbers]
+    p.values["country"] = [n.country if n else None for n in numbers]
+    from_text = list(map(_type_from_text, map(str, p.cells("patent_type")), map(str, p.cells("publication_type"))))
+    p.values["patent_type"] = [
+        TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(numbers, from_text, strict=True)
+    ]
+    publication = [c or None for c in p.cells("publication_number")]
+    kinds = list(map(publication_kind, publication))
+    p.values["publication_number"] = publication
+    p.values["publication_kind"] = kinds
+    p.values["biblio_rank"] = list(map(kind_rank, kinds))
+
+
+def _parse_dates(p: _Parsed) -> None:
+    for field, default in (("filing_date", "申请日"), ("publication_date", "公开日"),
+                           ("grant_date", "授权日"), ("priority_date", "优先权日")):
+        column = p.ctx.name(field, default)
+        p.put(field, [_date(c, column) for c in p.cells(field)])
+    filing, published, granted = p.values["filing_date"], p.values["publication_date"], p.values["grant_date"]
+    column = p.ctx.name("filing_date", "申请日")
+    for i, kind in enumerate(p.values["publication_kind"]):
+        if granted[i] is None and kind in GRANT_KINDS:
+            granted[i] = published[i]  # a grant publication's date is its grant announcement
+        if filing[i] is None:
+            p.fail(i, column, "filing date is missing")
+        elif published[i] is not None and published[i] < filing[i]:
+            p.fail(i, column, f"filing date {filing[i]} is after the publication date {published[i]}")
+        elif granted[i] is not None and granted[i] < filing[i]:
+            p.fail(i, column, f"filing date {filing[i]} is after the grant date {granted[i]}")
+
+
+def _parse_classes(p: _Parsed) -> None:
+    ipc_column = p.ctx.name("ipc", "IPC")
+    codes = p.put("ipc_codes", [_codes(str(c), ipc_column) for c in p.cells("ipc")])
+    main_column = p.ctx.name("ipc_main", "IPC主分类")
+    p.put("ipc_main", [_main(str(m), c or (), main_column) for m, c in zip(p.cells("ipc_main"), codes, strict=True)])
+    cpc_column = p.ctx.name("cpc", "CPC")
+    p.put("cpc_codes", [_codes(str(c), cpc_column) for c in p.cells("cpc")])
+
+
+def _parse_texts(p: _Parsed) -> None:
+    zh, en = p.cells("title_zh"), p.cells("title_en")
+    for i, title in enumerate(zh):
+        if title and not en[i] and not _CJK.search(str(title)):
+            zh[i], en[i] = "", title  # an English title in the only title column
+    for field, values in (("title_zh", zh), ("title_en", en)):
+        p.values[field] = [str(v) if v else None for v in values]
+    for field in ("abstract_zh", "abstract_en", "main_claim"):
+        p.values[field] = [str(v) if v else None for v in p.cells(field)]
+    p.values["extra"] = [None] * p.n
+
+
+def _parse_counts(p: _Parsed) -> None:
+    for field, source in (("claim_count", "claim_count"), ("family_size", "family_size"),
+                          ("backward_citation_count", "cited_count"), ("forward_citation_count", "citing_count")):
+        column = p.ctx.name(source, source)
+        p.put(field, [_int(c, column) for c in p.cells(source)])
+    p.values["family_members"] = members = [_names(str(c)) for c in p.cells("family_members")]
+    p.values["has_overseas_family"] = list(map(overseas_family, members, p.values["family_size"]))
+    p.values["cited_publications"] = [_names(str(c)) for c in p.cells("cited")]
+    p.values["citing_publications"] = [_names(str(c)) for c in p.cells("citing")]
+
+
+def _parse_parties(p: _Parsed) -> None:
+    applicants = [_names(str(c)) for c in p.cells("applicants")]
+    addresses = [str(a) or None for a in p.cells("address")]
+    p.values["applicant_names"] = applicants
+    p.values["first_applicant_address"] = [a if names else None for a, names in zip(addresses, applicants, strict=True)]
+    regions = [first_applicant_region(names[0] if names else None, a, None)
+               for names, a in zip(applicants, addresses, strict=True)]
+    for k, field in enumerate(("first_applicant_region_code", "first_applicant_province_code",
+                               "first_applicant_city_code", "first_applicant_county_code",
+                               "first_applicant_country")):
+        p.values[field] = [r[k] for r in regions]
+    p.values["inventor_names"] = [_inventors(str(c)) for c in p.cells("inventors")]
+    p.values["agency_names"] = [_agencies(str(c)) for c in p.cells("agencies")]
+
+
+def _parse_status(p: _Parsed) -> None:
+    statuses = list(map(_status, map(str, p.cells("status_text")), map(str, p.cells("validity"))))
+    p.values["status"] = [s[0] for s in statuses]
+    p.values["status_text"] = [s[1] for s in statuses]
+    p.values["source_nic_codes"] = [_nic(str(c)) for c in p.cells("nic")]
+    p.values["source_sei_labels"] = [_sei(str(c)) for c in p.cells("sei")]
+    p.values["_events"] = [legal_events(str(c)) if c else () for c in p.cells("legal_events")]
+
+
+def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
+    keep = [i for i, e in enumerate(p.errors) if e is None]
+    for i, error in enumerate(p.errors):
+        if error is not None:
+            row = p.rows[i]
+            rejections.append(RowResult(row.row, p.ctx.raw(row.cells), Rejection(error.field, error.reason),
+                                        p.ctx.sheet))
+    values = p.values if len(keep) == p.n else {k: [v[i] for i in keep] for k, v in p.values.items()}
+    arrays = []
+    for field in STATE_SCHEMA:
+        if field.name == "publications":
+            arrays.append(_publications(values))
+        elif field.name == "legal_events":
+            arrays.append(_events(values["_events"]))
+        else:
+            arrays.append(pa.array(values[field.name], type=field.type))
+    states = pa.Table.from_arrays(arrays, schema=STATE_SCHEMA)
+    rejections.sort(key=lambda r: r.row)
+    return Chunk(states, [p.rows[i].row for i in keep], rejections)
+
+
+def _offsets(lengths: list[int]) -> pa.Array:
+    offsets = [0]
+    for length in lengths:
+        offsets.append(offsets[-1] + length)
+    return pa.array(offsets, type=pa.int32())
+
+
+def _publications(values: dict[str, list[Any]]) -> pa.Array:
+    present = [i for i, number in enumerate(values["publication_number"]) if number]
+    fields = [pa.array([values[name][i] for i in present], type=t.type)
+              for name, t in zip(("publication_number", "publication_kind", "publication_date"), PUBLICATION,
+                                 strict=True)]
+    struct = pa.StructArray.from_arrays(fields, fields=list(PUBLICATION))
+    return pa.ListArray.from_arrays(_offsets([1 if n else 0 for n in values["publication_number"]]), struct)
+
+
+def _events(events: list[Any]) -> pa.Array:
+    flat = [e for row in events for e in row]
+    fields = [pa.array([e[k] for e in flat], type=t.type) for k, t in enumerate(LEGAL_EVENT)]
+    struct = pa.StructArray.from_arrays(fields, fields=list(LEGAL_EVENT))
+    return pa.ListArray.from_arrays(_offsets([len(row) for row in events]), struct)

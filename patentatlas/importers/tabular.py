@@ -43,6 +43,7 @@ class Table:
     header_row: int
     headers: list[str]
     rows: Iterator[TableRow]
+    text_only: bool = True  # every cell a str (CSV); a workbook also gives dates and numbers
 
 
 def iter_tables(path: Path) -> Iterator[Table]:
@@ -88,26 +89,69 @@ def detect_encoding(head: bytes) -> str:
 
 def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
     """Lines as text; a line that fails the file's encoding is tried in the other one, and one
-    that fails both is decoded with replacement characters and remembered in ``bad_lines``."""
+    that fails both is decoded with replacement characters and remembered in ``bad_lines``.
+
+    Reads 1 MiB blocks and decodes a block at once when it can (the common case); only a block
+    that does not decode is taken line by line.
+    """
     if encoding == "utf-16":
         with path.open(encoding="utf-16", newline="") as fh:
             yield from (line.replace("\x00", "") for line in fh)
         return
     primary = "utf-8" if encoding.startswith("utf-8") else "gb18030"
-    other = "gb18030" if primary == "utf-8" else "utf-8"
+    number = 0  # lines yielded so far
+    for block in _line_blocks(path):
+        try:
+            text = block.decode(primary)
+        except UnicodeDecodeError:
+            for raw in block.splitlines(keepends=True):
+                number += 1
+                yield _decode_line(raw, primary, number, bad_lines)
+            continue
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        lines = text.split("\n")
+        last = lines.pop()
+        for line in lines:
+            yield line + "\n"
+        number += len(lines)
+        if last:
+            number += 1
+            yield last
+
+
+def _line_blocks(path: Path) -> Iterator[bytes]:
+    """The file in blocks of about 1 MiB that end at a line end (BOM removed)."""
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8) :]
-            try:
-                line = raw.decode(primary)
-            except UnicodeDecodeError:
-                try:
-                    line = raw.decode(other)
-                except UnicodeDecodeError:
-                    bad_lines.add(number)
-                    line = raw.decode(primary, errors="replace")
-            yield line.replace("\x00", "")
+        rest = fh.read(len(codecs.BOM_UTF8))
+        if rest == codecs.BOM_UTF8:
+            rest = b""
+        while True:
+            block = fh.read(1 << 20)
+            if not block:
+                if rest:
+                    yield rest
+                return
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            rest = block[cut:]
+            yield block[:cut]
+
+
+def _decode_line(raw: bytes, primary: str, number: int, bad_lines: set[int]) -> str:
+    other = "gb18030" if primary == "utf-8" else "utf-8"
+    try:
+        line = raw.decode(primary)
+    except UnicodeDecodeError:
+        try:
+            line = raw.decode(other)
+        except UnicodeDecodeError:
+            bad_lines.add(number)
+            line = raw.decode(primary, errors="replace")
+    return line.replace("\x00", "")
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -155,13 +199,14 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int]) -> Iterator[TableRow
             yield TableRow(number, [], f"CSV syntax error near line {reader.line_num}: {exc}")
             last_line = reader.line_num
             continue
+        first_line, last_line = last_line + 1, reader.line_num
+        if not any(cells) or (len(cells) == 1 and not cells[0].strip()):
+            continue  # blank lines are not rows
         number += 1
-        span = range(last_line + 1, reader.line_num + 1)
-        last_line = reader.line_num
-        if not any(c.strip() for c in cells):
-            number -= 1  # blank lines are not rows
-            continue
-        yield TableRow(number, cells, _row_problem(cells, width, span, bad_lines))
+        problem = None
+        if len(cells) != width or bad_lines:
+            problem = _row_problem(cells, width, range(first_line, last_line + 1), bad_lines)
+        yield TableRow(number, cells, problem)
 
 
 def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> str | None:
@@ -189,7 +234,7 @@ def _excel_tables(path: Path) -> Iterator[Table]:
                 if sum(1 for v in values if v not in (None, "")) >= 2:
                     headers = unique_headers([clean_text(str(v)) if v is not None else "" for v in values])
                     found = True
-                    yield Table(path, sheet.title, number, headers, _excel_rows(rows, number))
+                    yield Table(path, sheet.title, number, headers, _excel_rows(rows, number, len(headers)), False)
                     break
         if not found:
             raise EmptyFileError(str(path), "no sheet of the workbook has a header row")
@@ -197,11 +242,15 @@ def _excel_tables(path: Path) -> Iterator[Table]:
         book.close()
 
 
-def _excel_rows(rows: Iterator[tuple[Any, ...]], header_row: int) -> Iterator[TableRow]:
+def _excel_rows(rows: Iterator[tuple[Any, ...]], header_row: int, width: int) -> Iterator[TableRow]:
     for number, values in enumerate(rows, start=header_row + 1):
         cells = [_excel_cell(v) for v in values]
         if any(c != "" for c in cells):
-            yield TableRow(number, cells)
+            cells.extend([""] * (width - len(cells)))  # a workbook row may stop at its last value
+            problem = None
+            if any(c != "" for c in cells[width:]):
+                problem = f"row has values in {len(cells)} columns but the header has {width}"
+            yield TableRow(number, cells, problem)
 
 
 def _excel_cell(value: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from operator import mul
 from typing import NamedTuple
 
 from patentatlas.errors import FieldError
@@ -21,6 +21,7 @@ _WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
 _CN = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])?$")
 _FOREIGN = re.compile(r"^([A-Z]{2})([A-Z0-9/.\-]*\d[A-Z0-9/.\-]*)$")
+_CANONICAL = re.compile(r"^CN\d{12}\.[0-9X]$")
 _PCT = re.compile(r"^PCT/[A-Z]{2}\d{4}/\d{6}$")
 
 # the type digit of a Chinese application number → our patent type
@@ -46,18 +47,23 @@ def check_digit(digits: str) -> str:
     '8'
     """
     weights = _WEIGHTS_12 if len(digits) == 12 else _WEIGHTS_8
-    total = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    if len(digits) != len(weights):
+        raise ValueError(f"{digits!r}: 12 or 8 digits expected")
+    # the digits' ASCII codes are the digits plus 48: subtract 48 × the weights' sum once
+    total = (sum(map(mul, digits.encode("ascii"), weights)) - 48 * sum(weights)) % 11
     return "X" if total == 10 else str(total)
 
 
 def _compact(raw: object) -> str:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
+    text = str(raw)
+    if _CANONICAL.match(text):
+        return text  # the common case: already written CN202010302257.8
+    text = unicodedata.normalize("NFKC", text).strip().upper()
     return re.sub(r"\s+", "", text)
 
 
-@lru_cache(maxsize=4096)
 def _normalize_text(text: str, field: str) -> ApplicationNumber:
     if not text:
         raise FieldError(field, "application number is missing")
@@ -87,6 +93,11 @@ def _normalize_text(text: str, field: str) -> ApplicationNumber:
 
 def normalize_application_number(raw: object, field: str = "application_number") -> ApplicationNumber:
     """Validate and normalise one application number; raise FieldError naming ``field``."""
+    if isinstance(raw, str) and len(raw) == 16 and raw[14] == "." and raw[:2] == "CN":
+        digits = raw[2:14]  # the canonical form, as most exports write it: check it and go
+        type_digit = digits[4]
+        if digits.isdigit() and type_digit in TYPE_BY_DIGIT and check_digit(digits) == raw[15]:
+            return ApplicationNumber(raw, "CN", type_digit)
     return _normalize_text(_compact(raw), field)
 
 

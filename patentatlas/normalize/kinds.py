@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import re
-
 PATENT_TYPES = ("invention", "utility_model", "design")
 
 _TYPE_WORDS = (
@@ -20,7 +18,6 @@ _TYPE_WORDS = (
     ("UTILITY MODEL", "utility_model"),
     ("PATENT", "invention"),
 )
-_KIND = re.compile(r"([A-Z]\d?)$")
 # publication kinds that mean the right was granted (C/Y/D before 2010, B/U/S after)
 GRANT_KINDS = {"B", "C", "U", "Y", "S", "D"}
 # how authoritative a publication is for the bibliographic fields: grant beats application
@@ -37,13 +34,15 @@ def patent_type_from_text(text: str | None) -> str | None:
 
 def publication_kind(publication_number: str | None) -> str | None:
     """The kind letter of a publication number: CN111856303B → B, CN105807763B8 → B8 → B."""
-    if not publication_number:
+    if not publication_number or len(publication_number) < 4:
         return None
-    number = publication_number.replace(" ", "").upper()
-    match = _KIND.search(number)
-    if not match or len(number) < 4:
-        return None
-    return match.group(1)[0]
+    number = publication_number.rstrip().upper()
+    last = number[-1]
+    if "A" <= last <= "Z":
+        return last
+    if last.isdigit() and "A" <= number[-2] <= "Z":
+        return number[-2]
+    return None
 
 
 def kind_rank(kind: str | None) -> int:

@@ -11,6 +11,8 @@ import duckdb
 from patentatlas.errors import StoreError, StoreLockedError
 from patentatlas.store.schema import migrate
 
+MEMORY_LIMIT = "512MB"
+
 
 def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating if needed) the store at ``path``.
@@ -27,6 +29,7 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
                 "Stop it, or do this through the web server."
             ) from None
         raise StoreError(f"cannot open {target}: {exc}") from None
+    conn.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # big imports spill to disk, not to RAM
     if not read_only:
         migrate(conn)
     return conn

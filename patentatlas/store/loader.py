@@ -1,28 +1,33 @@
-"""Loading a file into the store: one import batch, one transaction, every row accounted for.
+"""Loading a file into the store: batches of rows, each one transaction, every row accounted for.
 
 >>> report = import_file(conn, Path("incopat_toyota_autodrive_5048.csv"))  # doctest: +SKIP
 >>> report.loaded, report.updated, report.unchanged, report.quarantined  # doctest: +SKIP
-(4042, 1006, 0, 0)
+(4041, 1006, 0, 1)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from patentatlas.importers import open_source
-from patentatlas.importers.records import PatentRecord, Rejection, RowResult
+from patentatlas.importers.chunks import Chunk, State
+from patentatlas.importers.prefetch import prefetched_chunks
 from patentatlas.store import writer
-from patentatlas.store.merge import State, merge_state, record_state
+from patentatlas.store.merge import merge_state
 
-CHUNK_ROWS = 20_000
 Progress = Callable[[int], None]
+PREFETCH_BYTES = 32 * 1024 * 1024  # from this size a helper process reads while the store writes
+BATCH_ROWS = 250_000  # rows per transaction: DuckDB holds a transaction's changes in memory
 
 
 @dataclass
@@ -31,7 +36,7 @@ class ImportReport:
 
     file: str
     format: str
-    batch_id: int
+    batch_ids: list[int] = field(default_factory=list)
     read: int = 0
     loaded: int = 0
     updated: int = 0
@@ -40,8 +45,12 @@ class ImportReport:
 
     def counts(self) -> dict[str, Any]:
         """The figures as the CLI's ``--json`` prints them."""
-        data = asdict(self)
-        return {k: data[k] for k in ("file", "read", "loaded", "updated", "unchanged", "quarantined")}
+        return {k: getattr(self, k) for k in ("file", "read", "loaded", "updated", "unchanged", "quarantined")}
+
+    def add(self, other: ImportReport) -> None:
+        for name in ("read", "loaded", "updated", "unchanged", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.batch_ids += other.batch_ids
 
 
 def file_checksum(path: Path) -> str:
@@ -60,84 +69,130 @@ def import_file(
     mapping: dict[str, str] | None = None,
     observed_on: dt.date | None = None,
     progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
-    """Import one file as one batch in one transaction; a failure leaves the store unchanged."""
+    """Import one file; each batch of up to ``batch_rows`` rows is one transaction, so a failure
+    leaves the store as it was before the batch it happened in (a file of up to ``batch_rows``
+    rows is one batch). Memory stays bounded whatever the file's size."""
     source = open_source(path, mapping)
-    conn.execute("BEGIN TRANSACTION")
+    chunks = prefetched_chunks(path, mapping) if path.stat().st_size >= PREFETCH_BYTES else source.chunks
+    report = ImportReport(str(path), source.format)
+    loader = _Loader(conn, report, file_checksum(path), observed_on or dt.date.today())
+    collecting = gc.isenabled()
+    gc.disable()  # an import allocates millions of short-lived objects and makes no cycles
     try:
-        batch_id = writer.start_batch(conn, str(path), source.format, file_checksum(path))
-        report = ImportReport(str(path), source.format, batch_id)
-        batch = _Batch(conn, report, observed_on or dt.date.today())
-        for chunk in _chunks(source.rows, CHUNK_ROWS):
-            batch.add_chunk(chunk)
-            if progress:
-                progress(len(chunk))
-        writer.finish_batch(conn, report)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        for part, part_chunks in enumerate(_parts(chunks, batch_rows), start=1):
+            loader.load_batch(part, part_chunks, progress)
+    finally:
+        if collecting:
+            gc.enable()
     return report
 
 
-def _chunks(rows: Iterator[RowResult], size: int) -> Iterator[list[RowResult]]:
-    chunk: list[RowResult] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
+def _parts(chunks: Iterator[Chunk], limit: int) -> Iterator[Iterator[Chunk]]:
+    """The chunks in runs of at least ``limit`` rows (the last may be shorter); one run at least."""
+    pending = next(chunks, None)
+
+    def run() -> Iterator[Chunk]:
+        nonlocal pending
+        rows = 0
+        while pending is not None and rows < limit:
+            chunk, pending = pending, next(chunks, None)
+            rows += chunk.read
             yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+
+    yield run()
+    while pending is not None:
+        yield run()
+
+
+class _Loader:
+    """Loads a file's batches, remembering across them what this import already wrote."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, report: ImportReport, checksum: str,
+                 observed_on: dt.date) -> None:
+        self.conn = conn
+        self.report = report
+        self.checksum = checksum
+        self.observed_on = observed_on
+        self.seen_before: dict[str, tuple[str | None, str | None]] = {}  # key → status before this import
+        self.written_parties: dict[int, float] = {}
+
+    def load_batch(self, part: int, chunks: Iterator[Chunk], progress: Progress | None) -> None:
+        """One batch in one transaction: all of it, or (on any failure) none of it."""
+        conn, report = self.conn, self.report
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            batch_id = writer.start_batch(conn, report.file, report.format, self.checksum, part)
+            counts = ImportReport(report.file, report.format, [batch_id])
+            batch = _Batch(self, counts, batch_id)
+            for chunk in chunks:
+                batch.add_chunk(chunk)
+                if progress:
+                    progress(chunk.read)
+            writer.finish_batch(conn, batch_id, counts)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        report.add(counts)
 
 
 class _Batch:
-    """Merges chunks of rows into the store, counting what each row did."""
+    """Merges chunks into the store within one batch, counting what each row did."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, report: ImportReport, observed_on: dt.date):
-        self.conn = conn
-        self.report = report
-        self.observed_on = observed_on
-        self.seen_before: dict[str, tuple[str | None, str | None]] = {}  # key → status at start
-        self.written_parties: dict[int, float] = {}
+    def __init__(self, loader: _Loader, counts: ImportReport, batch_id: int) -> None:
+        self.loader = loader
+        self.conn = loader.conn
+        self.report = counts
+        self.batch_id = batch_id
 
-    def add_chunk(self, chunk: list[RowResult]) -> None:
-        keys = {r.outcome.application_number for r in chunk if isinstance(r.outcome, PatentRecord)}
-        stored = writer.fetch_states(self.conn, keys)
+    def add_chunk(self, chunk: Chunk) -> None:
+        keys: list[str] = chunk.states.column("application_number").to_pylist()
+        stored = writer.fetch_states(self.conn, set(keys))
+        mine = set(self.loader.report.batch_ids) | {self.batch_id}
         for key, state in stored.items():
-            if state["first_batch_id"] != self.report.batch_id:
-                self.seen_before.setdefault(key, (state["status"], state["status_text"]))
+            if state["first_batch_id"] not in mine:
+                self.loader.seen_before.setdefault(key, (state["status"], state["status_text"]))
+        repeats = Counter(keys)
+        fresh = [i for i, k in enumerate(keys) if repeats[k] == 1 and k not in stored]
+        merging = [i for i, k in enumerate(keys) if repeats[k] > 1 or k in stored]
+        self.report.read += chunk.read
+        self.report.quarantined += len(chunk.rejections)
+        self.report.loaded += len(fresh)
+        changed = self._merge(chunk.states.take(pa.array(merging, pa.int64())).to_pylist(), stored)
+        new = chunk.states.take(pa.array(fresh, pa.int64())) if len(fresh) < len(keys) else chunk.states
+        writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties)
+        changes = self._status_changes(changed)
+        writer.write_status_changes(self.conn, changes, self.batch_id, self.loader.observed_on)
+        writer.write_quarantine(self.conn, chunk.rejections, self.report.file, self.batch_id)
+
+    def _merge(self, states: list[State], stored: dict[str, State]) -> dict[str, State]:
+        """Merge rows whose application is already stored or repeats within the chunk, in file order."""
         current: dict[str, State] = dict(stored)
         changed: dict[str, State] = {}
-        quarantined: list[RowResult] = []
-        for row in chunk:
-            self.report.read += 1
-            if isinstance(row.outcome, Rejection):
-                quarantined.append(row)
-                continue
-            key = row.outcome.application_number
+        for new in states:
+            key = new["application_number"]
             old = current.get(key)
-            new = merge_state(old, record_state(row.outcome))
+            merged = merge_state(old, new)
             if old is None:
                 self.report.loaded += 1
-            elif _same(old, new):
+            elif _same(old, merged):
                 self.report.unchanged += 1
                 continue
             else:
                 self.report.updated += 1
-            current[key] = changed[key] = new
-        self.report.quarantined += len(quarantined)
-        writer.write_states(self.conn, changed, set(stored), self.report.batch_id, self.written_parties)
-        writer.write_status_changes(self.conn, self._status_changes(changed), self.report.batch_id, self.observed_on)
-        writer.write_quarantine(self.conn, quarantined, self.report.file, self.report.batch_id)
+            current[key] = changed[key] = merged
+        return changed
 
     def _status_changes(self, changed: dict[str, State]) -> list[tuple[str, Any, Any, Any, Any]]:
         out = []
+        seen_before = self.loader.seen_before
         for key, state in changed.items():
-            before = self.seen_before.get(key)
+            before = seen_before.get(key)
             if before and before != (state["status"], state["status_text"]):
                 out.append((key, before[0], state["status"], before[1], state["status_text"]))
-                self.seen_before[key] = (state["status"], state["status_text"])
+                seen_before[key] = (state["status"], state["status_text"])
         return out
 
 
@@ -146,5 +201,3 @@ _BOOKKEEPING = {"first_batch_id", "last_batch_id"}
 
 def _same(old: State, new: State) -> bool:
     return all(old.get(k) == v for k, v in new.items() if k not in _BOOKKEEPING)
-
-

@@ -15,6 +15,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE import_batches (
             batch_id INTEGER PRIMARY KEY,
             file VARCHAR NOT NULL,
+            part INTEGER NOT NULL DEFAULT 1,
             format VARCHAR,
             checksum VARCHAR,
             started_at TIMESTAMP NOT NULL,

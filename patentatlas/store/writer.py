@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from patentatlas.importers.chunks import State, states_table
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.reference.regions import resolve_region
 from patentatlas.store import scalar
-from patentatlas.store.merge import State
 
 if TYPE_CHECKING:
     from patentatlas.importers.records import RowResult
@@ -38,67 +38,85 @@ def _arrow(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str) -> int:
-    """A new import batch; returns its id."""
+def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str, part: int = 1) -> int:
+    """A new import batch (``part`` of its file); returns its id."""
     batch_id = scalar(conn, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
     conn.execute(
-        "INSERT INTO import_batches (batch_id, file, format, checksum, started_at) VALUES (?, ?, ?, ?, now())",
-        [batch_id, file, fmt, checksum],
+        "INSERT INTO import_batches (batch_id, file, part, format, checksum, started_at) VALUES (?, ?, ?, ?, ?, now())",
+        [batch_id, file, part, fmt, checksum],
     )
     return int(batch_id)
 
 
-def finish_batch(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+def finish_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, report: ImportReport) -> None:
     """Record the batch's counts and end time."""
     conn.execute(
         "UPDATE import_batches SET finished_at = now(), rows_read = ?, loaded = ?, updated = ?, "
         "unchanged = ?, quarantined = ? WHERE batch_id = ?",
-        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined, report.batch_id],
+        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined, batch_id],
     )
 
 
 def fetch_states(conn: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, State]:
-    """The stored rows of these applications, as states."""
+    """The stored rows of these applications, as states.
+
+    Asks for the keys first (a scan of one column) and reads whole rows only for those found:
+    in a large import most keys are new, and whole rows are costly to scan for.
+    """
     if not keys:
         return {}
-    wanted = pa.table({"k": pa.array(sorted(keys), type=pa.string())})
-    conn.register("wanted_keys", wanted)
+    found = _select_in(conn, "SELECT application_number FROM patents", keys).column(0).to_pylist()
+    if not found:
+        return {}
+    rows = _select_in(conn, "SELECT * FROM patents", set(found)).to_pylist()
+    return {row["application_number"]: row for row in rows}
+
+
+def _select_in(conn: duckdb.DuckDBPyConnection, select: str, keys: set[str]) -> pa.Table:
+    conn.register("wanted_keys", pa.table({"k": pa.array(sorted(keys), type=pa.string())}))
     try:
-        rows = conn.sql(
-            "SELECT * FROM patents WHERE application_number IN (SELECT k FROM wanted_keys)"
-        ).to_arrow_table().to_pylist()
+        return conn.sql(f"{select} WHERE application_number IN (SELECT k FROM wanted_keys)").to_arrow_table()
     finally:
         conn.unregister("wanted_keys")
-    return {row["application_number"]: row for row in rows}
 
 
 def write_states(
     conn: duckdb.DuckDBPyConnection,
-    states: dict[str, State],
+    new: pa.Table,
+    changed: dict[str, State],
     existing: set[str],
     batch_id: int,
     written_parties: dict[int, float],
 ) -> None:
-    """Replace the rows of changed applications and their party links.
+    """Insert ``new`` states (applications not in the store), replace the ``changed`` ones, and
+    write their parties and links.
 
     ``written_parties`` (party id → region confidence already written in this import) spares
     re-writing a party seen in an earlier chunk unless its region got better.
     """
-    if not states:
-        return
-    for state in states.values():
-        state.setdefault("first_batch_id", batch_id)
-        state["last_batch_id"] = batch_id
-    replaced = [k for k in states if k in existing]
+    replaced = [k for k in changed if k in existing]
     if replaced:
         conn.register("replaced_keys", pa.table({"k": pa.array(replaced, type=pa.string())}))
         conn.execute("DELETE FROM patents WHERE application_number IN (SELECT k FROM replaced_keys)")
         conn.execute("DELETE FROM patent_parties WHERE application_number IN (SELECT k FROM replaced_keys)")
         conn.unregister("replaced_keys")
-    _insert(conn, "patents", list(states.values()))
-    parties, links = _parties_and_links(states.values(), written_parties)
+    for state in changed.values():
+        state.setdefault("first_batch_id", batch_id)
+        state["last_batch_id"] = batch_id
+    if new.num_rows:
+        ids = pa.array([batch_id] * new.num_rows, type=pa.int32())
+        _insert_table(conn, "patents", new.append_column("first_batch_id", ids).append_column("last_batch_id", ids))
+    _insert(conn, "patents", list(changed.values()))
+    linked = new.select(list(_PARTY_COLUMNS))
+    if changed:
+        linked = pa.concat_tables([linked, states_table(list(changed.values())).select(list(_PARTY_COLUMNS))])
+    parties, links = _parties_and_links(linked, written_parties)
     _upsert_parties(conn, parties)
     _insert_table(conn, "patent_parties", links)
+
+
+_PARTY_COLUMNS = ("application_number", "applicant_names", "first_applicant_address", "inventor_names",
+                  "agency_names")
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -121,34 +139,46 @@ def party_id(normalized: str) -> int:
 _ROLES = (("applicant", "applicant_names"), ("inventor", "inventor_names"), ("agency", "agency_names"))
 
 
-def _parties_and_links(
-    states: Iterable[State], written: dict[int, float]
-) -> tuple[list[dict[str, Any]], pa.Table]:
+def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[list[dict[str, Any]], pa.Table]:
+    """Party rows not yet written (or now better placed) and the link table of these states.
+
+    Works on whole columns: names are flattened and dictionary-encoded, so each distinct name is
+    turned into a party once per chunk.
+    """
     parties: dict[int, dict[str, Any]] = {}
-    keys: list[str] = []
-    ids: list[int] = []
-    roles: list[str] = []
-    seqs: list[int] = []
-    for state in states:
-        key = state["application_number"]
-        for role, field in _ROLES:
-            for seq, name in enumerate(state[field] or (), start=1):
-                address = state["first_applicant_address"] if role == "applicant" and seq == 1 else None
-                party = _party(name, role, address)
-                pid = party["party_id"]
-                confidence = party["region_confidence"]
-                if confidence > written.get(pid, -1.0):
-                    parties[pid] = party
-                    written[pid] = confidence
-                keys.append(key)
-                ids.append(pid)
-                roles.append("agent" if role == "agency" and party["kind"] == "individual" else role)
-                seqs.append(seq)
-    links = pa.table({
-        "application_number": pa.array(keys, pa.string()), "party_id": pa.array(ids, pa.int64()),
-        "role": pa.array(roles, pa.string()), "seq": pa.array(seqs, pa.int32()),
-    })
+    tables = []
+    first_address = _first_addresses(states)
+    for role, field in _ROLES:
+        lists = states.column(field).combine_chunks()
+        flat = pc.list_flatten(lists)
+        if not len(flat):
+            continue
+        parent = pc.list_parent_indices(lists)
+        seq = pc.add(pc.subtract(pa.array(range(len(flat)), pa.int64()),
+                                 pc.take(lists.offsets.cast(pa.int64()), parent)), 1)
+        encoded = flat.dictionary_encode()
+        names = encoded.dictionary.to_pylist()
+        rows = [_party(n, role, first_address.get(n) if role == "applicant" else None) for n in names]
+        for party in rows:
+            if party["region_confidence"] > written.get(party["party_id"], -1.0):
+                parties[party["party_id"]] = party
+                written[party["party_id"]] = party["region_confidence"]
+        link_roles = ["agent" if role == "agency" and p["kind"] == "individual" else role for p in rows]
+        tables.append(pa.table({
+            "application_number": pc.take(states.column("application_number"), parent),
+            "party_id": pc.take(pa.array([p["party_id"] for p in rows], pa.int64()), encoded.indices),
+            "role": pc.take(pa.array(link_roles, pa.string()), encoded.indices),
+            "seq": seq.cast(pa.int32()),
+        }))
+    links = pa.concat_tables(tables) if tables else pa.table({})
     return list(parties.values()), links
+
+
+def _first_addresses(states: pa.Table) -> dict[str, str]:
+    """First applicant's name → an address given for it in these states."""
+    firsts = pc.list_element(states.column("applicant_names"), 0).to_pylist() if states.num_rows else []
+    addresses = states.column("first_applicant_address").to_pylist()
+    return {n: a for n, a in zip(firsts, addresses, strict=True) if n and a}
 
 
 @lru_cache(maxsize=1 << 17)
