@@ -38,13 +38,23 @@ LENS_COLUMNS = {
     "npl": "npl_citation_ids",
 }
 _PRIORITY_DATE = re.compile(r"(\d{8})\s*$")
-_PCT = re.compile(r"^([A-Z]{2})\s*(\d{4})(\d{6})\s*W$")
+_PCT = re.compile(r"^([A-Z]{2})\s*(\d{4})/?(\d{6,7})\s*W$")
+_PCT_OLD = re.compile(r"^([A-Z]{2})\s*(\d{2})(\d{5})\s*W$")
 
 
 def pct_number(text: str) -> str:
-    """Lens writes an international (PCT) application as ``CN 2014095917 W``: that is
-    ``PCT/CN2014/095917``, a WO application, not a Chinese national one."""
-    match = _PCT.match(text.strip())
+    """Lens writes an international (PCT) application as ``CN 2014095917 W``, ``US 2014/0069213 W``
+    or, before 2004, ``US 9912345 W``: that is ``PCT/CN2014/095917`` (``PCT/US99/12345``), a WO
+    application, not a national one.
+
+    >>> pct_number("US 2014/0069213 W")
+    'PCT/US2014/069213'
+    """
+    text = text.strip()
+    match = _PCT.match(text)
+    if match and int(match.group(3)) < 1_000_000:
+        return f"PCT/{match.group(1)}{match.group(2)}/{int(match.group(3)):06d}"
+    match = _PCT_OLD.match(text)
     return f"PCT/{match.group(1)}{match.group(2)}/{match.group(3)}" if match else text
 
 

@@ -22,7 +22,7 @@ _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
 _CN = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])?$")
 _FOREIGN = re.compile(r"^([A-Z]{2})([A-Z0-9/.\-]*\d[A-Z0-9/.\-]*)$")
 _CANONICAL = re.compile(r"^CN\d{12}\.[0-9X]$")
-_PCT = re.compile(r"^PCT/[A-Z]{2}\d{4}/\d{6}$")
+_PCT = re.compile(r"^PCT/[A-Z]{2}(?:\d{4}/\d{6}|\d{2}/\d{5})$")
 
 # the type digit of a Chinese application number → our patent type
 TYPE_BY_DIGIT = {

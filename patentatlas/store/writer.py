@@ -176,9 +176,9 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
 
 def _first_addresses(states: pa.Table) -> dict[str, str]:
     """First applicant's name → an address given for it in these states."""
-    firsts = pc.list_element(states.column("applicant_names"), 0).to_pylist() if states.num_rows else []
-    addresses = states.column("first_applicant_address").to_pylist()
-    return {n: a for n, a in zip(firsts, addresses, strict=True) if n and a}
+    firsts = pc.list_slice(states.column("applicant_names").combine_chunks(), 0, 1)
+    addresses = pc.take(states.column("first_applicant_address"), pc.list_parent_indices(firsts))
+    return {n: a for n, a in zip(pc.list_flatten(firsts).to_pylist(), addresses.to_pylist(), strict=True) if a}
 
 
 @lru_cache(maxsize=1 << 17)
