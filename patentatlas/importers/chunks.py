@@ -99,11 +99,13 @@ def overseas_family(members: tuple[str, ...] | list[str], size: int | None) -> b
 
 
 @lru_cache(maxsize=1 << 16)
-def first_applicant_region(name: str | None, address: str | None, country: str | None) -> tuple[Any, ...]:
+def first_applicant_region(
+    name: str | None, address: str | None, country: str | None, office: str | None
+) -> tuple[Any, ...]:
     """The five first-applicant region fields (see :data:`REGION_FIELDS`) for one applicant."""
     if not name:
         return (None,) * 5
-    match = resolve_region(name, address, country)
+    match = resolve_region(name, address, country, office)
     return (match.region_code, match.province_code, match.city_code, match.county_code, match.country)
 
 
@@ -138,6 +140,7 @@ def record_state(record: PatentRecord) -> State:
         "extra": json.dumps(record.extra, ensure_ascii=False, sort_keys=True, default=str) if record.extra else None,
         "biblio_rank": kind_rank(record.publication_kind),
     }
-    region = first_applicant_region(first.name, first.address, first.country) if first else (None,) * 5
+    region = (first_applicant_region(first.name, first.address, first.country, record.country) if first
+              else (None,) * 5)
     state.update(zip(REGION_FIELDS, region, strict=True))
     return state

@@ -283,8 +283,9 @@ def _parse_parties(p: _Parsed) -> None:
     addresses = [str(a) or None for a in p.cells("address")]
     p.values["applicant_names"] = applicants
     p.values["first_applicant_address"] = [a if names else None for a, names in zip(addresses, applicants, strict=True)]
-    regions = [first_applicant_region(names[0] if names else None, a, None)
-               for names, a in zip(applicants, addresses, strict=True)]
+    offices = p.values["country"]
+    regions = [first_applicant_region(names[0] if names else None, a, None, office)
+               for names, a, office in zip(applicants, addresses, offices, strict=True)]
     for k, field in enumerate(("first_applicant_region_code", "first_applicant_province_code",
                                "first_applicant_city_code", "first_applicant_county_code",
                                "first_applicant_country")):

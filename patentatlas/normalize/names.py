@@ -69,6 +69,9 @@ def normalize_name(name: str) -> str:
     text = re.sub(r"\s+", " ", text).strip(" .,;")
     if _CJK_CHAR.search(text):
         text = _SPACE_IN_CJK.sub("", text)
+        # 有限责任公司 and 有限公司 are one legal form (Company Law art. 7): one spelling
+        if text.endswith("有限责任公司"):
+            text = text[: -len("有限责任公司")] + "有限公司"
     if _LATIN.search(text) and not _CJK_CHAR.search(text):
         text = text.upper()
     return text

@@ -20,7 +20,9 @@ How :func:`resolve_region` decides, in order:
    (中科创达软件科技（深圳）有限公司, …(昆山)有限公司); never a place in the middle of a name,
    and never a short county name (东方, 江山) outside brackets.
 5. Nothing found: ``country="CN"`` given → CN (``source_country``); a Chinese-script name that
-   looks like an organisation (有限公司, 大学 …) → CN without codes (``name``, 0.5); otherwise
+   looks like an organisation (有限公司, 大学 …) → CN without codes (``name``, 0.5).
+6. Still nothing, a Latin-script name and a national ``office`` other than CNIPA (the US office
+   for a US application) → that office's country, as a guess (``filing_office``, 0.4); else
    nothing (``none``).
 """
 
@@ -526,9 +528,10 @@ def _from_foreign_markers(name: str) -> RegionMatch | None:
 
 @functools.lru_cache(maxsize=1 << 18)
 def resolve_region(
-    name: str, address: str | None = None, country: str | None = None
+    name: str, address: str | None = None, country: str | None = None, office: str | None = None
 ) -> RegionMatch:
-    """Resolve an applicant (name, optional address and country) to a region.
+    """Resolve an applicant (name, optional address and country) to a region; ``office``, the
+    country of the application's patent office, is the last resort for a foreign applicant.
 
     >>> resolve_region("中科创达软件股份有限公司", "100191 北京市海淀区龙翔路甲1号").county_code
     '110108'
@@ -549,4 +552,11 @@ def resolve_region(
         return RegionMatch("CN", method="source_country", confidence=0.9)
     if _HAN.search(name) and _ORGANISATION.search(name):
         return RegionMatch("CN", method="name", confidence=0.5)
+    if office and office not in _REGIONAL_OFFICES and not _HAN.search(name):
+        # most filings at a national office come from its own country: a guess, said to be one
+        return RegionMatch(office, method="filing_office", confidence=0.4)
     return RegionMatch(None)
+
+
+# offices that grant for several countries: their filings say nothing of the applicant's
+_REGIONAL_OFFICES = frozenset({"CN", "WO", "EP", "EA", "AP", "OA", "GC", "IB"})

@@ -115,7 +115,7 @@ def write_states(
     _insert_table(conn, "patent_parties", links)
 
 
-_PARTY_COLUMNS = ("application_number", "applicant_names", "first_applicant_address", "inventor_names",
+_PARTY_COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address", "inventor_names",
                   "agency_names")
 
 
@@ -148,6 +148,7 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
     parties: dict[int, dict[str, Any]] = {}
     tables = []
     first_address = _first_addresses(states)
+    offices = _applicant_offices(states)
     for role, field in _ROLES:
         lists = states.column(field).combine_chunks()
         flat = pc.list_flatten(lists)
@@ -158,7 +159,10 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
                                  pc.take(lists.offsets.cast(pa.int64()), parent)), 1)
         encoded = flat.dictionary_encode()
         names = encoded.dictionary.to_pylist()
-        rows = [_party(n, role, first_address.get(n) if role == "applicant" else None) for n in names]
+        if role == "applicant":
+            rows = [_party(n, role, first_address.get(n), offices.get(n)) for n in names]
+        else:
+            rows = [_party(n, role, None, None) for n in names]
         for party in rows:
             if party["region_confidence"] > written.get(party["party_id"], -1.0):
                 parties[party["party_id"]] = party
@@ -174,6 +178,13 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
     return list(parties.values()), links
 
 
+def _applicant_offices(states: pa.Table) -> dict[str, str]:
+    """Applicant name → the office of an application it filed (for guessing a foreign country)."""
+    lists = states.column("applicant_names").combine_chunks()
+    offices = pc.take(states.column("country"), pc.list_parent_indices(lists))
+    return dict(zip(pc.list_flatten(lists).to_pylist(), offices.to_pylist(), strict=True))
+
+
 def _first_addresses(states: pa.Table) -> dict[str, str]:
     """First applicant's name → an address given for it in these states."""
     firsts = pc.list_slice(states.column("applicant_names").combine_chunks(), 0, 1)
@@ -182,7 +193,7 @@ def _first_addresses(states: pa.Table) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1 << 17)
-def _party(name: str, role: str, address: str | None) -> dict[str, Any]:
+def _party(name: str, role: str, address: str | None, office: str | None) -> dict[str, Any]:
     """The parties row for a name in a role (cached: names repeat across patents; read only)."""
     normalized = normalize_name(name)
     kind = "individual" if role == "inventor" else party_kind(name)
@@ -195,7 +206,7 @@ def _party(name: str, role: str, address: str | None) -> dict[str, Any]:
         "region_confidence": 0.0,
     }
     if role == "applicant":
-        match = resolve_region(name, address)
+        match = resolve_region(name, address, None, office)
         row.update(
             country=match.country, province_code=match.province_code, city_code=match.city_code,
             county_code=match.county_code, township_code=match.township_code,
