@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 DATA   ?= ../shared/data
 DEMO_DB ?= demo/patentatlas.duckdb
 PORT   ?= 8000
-ECHARTS := patentatlas/web/static/echarts.min.js
+STATIC := patentatlas/web/static
+ECHARTS := $(STATIC)/echarts.min.js
 
-.PHONY: install demo demo-data serve test check lint bench clean
+.PHONY: install browser demo demo-data serve test check lint bench clean
 
-install: $(VENV)/.installed $(ECHARTS)
+install: $(VENV)/.installed $(ECHARTS) browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +18,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# ECharts comes from the npm registry at install time and is served by us (no CDN at run time).
+# ECharts and Swagger UI come from the npm registry at install time and are served by us
+# (government intranets have no internet: nothing loads from a CDN at run time).
 $(ECHARTS): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	cp node_modules/echarts/dist/echarts.min.js $@
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/
+
+# The browser tests drive Debian's chromium through Playwright's Python client (never
+# `playwright install`); fonts-noto-cjk makes Chinese render. Needs root (CI and dev machines are).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium is not installed and we are not root: the browser tests will be skipped"; fi; \
+	fi
 
 demo-data: install
 	@test -d $(DATA)/cn_patents || { echo "sample data not found in $(DATA) (set DATA=...)"; exit 1; }

@@ -10,14 +10,16 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from patentatlas.config import help_for, setting
 from patentatlas.errors import PatentAtlasError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
 
 
 class _Group(click.Group):
@@ -27,14 +29,26 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PatentAtlasError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             sys.exit(1)
 
 
 def _conn(ctx: click.Context, read_only: bool = False) -> Any:
+    """The store; commands that only read it refuse to create one (a mistyped --db is an error)."""
+    from patentatlas.errors import UsageError
     from patentatlas.store import open_store
 
-    return open_store(ctx.obj["db"], read_only=read_only and Path(ctx.obj["db"]).exists())
+    db = ctx.obj["db"]
+    if read_only and not Path(db).exists():
+        raise UsageError(f"no store at {db}: import files first (patentatlas --db {db} import FILE...)")
+    conn = open_store(db, read_only=read_only)
+    ctx.call_on_close(conn.close)  # closed when the command ends, also when run in process (tests)
+    return conn
+
+
+def _add_row(table: Table, *values: Any) -> None:
+    """A row of plain text: brackets in titles, reasons and file names are not Rich markup."""
+    table.add_row(*(Text(str(v)) for v in values))
 
 
 def _print_json(data: Any) -> None:
@@ -82,7 +96,7 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
                                      observed_on=observed_on.date() if observed_on else None, progress=advance)
         except PatentAtlasError as exc:
             failed += 1
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             continue
         reports.append(report)
         if as_json:
@@ -102,9 +116,11 @@ def _progress(quiet: bool) -> Progress:
 def _import_table(reports: list[Any]) -> Table:
     table = Table(title="import")
     for name in ("file", "format", "read", "loaded", "updated", "unchanged", "quarantined"):
-        table.add_column(name, justify="left" if name in ("file", "format") else "right")
+        # fold, not truncate: files often differ only at the end of their names
+        table.add_column(name, justify="left" if name in ("file", "format") else "right",
+                         overflow="fold" if name == "file" else "ellipsis")
     for r in reports:
-        table.add_row(Path(r.file).name, r.format, *(str(getattr(r, k)) for k in
+        _add_row(table, Path(r.file).name, r.format, *(getattr(r, k) for k in
                       ("read", "loaded", "updated", "unchanged", "quarantined")))
     return table
 
@@ -124,8 +140,8 @@ def show(ctx: click.Context, number: str, as_json: bool) -> None:
     table = Table(show_header=False, title=patent["application_number"])
     for key in ("title_zh", "title_en", "patent_type", "status", "status_text", "filing_date",
                 "grant_date", "ipc_main", "publication_number"):
-        table.add_row(key, str(patent.get(key) or ""))
-    table.add_row("applicants", "; ".join(f"{a['name']} ({a['kind']}, {a['region_code'] or a['country'] or '?'})"
+        _add_row(table, key, patent.get(key) or "")
+    _add_row(table, "applicants", "; ".join(f"{a['name']} ({a['kind']}, {a['region_code'] or a['country'] or '?'})"
                                           for a in patent["applicants"]))
     console.print(table)
 
@@ -148,7 +164,7 @@ def quarantine(ctx: click.Context, file_filter: str | None, limit: int, as_json:
     for name in ("file", "sheet", "row", "field", "reason"):
         table.add_column(name)
     for r in rows:
-        table.add_row(Path(r["file"]).name, r["sheet"] or "", str(r["row"]), r["field"], r["reason"])
+        _add_row(table, Path(r["file"]).name, r["sheet"] or "", r["row"], r["field"], r["reason"])
     console.print(table)
 
 
@@ -169,7 +185,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         table.add_column("value")
         table.add_column("patents", justify="right")
         for k, n in summary[key].items():
-            table.add_row(k, str(n))
+            _add_row(table, k, n)
         console.print(table)
 
 
@@ -183,7 +199,7 @@ def export(ctx: click.Context, fmt: str, output: Path) -> None:
     from patentatlas.store.export import export_store
 
     for path in export_store(_conn(ctx, read_only=True), fmt, output):
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 @main.command()

@@ -61,14 +61,14 @@ def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
 
 def store_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Totals by patent type, status family, filing year and first applicant's province."""
-    def counts(expr: str, order: str = "n DESC") -> dict[str, int]:
+    def counts(expr: str, order: str = "n DESC, k") -> dict[str, int]:  # ties in a stable order
         sql = f"SELECT {expr} AS k, count(*) AS n FROM patents GROUP BY k ORDER BY {order}"
         return {str(k) if k is not None else "unknown": n for k, n in conn.execute(sql).fetchall()}
 
     provinces = conn.execute(
         "SELECT coalesce(r.name, p.first_applicant_country, 'unknown') AS k, count(*) AS n "
         "FROM patents p LEFT JOIN regions r ON r.code = p.first_applicant_province_code "
-        "GROUP BY k ORDER BY n DESC"
+        "GROUP BY k ORDER BY n DESC, k"
     ).fetchall()
     total = scalar(conn, "SELECT count(*) FROM patents")
     quarantined = scalar(conn, "SELECT count(*) FROM quarantine")

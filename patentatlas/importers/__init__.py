@@ -63,11 +63,15 @@ def open_source(path: Path, mapping: dict[str, str] | None = None, chunk_rows: i
     if head.lstrip().startswith(b"<?xml") or path.suffix.lower() == ".xml":
         return _xml_source(path, head, chunk_rows)
     tables = iter_tables(path)
-    first = next(tables, None)
-    if first is None:
+    before: list[Table] = []  # a workbook's cover or notes sheets ahead of its data
+    for table in tables:
+        if _recognised(table, mapping):
+            fmt = "generic" if mapping else table_format(table.headers) or "generic"
+            return Source(path, fmt, _table_chunks(_chain(*before, table, rest=tables), mapping, chunk_rows))
+        before.append(table)
+    if not before:
         raise InputFileError(str(path), "holds no table")
-    fmt = _format_or_fail(first, mapping)
-    return Source(path, fmt, _table_chunks(first, tables, mapping, chunk_rows))
+    raise _unknown(before[0])
 
 
 def _xml_source(path: Path, head: bytes, chunk_rows: int) -> Source:
@@ -80,25 +84,26 @@ def _xml_source(path: Path, head: bytes, chunk_rows: int) -> Source:
     return Source(path, "uspto_xml", chunks_from_results(read_uspto_xml(path), chunk_rows))
 
 
-def _format_or_fail(table: Table, mapping: dict[str, str] | None) -> str:
-    if mapping and "application_number" in map_headers(table.headers, mapping):
-        return "generic"
-    fmt = table_format(table.headers)
-    if fmt is None:
-        where = f" (sheet {table.sheet})" if table.sheet else ""
-        shown = ", ".join(h for h in table.headers[:12] if h)
-        raise UnknownFormatError(
-            str(table.path),
-            f"no column holds the application number{where}; headers are: {shown}. "
-            "Name it 申请号 / Application Number, or pass --mapping FILE.",
-        )
-    return fmt
+def _recognised(table: Table, mapping: dict[str, str] | None) -> bool:
+    if mapping:
+        return "application_number" in map_headers(table.headers, mapping)
+    return table_format(table.headers) is not None
 
 
-def _table_chunks(
-    first: Table, rest: Iterator[Table], mapping: dict[str, str] | None, size: int
-) -> Iterator[Chunk]:
-    for table in _chain(first, rest):
+def _unknown(table: Table) -> UnknownFormatError:
+    where = f" (sheet {table.sheet})" if table.sheet else ""
+    shown = ", ".join(h for h in table.headers[:12] if h)
+    return UnknownFormatError(
+        str(table.path),
+        f"no column holds the application number{where}; headers are: {shown}. "
+        "Name it 申请号 / Application Number, or pass --mapping FILE.",
+    )
+
+
+def _table_chunks(tables: Iterator[Table], mapping: dict[str, str] | None, size: int) -> Iterator[Chunk]:
+    """Every table's rows in chunks; a table without an application-number column (a workbook's
+    notes sheet) has all its rows quarantined, so they are still accounted for."""
+    for table in tables:
         fmt = table_format(table.headers) if not mapping else "generic"
         if fmt == "lens":
             yield from chunks_from_results(lens_results(table), size)
@@ -114,8 +119,8 @@ def _table_chunks(
             yield build_chunk(rows, ctx)
 
 
-def _chain(first: Table, rest: Iterator[Table]) -> Iterator[Table]:
-    yield first
+def _chain(*tables: Table, rest: Iterator[Table]) -> Iterator[Table]:
+    yield from tables
     yield from rest
 
 

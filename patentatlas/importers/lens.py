@@ -125,12 +125,19 @@ def lens_results(table: Table) -> Iterator[RowResult]:
     """One result per row of a Lens table."""
     columns = lens_columns(table.headers)
     for row in table.rows:
-        raw: dict[str, Any] = dict(zip(table.headers, row.cells, strict=False))
         if row.problem:
-            yield RowResult(row.row, raw, Rejection("(row)", row.problem), table.sheet)
+            yield RowResult(row.row, _raw(table.headers, row.cells), Rejection("(row)", row.problem), table.sheet)
             continue
         values = {f: str(row.cells[i]).strip() if i < len(row.cells) else "" for f, i in columns.items()}
         try:
             yield RowResult(row.row, {}, build_lens_record(values), table.sheet)
         except FieldError as exc:
-            yield RowResult(row.row, raw, Rejection(exc.field, exc.reason), table.sheet)
+            yield RowResult(row.row, _raw(table.headers, row.cells), Rejection(exc.field, exc.reason), table.sheet)
+
+
+def _raw(headers: list[str], cells: list[Any]) -> dict[str, Any]:
+    """A rejected row's cells by header, cells beyond the header kept under their position."""
+    raw: dict[str, Any] = dict(zip(headers, cells, strict=False))
+    for index in range(len(headers), len(cells)):
+        raw[f"(column {index + 1})"] = cells[index]
+    return raw

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _HEAD_BYTES = 256 * 1024
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line as the csv module ends it
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass
@@ -70,7 +73,8 @@ def unique_headers(headers: list[str]) -> list[str]:
 
 
 def detect_encoding(head: bytes) -> str:
-    """The encoding of a file from its first bytes: BOMs first, then UTF-8, else GB18030.
+    """The encoding of a file from its first bytes: BOMs first, then UTF-8, else GB18030 (unless
+    most lines that hold non-ASCII bytes are UTF-8: a UTF-8 file with a few GBK lines).
 
     >>> detect_encoding("申请号".encode("gbk"))
     'gb18030'
@@ -83,8 +87,23 @@ def detect_encoding(head: bytes) -> str:
     try:
         decoder.decode(head, final=False)
     except UnicodeDecodeError:
-        return "gb18030"
+        return "utf-8" if _mostly_utf8(head) else "gb18030"
     return "utf-8"
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """Whether most complete lines with non-ASCII bytes decode as UTF-8. GB18030 decodes many UTF-8
+    lines without error, into nonsense, so a mostly-UTF-8 file must not be read as GB18030."""
+    utf8 = other = 0
+    for line in head.splitlines()[:-1]:  # the last line may be cut off
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            other += 1
+    return utf8 > other
 
 
 def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[str]:
@@ -95,8 +114,13 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
     that does not decode is taken line by line.
     """
     if encoding == "utf-16":
-        with path.open(encoding="utf-16", newline="") as fh:
-            yield from (line.replace("\x00", "") for line in fh)
+        # undecodable code units become U+FFFD: their line is marked bad (so is a line that held
+        # U+FFFD already, the mark of an earlier conversion that lost data)
+        with path.open(encoding="utf-16", errors="replace", newline="") as fh:
+            for number, line in enumerate(fh, start=1):
+                if "\ufffd" in line:
+                    bad_lines.add(number)
+                yield line.replace("\x00", "")
         return
     primary = "utf-8" if encoding.startswith("utf-8") else "gb18030"
     number = 0  # lines yielded so far
@@ -110,14 +134,22 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
             continue
         if "\x00" in text:
             text = text.replace("\x00", "")
-        lines = text.split("\n")
-        last = lines.pop()
-        for line in lines:
-            yield line + "\n"
+        lines = _split_lines(text)
         number += len(lines)
-        if last:
-            number += 1
-            yield last
+        yield from lines
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their ends, split where the csv module ends a line: ``\\n``, ``\\r\\n`` or a
+    lone ``\\r`` (old Mac files, a stray carriage return) alike."""
+    if "\r" in text and _LONE_CR.search(text):
+        return _LINE.findall(text)
+    lines = text.split("\n")
+    last = lines.pop()
+    lines = [line + "\n" for line in lines]
+    if last:
+        lines.append(last)
+    return lines
 
 
 def _line_blocks(path: Path) -> Iterator[bytes]:
@@ -133,7 +165,9 @@ def _line_blocks(path: Path) -> Iterator[bytes]:
                     yield rest
                 return
             block = rest + block
-            cut = block.rfind(b"\n") + 1
+            # after the last line end: a \n, or a lone \r (never the block's last byte, which may
+            # be the first half of \r\n)
+            cut = block.rfind(b"\n") + 1 or block.rfind(b"\r", 0, len(block) - 1) + 1
             if cut == 0:
                 rest = block
                 continue
@@ -171,14 +205,19 @@ def _csv_table(path: Path) -> Table:
     encoding = detect_encoding(head)
     bad_lines: set[int] = set()
     lines = _decoded_lines(path, encoding, bad_lines)
-    first = ""
+    first, blank_above = "", 0
     for first in lines:
         if first.strip():
             break
+        blank_above += 1
     delimiter = _sniff_delimiter(first)
     reader = csv.reader(_prepend(first, lines), delimiter=delimiter)
-    headers = unique_headers([clean_text(h) for h in next(reader)])
-    return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines))
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        raise InputFileError(str(path), f"the header row is not readable CSV ({exc})") from None
+    headers = unique_headers([clean_text(h) for h in header])
+    return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines, blank_above))
 
 
 def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -186,9 +225,11 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _csv_rows(reader: Any, width: int, bad_lines: set[int]) -> Iterator[TableRow]:
+def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int) -> Iterator[TableRow]:
+    """The data rows; ``blank_above`` blank lines before the header are not in ``reader.line_num``
+    but are in the file's line numbers (those of ``bad_lines`` and of messages)."""
     number = 1
-    last_line = reader.line_num
+    last_line = reader.line_num + blank_above
     while True:
         try:
             cells = next(reader)
@@ -196,12 +237,12 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int]) -> Iterator[TableRow
             return
         except csv.Error as exc:
             number += 1
-            yield TableRow(number, [], f"CSV syntax error near line {reader.line_num}: {exc}")
-            last_line = reader.line_num
+            last_line = reader.line_num + blank_above
+            yield TableRow(number, [], f"CSV syntax error near line {last_line}: {exc}")
             continue
-        first_line, last_line = last_line + 1, reader.line_num
-        if not any(cells) or (len(cells) == 1 and not cells[0].strip()):
-            continue  # blank lines are not rows
+        first_line, last_line = last_line + 1, reader.line_num + blank_above
+        if not any(cells) or (not cells[0].strip() and not any(map(str.strip, cells))):
+            continue  # blank lines (and lines of only spaces and delimiters) are not rows
         number += 1
         problem = None
         if len(cells) != width or bad_lines:

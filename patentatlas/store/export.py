@@ -3,6 +3,8 @@ reads), or one flat CSV / XLSX of patents for people."""
 
 from __future__ import annotations
 
+import codecs
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -30,8 +32,7 @@ def export_store(conn: duckdb.DuckDBPyConnection, fmt: str, output: Path) -> lis
     if fmt == "parquet":
         return _parquet(conn, output)
     if fmt == "csv":
-        conn.execute(f"COPY ({_FLAT}) TO '{_sql_path(output)}' (HEADER, DELIMITER ',')")
-        return [output]
+        return [_csv(conn, output)]
     if fmt == "xlsx":
         return [_xlsx(conn, output)]
     raise UsageError(f"unknown export format {fmt!r}: use parquet, csv or xlsx")
@@ -39,6 +40,17 @@ def export_store(conn: duckdb.DuckDBPyConnection, fmt: str, output: Path) -> lis
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _csv(conn: duckdb.DuckDBPyConnection, output: Path) -> Path:
+    """UTF-8 with a byte-order mark: Excel on Chinese Windows reads it as UTF-8, not GBK."""
+    body = output.with_name(output.name + ".part")
+    conn.execute(f"COPY ({_FLAT}) TO '{_sql_path(body)}' (HEADER, DELIMITER ',')")
+    with output.open("wb") as out, body.open("rb") as src:
+        out.write(codecs.BOM_UTF8)
+        shutil.copyfileobj(src, out, 1 << 20)
+    body.unlink()
+    return output
 
 
 def _parquet(conn: duckdb.DuckDBPyConnection, output: Path) -> list[Path]:

@@ -8,13 +8,17 @@ from typing import Annotated, Any
 
 import duckdb
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator, Field
+from starlette.exceptions import HTTPException
 
 from patentatlas.config import setting
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
-from patentatlas.errors import PatentAtlasError
+from patentatlas.errors import NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
 from patentatlas.web.i18n import LANGS, translator
 from patentatlas.web.pages import overview_page, patent_page
@@ -25,11 +29,14 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The app, owning the store at ``db_path`` for as long as it runs."""
-    app = FastAPI(title="PatentAtlas", version="0.1.0",
+    app = FastAPI(title="PatentAtlas", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Regional patent monitoring — JSON API behind every page.")
     app.state.conn = open_store(db_path)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PatentAtlasError, _error_handler)  # type: ignore[arg-type]
+    # FastAPI's own errors (bad query values, unknown paths) get the same shape as ours
+    app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_handler)  # type: ignore[arg-type]
     _routes(app)
     return app
 
@@ -43,6 +50,13 @@ def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if value == "" else value  # a form's empty field is sent as ``year=``
+
+
+Year = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_blank_to_none), Query()]
 
 
 def _lang(request: Request) -> str:
@@ -71,6 +85,21 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
+    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                         for e in exc.errors())
+    return await _error_handler(request, UsageError(f"invalid request: {problems}"))
+
+
+async def _http_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 404:
+        error: PatentAtlasError = NotFoundError(f"{request.url.path} is not a page of this site")
+    else:
+        error = PatentAtlasError(str(exc.detail))
+        error.status_code = exc.status_code
+    return await _error_handler(request, error)
+
+
 async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
     if request.url.path.startswith("/api/") or request.query_params.get("format") == "json":
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
@@ -88,10 +117,19 @@ def _filter(q: str | None, patent_type: str | None, status: str | None, province
 
 
 def _routes(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        # Swagger UI from our own static folder (installed from npm): intranets have no CDN
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="PatentAtlas API",
+                                   swagger_js_url="/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg",
+                                   swagger_ui_parameters={"validatorUrl": None})  # no call out
+
     @app.get("/", response_class=HTMLResponse, summary="Overview page (HTML, or JSON with ?format=json)")
     def overview(request: Request, cursor: Cursor, q: str | None = None, type: str | None = None,
                  status: str | None = None, province: str | None = None,
-                 year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                 year: Year = None,
                  page: Annotated[int, Query(ge=1)] = 1) -> Response:
         flt = _filter(q, type, status, province, year, page, 50)
         return _render(request, "overview.html", overview_page(cursor, flt))
@@ -103,7 +141,7 @@ def _routes(app: FastAPI) -> None:
     @app.get("/api/overview", summary="The overview page's data")
     def api_overview(cursor: Cursor, q: str | None = None, type: str | None = None,
                      status: str | None = None, province: str | None = None,
-                     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                     year: Year = None,
                      page: Annotated[int, Query(ge=1)] = 1,
                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
         return _jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))

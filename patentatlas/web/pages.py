@@ -13,7 +13,7 @@ def overview_page(conn: duckdb.DuckDBPyConnection, flt: PatentFilter) -> dict[st
     """Totals, filings by year and a filtered page of patents."""
     provinces = conn.execute(
         "SELECT r.code, r.name, count(*) AS n FROM patents p JOIN regions r "
-        "ON r.code = p.first_applicant_province_code GROUP BY ALL ORDER BY n DESC"
+        "ON r.code = p.first_applicant_province_code GROUP BY ALL ORDER BY n DESC, r.code"
     ).fetchall()
     return {
         "summary": store_summary(conn),

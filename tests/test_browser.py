@@ -1,0 +1,121 @@
+"""A real browser (Debian's Chromium, driven by Playwright) on the running server: the overview page
+shows the API's numbers, draws its chart, filters, switches language, and asks nothing of the internet."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from patentatlas.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path("/tmp/overview.png")
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by uvicorn in a thread on a free loopback port; yields its base address."""
+    db = tmp_path_factory.mktemp("browser") / "store.duckdb"
+    shutil.copy(loaded_db, db)
+    app = create_app(db)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # the port is ours from here on: no race with other processes
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    app.state.conn.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _api(server: str, path: str, **params: Any) -> Any:
+    return httpx.get(server + path, params=params, timeout=10).json()
+
+
+def test_overview_in_a_browser(server: str, browser: Any) -> None:
+    outside: list[str] = []
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+
+    def only_local(route: Any) -> None:  # anything not from our server is refused and remembered
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+
+    summary = _api(server, "/api/summary")
+    assert page.text_content("#total-patents") == str(summary["patents"])
+    assert page.text_content("#result-total") == str(summary["patents"])
+    assert "专利总数" in page.inner_text("body")
+
+    # the filings-by-year chart has drawn: ECharts made its canvas and holds the API's numbers
+    page.wait_for_selector("#years-chart canvas", state="attached", timeout=10_000)
+    assert page.evaluate("document.querySelector('#years-chart canvas').width") > 0
+    option = page.evaluate("echarts.getInstanceByDom(document.getElementById('years-chart')).getOption()")
+    by_year = {int(y): n for y, n in summary["by_filing_year"].items() if y != "unknown"}
+    years = range(min(by_year), max(by_year) + 1)  # years without filings are bars of 0, not left out
+    assert option["xAxis"][0]["data"] == [str(y) for y in years]
+    assert option["series"][0]["data"] == [by_year.get(y, 0) for y in years]
+    assert len(years) > len(by_year)
+    page.evaluate("""() => new Promise(done => {  // the bars grow in an animation: let it end first
+        echarts.getInstanceByDom(document.getElementById('years-chart')).on('finished', done);
+        setTimeout(done, 3000);
+    })""")
+    page.screenshot(path=str(SCREENSHOT))
+
+    # the filter form: only the type chosen, every other field sent empty
+    page.select_option("select[name=type]", "utility_model")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    expected = _api(server, "/api/overview", type="utility_model")["results"]["total"]
+    assert page.text_content("#result-total") == str(expected)
+    assert expected < summary["patents"]
+    assert page.eval_on_selector("select[name=type]", "el => el.value") == "utility_model"
+
+    # the language switch keeps the filter and shows English
+    with page.expect_navigation():
+        page.click("#lang-switch")
+    body = page.inner_text("body")
+    assert "Patents in store" in body and "专利总数" not in body
+    assert page.text_content("#lang-switch") == "中文"
+    assert page.text_content("#result-total") == str(expected)
+    assert page.evaluate("document.documentElement.lang") == "en"
+
+    assert outside == []
+    assert errors == []
+    page.close()
