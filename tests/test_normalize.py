@@ -65,6 +65,8 @@ def test_dates(raw: object, expected: dt.date | None) -> None:
 
 def test_lens_short_dates_are_day_first() -> None:
     assert parse_date("12/02/16", "application_date", day_first_short=True) == dt.date(2016, 2, 12)
+    # Lens's AU 1945/019981 A: two-digit years never land in the future
+    assert parse_date("05/04/45", "application_date", day_first_short=True) == dt.date(1945, 4, 5)
 
 
 @pytest.mark.parametrize("raw", ["2022/02/30", "20221301", "2022-13-01", "tomorrow"])

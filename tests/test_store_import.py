@@ -50,6 +50,9 @@ def test_reimport_changes_nothing(store: duckdb.DuckDBPyConnection) -> None:
     assert (second.read, second.loaded, second.updated, second.unchanged, second.quarantined) == (
         5048, 0, 0, 5047, 1)
     after = store.execute("SELECT * FROM patents ORDER BY application_number").fetchall()
+    # the loader keeps the application number unique (the table has no key index: see schema.py)
+    assert store.execute("SELECT count(*), count(DISTINCT application_number) FROM patents").fetchall() == [
+        (4041, 4041)]
     assert [r[:-1] for r in after] == [r[:-1] for r in before]  # all but last_batch_id
     (changes,) = store.execute("SELECT count(*) FROM status_changes").fetchall()[0]
     assert changes == 0
@@ -98,17 +101,23 @@ def test_every_real_file_adds_up(store: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
+    """SIGKILL in the middle of a big import: every batch is all there or not there at all."""
     db = tmp_path / "crash.duckdb"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     cli = [sys.executable, "-m", "patentatlas.cli", "--db", str(db)]
     subprocess.run([*cli, "import", str(THUNDERSOFT)], check=True, env=env, capture_output=True)
-    big = write_resampled(VR, tmp_path / "big.csv", 150_000)
+    big = write_resampled(VR, tmp_path / "big.csv", 400_000)
     proc = subprocess.Popen([*cli, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    time.sleep(4)  # well into the 150,000 rows, which take far longer than this to load
+    time.sleep(3)  # well into the 400,000 rows (two batches), which take longer than this to load
     assert proc.poll() is None, "the import finished before it could be interrupted"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     conn = duckdb.connect(str(db))
-    assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (511,)
-    assert conn.execute("SELECT count(*), max(rows_read) FROM import_batches").fetchall()[0] == (1, 511)
+    batches = conn.execute("SELECT rows_read, loaded, finished_at IS NOT NULL FROM import_batches "
+                           "ORDER BY batch_id").fetchall()
+    assert batches[0] == (511, 511, True)
+    assert all(finished for _, _, finished in batches)  # no batch half-written
+    committed = sum(loaded for _, loaded, _ in batches)
+    assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (committed,)
+    assert committed < 511 + 400_000

@@ -6,6 +6,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -87,6 +88,8 @@ def build_lens_record(values: dict[str, str]) -> PatentRecord:
     filing = parse_date(values.get("filing_date", ""), "application_date", day_first_short=True)
     if filing is None:
         raise FieldError("application_date", "filing date is missing")
+    if filing > dt.date.today():
+        raise FieldError("application_date", f"filing date {filing} is in the future")
     published = parse_date(values.get("publication_date", ""), "publication_date", day_first_short=True)
     kind = (values.get("kind", "") or "")[:1] or None
     jurisdiction = values.get("jurisdiction", "")

@@ -9,6 +9,7 @@ the file names it; the row then goes to quarantine with the first error found.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -235,11 +236,14 @@ def _parse_dates(p: _Parsed) -> None:
         p.put(field, [_date(c, column) for c in p.cells(field)])
     filing, published, granted = p.values["filing_date"], p.values["publication_date"], p.values["grant_date"]
     column = p.ctx.name("filing_date", "申请日")
+    today = dt.date.today()
     for i, kind in enumerate(p.values["publication_kind"]):
         if granted[i] is None and kind in GRANT_KINDS:
             granted[i] = published[i]  # a grant publication's date is its grant announcement
         if filing[i] is None:
             p.fail(i, column, "filing date is missing")
+        elif filing[i] > today:
+            p.fail(i, column, f"filing date {filing[i]} is in the future")
         elif published[i] is not None and published[i] < filing[i]:
             p.fail(i, column, f"filing date {filing[i]} is after the publication date {published[i]}")
         elif granted[i] is not None and granted[i] < filing[i]:

@@ -46,7 +46,8 @@ def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
         if not short:
             raise FieldError(field, f"{text!r} is not a date (expected e.g. 2020-04-16)")
         day, month, year2 = (int(g) for g in short.groups())
-        year = 2000 + year2 if year2 < 70 else 1900 + year2
+        # a two-digit year is the latest one not in the future: 17 → 2017, 45 → 1945
+        year = 2000 + year2 if 2000 + year2 <= dt.date.today().year else 1900 + year2
     try:
         value = dt.date(year, month, day)
     except ValueError:

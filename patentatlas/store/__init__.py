@@ -30,6 +30,7 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
             ) from None
         raise StoreError(f"cannot open {target}: {exc}") from None
     conn.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # big imports spill to disk, not to RAM
+    conn.execute("SET checkpoint_threshold = '1GB'")
     if not read_only:
         migrate(conn)
     return conn

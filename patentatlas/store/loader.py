@@ -28,6 +28,7 @@ from patentatlas.store.merge import merge_state
 Progress = Callable[[int], None]
 PREFETCH_BYTES = 32 * 1024 * 1024  # from this size a helper process reads while the store writes
 BATCH_ROWS = 250_000  # rows per transaction: DuckDB holds a transaction's changes in memory
+BATCH_BYTES = 160 * 1024 * 1024  # …and so do the bytes: a batch ends at whichever limit comes first
 
 
 @dataclass
@@ -89,16 +90,18 @@ def import_file(
     return report
 
 
-def _parts(chunks: Iterator[Chunk], limit: int) -> Iterator[Iterator[Chunk]]:
-    """The chunks in runs of at least ``limit`` rows (the last may be shorter); one run at least."""
+def _parts(chunks: Iterator[Chunk], rows_limit: int, bytes_limit: int = BATCH_BYTES) -> Iterator[Iterator[Chunk]]:
+    """The chunks in runs of about ``rows_limit`` rows or ``bytes_limit`` bytes of states,
+    whichever comes first (rows with long abstracts fill memory sooner); one run at least."""
     pending = next(chunks, None)
 
     def run() -> Iterator[Chunk]:
         nonlocal pending
-        rows = 0
-        while pending is not None and rows < limit:
+        rows = size = 0
+        while pending is not None and rows < rows_limit and size < bytes_limit:
             chunk, pending = pending, next(chunks, None)
             rows += chunk.read
+            size += chunk.states.nbytes
             yield chunk
 
     yield run()

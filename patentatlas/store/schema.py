@@ -26,8 +26,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             unchanged INTEGER DEFAULT 0,
             quarantined INTEGER DEFAULT 0
         );
+        -- no PRIMARY KEY: DuckDB rewrites a key index at every commit, which made bulk imports
+        -- twice as slow; the loader keeps application_number unique (tests check it)
         CREATE TABLE patents (
-            application_number VARCHAR PRIMARY KEY,
+            application_number VARCHAR NOT NULL,
             country VARCHAR NOT NULL,
             patent_type VARCHAR,
             filing_date DATE,
