@@ -215,5 +215,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     uvicorn.run(create_app(ctx.obj["db"]), host=host, port=port)
 
 
+def _register_command_modules() -> None:
+    from importlib import import_module
+
+    from patentatlas.commands import COMMAND_MODULES
+
+    for name in COMMAND_MODULES:
+        import_module(name).register(main)
+
+
+_register_command_modules()
+
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from patentatlas.config import setting
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
 from patentatlas.errors import NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
+from patentatlas.web import regions_api, regions_pages
 from patentatlas.web.i18n import LANGS, translator
 from patentatlas.web.pages import overview_page, patent_page
 
@@ -38,6 +39,8 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_handler)  # type: ignore[arg-type]
     _routes(app)
+    app.include_router(regions_api.router)
+    app.include_router(regions_pages.router)
     return app
 
 

@@ -1,0 +1,6 @@
+"""Command groups beyond the core ones in :mod:`patentatlas.cli`, one module per domain.
+
+Each module defines ``register(main)`` adding its commands to the ``patentatlas`` group.
+"""
+
+COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators")
