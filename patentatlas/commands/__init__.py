@@ -3,4 +3,4 @@
 Each module defines ``register(main)`` adding its commands to the ``patentatlas`` group.
 """
 
-COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators")
+COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees")

@@ -1,0 +1,59 @@
+"""The ``patentatlas fees`` command: a patent's annual-fee schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import click
+
+
+def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None) -> dict[str, Any]:
+    """The fee report of one stored patent (its next fee and every remaining one)."""
+    from patentatlas.domain.fees import fee_rules, fee_schedule
+
+    rules = fee_rules()
+    report: dict[str, Any] = {
+        "application_number": patent["application_number"], "status": patent["status"],
+        "as_of": as_of.isoformat(), "rules": {"version": rules["version"], "source": rules["source"]},
+        "next_due": None, "schedule": [],
+    }
+    if patent["status"] != "in_force" or not patent["grant_date"]:
+        report["note"] = "annual fees are due only for a granted patent in force"
+        return report
+    schedule = fee_schedule(dt.date.fromisoformat(patent["filing_date"]), patent["patent_type"],
+                            dt.date.fromisoformat(patent["grant_date"]), as_of, reduction, rules)
+    report["schedule"] = [fee.to_dict() for fee in schedule]
+    report["next_due"] = report["schedule"][0] if schedule else None
+    return report
+
+
+def register(main: click.Group) -> None:
+    """Add ``fees`` to the ``patentatlas`` group."""
+
+    @main.command()
+    @click.argument("number")
+    @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="The date to compute for; default today.")
+    @click.option("--reduced", is_flag=True, help="The holder declared fee-reduction eligibility (85 %).")
+    @click.option("--joint", is_flag=True, help="With --reduced: joint applicants, all eligible (70 %).")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def fees(ctx: click.Context, number: str, as_of: dt.datetime | None, reduced: bool, joint: bool,
+             as_json: bool) -> None:
+        """A patent's annual fees: next due date, amount, grace period, late fee, every remaining year."""
+        from patentatlas.cli import _conn, console
+        from patentatlas.domain.patents import get_patent
+
+        patent = get_patent(_conn(ctx, read_only=True), number)
+        reduction = ("joint" if joint else "single") if reduced else None
+        report = fees_report(patent, (as_of.date() if as_of else dt.date.today()), reduction)
+        if as_json:
+            click.echo(json.dumps(report, ensure_ascii=False))
+            return
+        for fee in report["schedule"]:
+            console.print(f"{fee['patent_year']:>3}  {fee['due_date']}  {fee['amount']:>6}  "
+                          f"grace to {fee['grace_period_end']}" + ("  (provisional)" if fee["provisional"] else ""),
+                          highlight=False)
+        if not report["schedule"]:
+            console.print(report.get("note", "no fee left to pay"), highlight=False)

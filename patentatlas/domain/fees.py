@@ -1,0 +1,147 @@
+"""Annual fees (年费), REFERENCE §3: due dates, amounts, reduction, grace period and late fees.
+
+The schedule is data (``rules/annual_fees.json``, with its version and source). Patent years
+count from the filing date; the fee for year *n* is due on the filing date's anniversary that
+starts year *n*, moved to the next working day. The fee of the year in which the grant is
+registered is paid with the registration, so the schedule starts with the following year.
+
+>>> due = fee_schedule(dt.date(2015, 10, 3), "invention", dt.date(2018, 5, 2), dt.date(2026, 9, 1))[0]
+>>> due.patent_year, due.due_date, due.amount
+(12, datetime.date(2026, 10, 8), 4000)
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from patentatlas.domain.workdays import next_working_day
+from patentatlas.errors import UsageError
+
+
+@cache
+def fee_rules() -> dict[str, Any]:
+    """The packaged annual-fee rules (version, source, table, grace, late fees, reduction)."""
+    path = resources.files("patentatlas") / "rules" / "annual_fees.json"
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in common years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or that month's last day where it has no such day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def term_years(patent_type: str, filing_date: dt.date, rules: dict[str, Any] | None = None) -> int:
+    """The legal term: invention 20, utility model 10, design 10 (15 if filed on/after 2021-06-01)."""
+    rules = rules or fee_rules()
+    if patent_type not in rules["term_years"]:
+        raise UsageError(f"no annual fees for patent type {patent_type!r}")
+    if patent_type == "design" and filing_date >= dt.date(2021, 6, 1):
+        return int(rules["design_term_years_from_2021_06_01"])
+    return int(rules["term_years"][patent_type])
+
+
+def full_fee(patent_type: str, patent_year: int, rules: dict[str, Any] | None = None) -> int:
+    """The unreduced annual fee of one patent year."""
+    for first, last, amount in (rules or fee_rules())["fees"][patent_type]:
+        if first <= patent_year <= last:
+            return int(amount)
+    raise UsageError(f"a {patent_type} has no patent year {patent_year}")
+
+
+def patent_year_on(filing_date: dt.date, day: dt.date) -> int:
+    """Which patent year ``day`` falls in (year 1 starts on the filing date)."""
+    year = day.year - filing_date.year + 1
+    if day < add_years(filing_date, year - 1):
+        year -= 1
+    return year
+
+
+def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[str, Any] | None = None) -> int:
+    """滞纳金 for paying on ``paid_on``: a share of the full, unreduced fee by month late
+    (0 % in the first month, then 5 … 25 %); 0 when paid on time.
+
+    >>> late_fee(4000, dt.date(2026, 10, 8), dt.date(2026, 11, 20))
+    200
+    """
+    rules = rules or fee_rules()
+    percents = rules["late_fee_percent_by_month"]
+    if paid_on <= due_date:
+        return 0
+    for month, percent in enumerate(percents, start=1):
+        if paid_on <= add_months(due_date, month):
+            return full_amount * int(percent) // 100
+    raise UsageError(f"{paid_on} is after the grace period of the fee due {due_date}: the patent has lapsed")
+
+
+@dataclass(frozen=True)
+class FeeDue:
+    """One year's fee: when, how much, and what paying late would cost."""
+
+    patent_year: int
+    period_start: dt.date
+    due_date: dt.date
+    full_amount: int
+    amount: int  # what is payable: reduced where the holder declared eligibility
+    reduced: bool
+    grace_period_end: dt.date
+    late_fee: int  # what paying on the as-of date would add
+    lapses_on: dt.date  # termination date if nothing is paid by the end of the grace period
+    provisional: bool  # the holiday calendar did not cover a date used
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
+
+
+def _reduced_amount(full: int, patent_year: int, grant_year: int, reduction: str | None,
+                    rules: dict[str, Any]) -> tuple[int, bool]:
+    if reduction is None:
+        return full, False
+    cut = rules["reduction"]
+    if not grant_year <= patent_year < grant_year + int(cut["years_from_grant_year"]):
+        return full, False
+    percent = int(cut["single_applicant_percent" if reduction == "single" else "joint_applicants_percent"])
+    return full * (100 - percent) // 100, True
+
+
+def fee_for_year(filing_date: dt.date, patent_type: str, grant_date: dt.date, patent_year: int, as_of: dt.date,
+                 reduction: str | None = None, rules: dict[str, Any] | None = None) -> FeeDue:
+    """The fee of one patent year as of a date. ``reduction``: None, ``"single"`` or ``"joint"``."""
+    rules = rules or fee_rules()
+    start = add_years(filing_date, patent_year - 1)
+    due, provisional = next_working_day(start)
+    grace, grace_provisional = next_working_day(add_months(due, int(rules["grace_months"])))
+    full = full_fee(patent_type, patent_year, rules)
+    amount, reduced = _reduced_amount(full, patent_year, patent_year_on(filing_date, grant_date), reduction, rules)
+    late = late_fee(full, due, as_of, rules) if due < as_of <= grace else 0
+    return FeeDue(patent_year, start, due, full, amount, reduced, grace, late, due, provisional or grace_provisional)
+
+
+def fee_schedule(filing_date: dt.date, patent_type: str, grant_date: dt.date, as_of: dt.date,
+                 reduction: str | None = None, rules: dict[str, Any] | None = None) -> list[FeeDue]:
+    """Every fee still to pay as of ``as_of``: from the first year whose grace period has not
+    ended (years before it are taken as paid) to the last year of the term."""
+    rules = rules or fee_rules()
+    first = patent_year_on(filing_date, grant_date) + 1  # the grant year's fee is paid on registration
+    last = term_years(patent_type, filing_date, rules)
+    schedule = []
+    for year in range(first, last + 1):
+        fee = fee_for_year(filing_date, patent_type, grant_date, year, as_of, reduction, rules)
+        if fee.grace_period_end >= as_of:
+            schedule.append(fee)
+    return schedule
