@@ -1,11 +1,12 @@
-"""Build the packaged reference tables (regions.csv, ipc.csv.gz) from ../shared/data.
+"""Build the packaged reference tables (regions, IPC, SEI industries) from ../shared/data.
 
 Run from the repository root::
 
     .venv/bin/python scripts/build_reference.py [--shared ../shared/data]
 
-Writes ``patentatlas/reference/data/regions.csv``, ``ipc.csv.gz``, ``SOURCES.md`` and the
-licence files of the sources next to them. The outputs are committed; rerun this script only
+Writes ``patentatlas/reference/data/regions.csv``, ``ipc.csv.gz``, ``sei_ipc_2021.csv``,
+``sei_industries.csv``, ``sei_nic.csv``, ``SOURCES.md`` and the licence files of the sources
+next to them. The outputs are committed; rerun this script only
 when the sources change.
 """
 
@@ -203,6 +204,126 @@ def write_ipc(shared: Path, target: Path) -> int:
     return count
 
 
+# --------------------------------------------------------------------------- SEI and NIC
+
+SEI_INDUSTRY_COLUMNS = ["code", "name", "parent_code", "level"]
+# The nine first-level industries of 战略性新兴产业分类(2018) (国家统计局令第23号), which the 2021
+# IPC concordance uses; sei.csv has only second-level codes. Checked against the NIC tags' paths.
+SEI_FIRST_LEVEL = {
+    "1": "新一代信息技术产业", "2": "高端装备制造产业", "3": "新材料产业", "4": "生物产业",
+    "5": "新能源汽车产业", "6": "新能源产业", "7": "节能环保产业", "8": "数字创意产业", "9": "相关服务业",
+}
+# sei.csv truncates one name; the official (and the NIC tags') name is the repaired one
+SEI_NAME_REPAIRS = {"新能源汽车相关服": "新能源汽车相关服务"}
+# The NIC tags of 新材料产业 skip the second level (3.1 … 3.7) and name a third-level category
+# (`新材料产业 > 高强钢加工`); these rules, first match wins, put each category under its
+# second-level industry following the 2018 classification's structure.
+NEW_MATERIAL_RULES: list[tuple[str, str]] = [
+    ("3.7", "服务"),
+    ("3.6", "增材制造|超导|纳米|仿生|超材料|智能响应|生物医用"),
+    ("3.5", "纤维|复合材料|丝绳"),
+    ("3.1", "钢|冷轧板|超高强度板|高温合金|耐蚀合金|优质焊接"),
+    ("3.4", "玻璃|陶瓷|晶体|墙体|防水|耐火|水泥|矿物|填料|环境处置|隔热|轻质建筑|保温|新能源材料"),
+    ("3.2", "稀土|钨钼|钽铌|锆铪|稀有金属|铝|铜|钛|镁|锌|锡|锑|贵金属|硬质合金|高纯金属|靶材|金属薄膜"
+            "|粉末、泡沫|硬面合金|金属密封|耐磨零件"),
+    ("3.3", "树脂|塑料|聚氨酯|氟|硅|橡胶|弹性体|膜|化学品|单体|涂料|染料|颜料|油墨|催化|生物基|高分子"
+            "|聚合物|浆料|有机密封|电池材料"),
+]
+
+
+def sei_codes_by_id(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """sei.csv's row id → SEI code, and SEI code → name (several rows share one code)."""
+    by_id: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for row in read_csv(path):
+        code, name = row["sei_code"].strip(), row["sei_name"].strip()
+        by_id[row["id"]] = code
+        names[code] = SEI_NAME_REPAIRS.get(name, name)
+    return by_id, names
+
+
+def sei_sort_key(code: str) -> tuple[int, ...]:
+    """Order SEI codes numerically: 1.2 before 1.10."""
+    return tuple(int(part) for part in code.split("."))
+
+
+def sei_concordance(folder: Path) -> list[tuple[str, str]]:
+    """The distinct (IPC code, SEI code) pairs of the 2021 concordance, in scheme order."""
+    by_id, _ = sei_codes_by_id(folder / "sei.csv")
+    pairs = {(row["ipc"].strip(), by_id[row["sei_id"]]) for row in read_csv(folder / "ipc_sei.csv")}
+    return sorted(pairs, key=lambda p: (ipc_sort_key(p[0]), sei_sort_key(p[1])))
+
+
+def sei_industry_rows(folder: Path) -> list[list[str]]:
+    """sei_industries.csv rows: the nine first-level industries, each followed by its children."""
+    _, names = sei_codes_by_id(folder / "sei.csv")
+    rows = []
+    for first, name in SEI_FIRST_LEVEL.items():
+        rows.append([first, name, "", "1"])
+        children = sorted((c for c in names if c.split(".")[0] == first), key=sei_sort_key)
+        rows.extend([code, names[code], first, "2"] for code in children)
+    return rows
+
+
+def write_csv(target: Path, header: list[str], rows: Iterable[Iterable[str]]) -> int:
+    """Write a UTF-8 CSV with ``\\n`` line ends; return the number of data rows."""
+    count = 0
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def new_material_code(category: str) -> str:
+    """The second-level 新材料 code (3.1 … 3.7) of a third-level category named in a NIC tag."""
+    for code, pattern in NEW_MATERIAL_RULES:
+        if re.search(pattern, category):
+            return code
+    raise ValueError(f"no 新材料 rule places {category!r}: add one to NEW_MATERIAL_RULES")
+
+
+def nic_sections(rows: list[dict[str, str]]) -> dict[str, str]:
+    """NIC code → its section letter (门类), for every code of the tree."""
+    parents = {row["code"]: row["parent"] for row in rows}
+
+    def section(code: str) -> str:
+        while parents.get(code):
+            code = parents[code]
+        return code
+
+    return {code: section(code) for code in parents}
+
+
+def sei_nic_rows(shared: Path) -> list[tuple[str, str, str]]:
+    """(SEI code, NIC code with its section letter, NIC name) from the NIC tree's SEI tags."""
+    _, names = sei_codes_by_id(shared / "sei_ipc_2021" / "sei.csv")
+    first_names = {name: code for code, name in SEI_FIRST_LEVEL.items()}
+    by_path = {(SEI_FIRST_LEVEL[c.split(".")[0]], n): c for c, n in names.items()}
+    rows = list(read_csv(shared / "nic_gbt4754_2017" / "nic_gbt4754_2017_flat.csv"))
+    sections = nic_sections(rows)
+    pairs: set[tuple[str, str, str]] = set()
+    for row in rows:
+        for path in filter(str.strip, row["sei_paths"].split("|")):
+            first, second = (part.strip() for part in path.split(">")[:2])
+            if first not in first_names:
+                raise ValueError(f"NIC {row['code']}: unknown first-level SEI industry {first!r}")
+            code = new_material_code(second) if first == "新材料产业" else by_path[(first, second)]
+            pairs.add((code, sections[row["code"]] + row["code"], row["name"]))
+    return sorted(pairs, key=lambda p: (sei_sort_key(p[0]), p[1]))
+
+
+def write_sei(shared: Path, target: Path) -> tuple[int, int, int]:
+    """Write sei_ipc_2021.csv, sei_industries.csv and sei_nic.csv; return their row counts."""
+    folder = shared / "sei_ipc_2021"
+    concordance = write_csv(target / "sei_ipc_2021.csv", ["ipc", "sei_code"], sei_concordance(folder))
+    industries = write_csv(target / "sei_industries.csv", SEI_INDUSTRY_COLUMNS, sei_industry_rows(folder))
+    nic = write_csv(target / "sei_nic.csv", ["sei_code", "nic_code", "nic_name"], sei_nic_rows(shared))
+    return concordance, industries, nic
+
+
 # --------------------------------------------------------------------------- sources
 
 LICENCE_COPIES = {
@@ -217,9 +338,11 @@ def copy_licences(shared: Path, target: Path) -> None:
         shutil.copyfile(shared / relative, target / name)
 
 
-def sources_markdown(region_count: int, ipc_count: int) -> str:
+def sources_markdown(region_count: int, ipc_count: int, sei_counts: tuple[int, int, int]) -> str:
     """Return the text of SOURCES.md (where each packaged file came from, under which licence)."""
-    return SOURCES_TEMPLATE.format(region_count=region_count, ipc_count=ipc_count)
+    concordance, industries, nic = sei_counts
+    return SOURCES_TEMPLATE.format(region_count=region_count, ipc_count=ipc_count, sei_ipc_count=concordance,
+                                   sei_industry_count=industries, sei_nic_count=nic)
 
 
 SOURCES_TEMPLATE = """\
@@ -273,7 +396,51 @@ Columns `code,level,title_zh,title_en`; compact codes (`A01B1/02`); levels `sect
   repeats (a guide heading before the group) the group's own title is kept.
   Codes only in this edition (e.g. H01L) have an inferred level and an empty title_zh; codes
   only in 2026.01 (e.g. H10, G06V) have an empty title_en.
+
+## sei_ipc_2021.csv ({sei_ipc_count} rows), sei_industries.csv ({sei_industry_count} rows)
+
+The 2021 concordance between IPC codes and strategic emerging industries
+(《战略性新兴产业分类与国际专利分类参照关系表（2021）（试行）》, 国知办函规字〔2021〕121号), from
+github.com/roy-tian/cn-patent-ipc (licence MIT), `data/sei.jsonl` (commit
+eec11629d8eb69bdda204a9d38000212104f30bc) and `sql/postgresql/patent_ipc_sei.sql` (commit
+af26a48315029f5de5a0451eadca9085e64de236), as converted to CSV in `../shared/data/sei_ipc_2021`.
+
+- **sei_ipc_2021.csv** `ipc,sei_code`: the distinct (IPC code, SEI code) pairs (upstream maps an
+  IPC code to rows of `sei.csv`, several rows per industry). Compact codes as upstream writes them:
+  subclass `A01B`, main group `A01B1/00`, subgroup `A01B1/02`, and two class entries `C08`, `G16`.
+  A code may map to 2–3 industries. **Known gap**: upstream has no H01L or H10 codes (the
+  official table maps many H01L groups to 1.2 电子核心产业); patents with only such codes are
+  "not judged", never "not SEI".
+- **sei_industries.csv** `code,name,parent_code,level`: level `1`, the nine first-level
+  industries of 战略性新兴产业分类(2018) (国家统计局令第23号; their names are not in upstream and are
+  written in `scripts/build_reference.py`, checked against the NIC tags below), and level `2`, the
+  40 second-level codes of the concordance (`1.4 互联网与云计算、大数据服务`). Upstream's
+  truncated `5.4 新能源汽车相关服` is repaired to `新能源汽车相关服务`.
+
+## sei_nic.csv ({sei_nic_count} rows)
+
+`sei_code,nic_code,nic_name`: the national-economy industries (GB/T 4754-2017 小类, written with
+their section letter as incoPat does, `C3670`) that 国家统计局's 战略性新兴产业分类(2018) places
+under each second-level SEI industry. From github.com/swifthu/industrial_classifi,
+`data/industry_tree_advanced.json` (commit 0594ba85fa3263352b8628adf16ee9a39d07c024; README says
+MIT, no licence file; data 国家统计局 GB/T 4754-2017), flattened in
+`../shared/data/nic_gbt4754_2017`, tags `strategic` (`sei_paths`). This is SEI ↔ NIC, not the
+official IPC ↔ NIC concordance (not available here): a patent's NIC codes are those of its SEI
+industries. **Approximation**: the tags of 新材料产业 skip the second level and name a third-level
+category (`新材料产业 > 高强钢加工`); each category is placed under 3.1 … 3.7 by the name rules
+`NEW_MATERIAL_RULES` in the build script, following the 2018 classification's structure.
 """
+
+
+def keep_other_sections(generated: str, existing: str) -> str:
+    """``generated`` followed by the sections (``## ...``) of ``existing`` that this script does
+    not write (e.g. the map boundaries' section, written by ``scripts/build_geo.py``'s author)."""
+    def title(heading: str) -> str:  # "## regions.csv (44700 rows)" → "## regions.csv": counts change
+        return heading.split(" (")[0]
+
+    ours = {title(line) for line in generated.splitlines() if line.startswith("## ")}
+    kept = [part for part in re.split(r"(?m)^(?=## )", existing)[1:] if title(part.splitlines()[0]) not in ours]
+    return "\n".join(part.rstrip("\n") + "\n" for part in [generated, *kept])
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -285,9 +452,13 @@ def main(argv: Iterable[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     regions = write_regions(args.shared, args.out / "regions.csv")
     ipc = write_ipc(args.shared, args.out / "ipc.csv.gz")
+    sei = write_sei(args.shared, args.out)
     copy_licences(args.shared, args.out)
-    (args.out / "SOURCES.md").write_text(sources_markdown(regions, ipc), encoding="utf-8")
-    print(f"regions.csv: {regions} rows; ipc.csv.gz: {ipc} rows → {args.out}")
+    sources = args.out / "SOURCES.md"
+    existing = sources.read_text(encoding="utf-8") if sources.exists() else ""
+    sources.write_text(keep_other_sections(sources_markdown(regions, ipc, sei), existing), encoding="utf-8")
+    print(f"regions.csv: {regions} rows; ipc.csv.gz: {ipc} rows; sei_ipc_2021.csv: {sei[0]} rows; "
+          f"sei_industries.csv: {sei[1]} rows; sei_nic.csv: {sei[2]} rows → {args.out}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import pyarrow as pa
 from patentatlas.importers.records import PatentRecord, Rejection, RowResult
 from patentatlas.normalize.kinds import kind_rank
 from patentatlas.reference.regions import resolve_region
+from patentatlas.reference.sei import industries_for_ipc
 
 _STRINGS = pa.list_(pa.string())
 PUBLICATION = pa.struct([("publication_number", pa.string()), ("kind", pa.string()),
@@ -45,7 +46,9 @@ STATE_SCHEMA = pa.schema([
     ("first_applicant_region_code", pa.string()), ("first_applicant_province_code", pa.string()),
     ("first_applicant_city_code", pa.string()), ("first_applicant_county_code", pa.string()),
     ("first_applicant_country", pa.string()), ("extra", pa.string()), ("biblio_rank", pa.int32()),
+    ("sei_codes", _STRINGS), ("sei_judged", pa.bool_()), ("nic_codes", _STRINGS),
 ])
+INDUSTRY_FIELDS = ("sei_codes", "sei_judged", "nic_codes")  # derived from ipc_codes
 REGION_FIELDS = ("first_applicant_region_code", "first_applicant_province_code", "first_applicant_city_code",
                  "first_applicant_county_code", "first_applicant_country")
 
@@ -98,6 +101,12 @@ def overseas_family(members: tuple[str, ...] | list[str], size: int | None) -> b
     return False if size == 0 else None
 
 
+def industry_state(ipc_codes: tuple[str, ...] | list[str] | None) -> State:
+    """The industry fields (:data:`INDUSTRY_FIELDS`) a patent with these IPC codes gets."""
+    sei, judged, nic = industries_for_ipc(tuple(ipc_codes or ()))
+    return {"sei_codes": list(sei), "sei_judged": judged, "nic_codes": list(nic)}
+
+
 @lru_cache(maxsize=1 << 16)
 def first_applicant_region(
     name: str | None, address: str | None, country: str | None, office: str | None
@@ -143,4 +152,5 @@ def record_state(record: PatentRecord) -> State:
     region = (first_applicant_region(first.name, first.address, first.country, record.country) if first
               else (None,) * 5)
     state.update(zip(REGION_FIELDS, region, strict=True))
+    state.update(industry_state(record.ipc_codes))
     return state

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from patentatlas.errors import FieldError
 from patentatlas.importers.chunks import (
+    INDUSTRY_FIELDS,
     LEGAL_EVENT,
     PUBLICATION,
     STATE_SCHEMA,
@@ -35,6 +36,7 @@ from patentatlas.normalize.dates import parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS, kind_rank, patent_type_from_text, publication_kind
 from patentatlas.normalize.names import clean_text, split_names
 from patentatlas.normalize.status import status_family
+from patentatlas.reference.sei import industries_for_ipc
 
 _NONE_WORDS = {"", "0", "-", "--", "无", "nan", "None"}
 _EVENT = re.compile(r"^(?:\d+\s+)?(\d{4}\.\d{2}\.\d{2})\s+(\S+)")
@@ -171,6 +173,7 @@ class _Parsed:
         self.ctx = ctx
         self.n = len(rows)
         self.values: dict[str, list[Any]] = {}
+        self.industries: list[tuple[tuple[str, ...], bool, tuple[str, ...]]] = []  # see _parse_industries
         self.errors: list[FieldError | None] = [None] * self.n
         fields = list(ctx.columns)
         transposed = _transpose(rows, [ctx.columns[f] for f in fields])
@@ -205,6 +208,7 @@ def build_chunk(rows: Sequence[TableRow], ctx: TableContext) -> Chunk:
     _parse_identity(parsed)
     _parse_dates(parsed)
     _parse_classes(parsed)
+    _parse_industries(parsed)
     _parse_texts(parsed)
     _parse_counts(parsed)
     _parse_parties(parsed)
@@ -257,6 +261,14 @@ def _parse_classes(p: _Parsed) -> None:
     p.put("ipc_main", [_main(str(m), c or (), main_column) for m, c in zip(p.cells("ipc_main"), codes, strict=True)])
     cpc_column = p.ctx.name("cpc", "CPC")
     p.put("cpc_codes", [_codes(str(c), cpc_column) for c in p.cells("cpc")])
+
+
+def _parse_industries(p: _Parsed) -> None:
+    """SEI codes, whether judged, and NIC codes from the IPC codes: each row gets the index of its
+    distinct IPC tuple, whose industries are looked up once and turned into Arrow in :func:`_chunk`."""
+    distinct: dict[tuple[str, ...], int] = {}
+    p.values["_industries"] = [distinct.setdefault(codes or (), len(distinct)) for codes in p.values["ipc_codes"]]
+    p.industries = [industries_for_ipc(codes) for codes in distinct]
 
 
 def _parse_texts(p: _Parsed) -> None:
@@ -321,6 +333,9 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
             arrays.append(_publications(values))
         elif field.name == "legal_events":
             arrays.append(_events(values["_events"]))
+        elif field.name in INDUSTRY_FIELDS:
+            distinct = [industries[INDUSTRY_FIELDS.index(field.name)] for industries in p.industries]
+            arrays.append(pa.array(distinct, type=field.type).take(pa.array(values["_industries"], pa.int32())))
         else:
             arrays.append(pa.array(values[field.name], type=field.type))
     states = pa.Table.from_arrays(arrays, schema=STATE_SCHEMA)

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from patentatlas.domain.industries import recompute_specialty
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import Chunk, State
 from patentatlas.importers.prefetch import prefetched_chunks
@@ -87,6 +88,7 @@ def import_file(
     finally:
         if collecting:
             gc.enable()
+    recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
     return report
 
 

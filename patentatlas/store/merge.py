@@ -7,14 +7,15 @@ so importing the same file twice changes nothing:
 - bibliographic fields come from the most authoritative publication — the highest
   (kind rank, publication date, publication number); a less authoritative row only fills gaps;
 - the legal status is the latest one read (a newer export wins);
-- publications and legal events are the union of all rows.
+- publications and legal events are the union of all rows;
+- the industries (SEI, NIC) are derived again from the merged IPC codes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from patentatlas.importers.chunks import State
+from patentatlas.importers.chunks import State, industry_state
 
 BIBLIO_FIELDS = (
     "patent_type", "publication_number", "publication_kind", "publication_date", "grant_date",
@@ -48,6 +49,7 @@ def merge_state(old: State | None, new: State) -> State:
         value = new[field]
         if not _empty(value) and (authoritative or _empty(merged[field])):
             merged[field] = value
+    merged.update(industry_state(merged["ipc_codes"]))  # derived: follows the merged IPC codes
     if authoritative:
         merged["biblio_rank"] = new["biblio_rank"]
     if merged["filing_date"] is None:

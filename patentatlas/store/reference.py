@@ -1,5 +1,5 @@
-"""Reference tables in the store (regions with population, the IPC scheme), loaded from the
-tables the package ships, once."""
+"""Reference tables in the store (regions with population, the IPC scheme, the SEI tree),
+loaded from the tables the package ships, once."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import pyarrow as pa
 
 from patentatlas.reference.ipc import iter_ipc
 from patentatlas.reference.regions import iter_regions
+from patentatlas.reference.sei import sei_industries
 from patentatlas.store import scalar
 
 
 def ensure_reference(conn: duckdb.DuckDBPyConnection) -> None:
-    """Fill ``regions`` and ``ipc`` if they are empty."""
+    """Fill ``regions``, ``ipc`` and ``sei_industries`` if they are empty."""
     regions = scalar(conn, "SELECT count(*) FROM regions")
     if not regions:
         rows = list(iter_regions())
@@ -27,3 +28,6 @@ def ensure_reference(conn: duckdb.DuckDBPyConnection) -> None:
         conn.register("ref_ipc", table)
         conn.execute("INSERT INTO ipc BY NAME SELECT * FROM ref_ipc")
         conn.unregister("ref_ipc")
+    if not scalar(conn, "SELECT count(*) FROM sei_industries"):
+        conn.executemany("INSERT INTO sei_industries (code, name, parent_code, level) VALUES (?, ?, ?, ?)",
+                         [[i.code, i.name, i.parent_code, i.level] for i in sei_industries()])

@@ -142,6 +142,55 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             title_en VARCHAR
         );
         """,
+    ),    (
+        2,
+        "industries of patents, specialty databases, population tables, versioned rule sets",
+        """
+        -- derived at import from the IPC codes (2021 SEI concordance); sei_judged is false where
+        -- the concordance cannot judge (no IPC code, or only H01L/H10, which it lacks)
+        ALTER TABLE patents ADD COLUMN sei_codes VARCHAR[];
+        ALTER TABLE patents ADD COLUMN sei_judged BOOLEAN;
+        ALTER TABLE patents ADD COLUMN nic_codes VARCHAR[];
+        CREATE TABLE sei_industries (
+            code VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            parent_code VARCHAR,
+            level VARCHAR NOT NULL
+        );
+        CREATE TABLE specialty_databases (
+            db_id VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            ipc_codes VARCHAR[],
+            keywords VARCHAR[],
+            applicants VARCHAR[],
+            created_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (db_id, version)
+        );
+        CREATE TABLE specialty_members (
+            db_id VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            matched_by VARCHAR NOT NULL
+        );
+        -- the office's own population figures; the 2020 census in regions is the default
+        CREATE TABLE population (
+            region_code VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            population BIGINT NOT NULL,
+            source VARCHAR NOT NULL,
+            PRIMARY KEY (region_code, year)
+        );
+        -- rules offices change (fees, thresholds, weights): data with a version and a source
+        CREATE TABLE rule_sets (
+            name VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            source VARCHAR NOT NULL,
+            body JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (name, version)
+        );
+        """,
     ),
 ]
 

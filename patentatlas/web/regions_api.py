@@ -1,7 +1,171 @@
-"""JSON API of the government end: region indicators and the map's data."""
+"""JSON API of the government end: region indicators, the map's data, a region's enterprises, and
+one patent's high-value criteria. Every table also downloads as CSV (UTF-8 with a BOM, so Excel
+reads the Chinese) or XLSX with ``?format=csv`` / ``?format=xlsx``.
+
+Errors are PatentAtlasError, which the app answers with ``{"error", "message"}`` and a 4xx.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+import duckdb
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from patentatlas.domain.high_value import explain
+from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
+from patentatlas.errors import UsageError
+
+router = APIRouter(tags=["regions"])
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INDICATOR_TABLES = ("summary", "trends", "top_applicants", "top_ipc", "high_value")
+
+
+def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
+    cursor = request.app.state.conn.cursor()  # a cursor per request: DuckDB's rule for threads
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
+Format = Annotated[Literal["json", "csv", "xlsx"] | None,
+                   Query(description="json (default), or a download: csv (UTF-8 with BOM) or xlsx")]
+Industry = Annotated[str | None, Query(description="2021 strategic emerging industry code, e.g. 1 or 1.4 "
+                                                   "(prefix match: 1 covers 1.1 … 1.6)")]
+AsOf = Annotated[str | None, Query(description="statistics date YYYY-MM-DD (default: the store's data date)")]
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def table_response(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
+    """``rows`` as a CSV (UTF-8 with BOM) or XLSX download named ``name``.``fmt``."""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    filename = re.sub(r"[^\w.-]", "_", name, flags=re.ASCII) + f".{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        text = io.StringIO()
+        writer = csv.DictWriter(text, columns, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(codecs.BOM_UTF8 + text.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers=headers)
+    return Response(_xlsx(columns, rows), media_type=XLSX_TYPE, headers=headers)
+
+
+def _xlsx(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+                      for v in (row.get(c) for c in columns)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _respond(data: dict[str, Any], fmt: str | None, rows: Any, name: str) -> Response:
+    if fmt in (None, "json"):
+        return JSONResponse(data)
+    return table_response(rows(), fmt, name)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def indicator_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """One table of a region's indicators: summary, trends, top_applicants, top_ipc or high_value."""
+    if table == "summary":
+        keys = ("region_code", "region_name", "level", "as_of", "population", "population_source",
+                "population_note", "valid_invention_count", "valid_invention_per_10k", "high_value_invention_count",
+                "high_value_invention_per_10k")
+        rows = [{"indicator": k, "value": data[k]} for k in keys]
+        return rows + [{"indicator": "grant_rate", "value": data["grant_rate"]["value"]},
+                       {"indicator": "counting_rule", "value": data["counting_rule"]["zh"]}]
+    if table == "trends":
+        return trend_rows(data)
+    if table == "high_value":
+        return [{k: c[k] for k in ("id", "key", "zh", "en", "met", "not_met", "not_judged")}
+                for c in data["high_value"]["criteria"]]
+    if table in ("top_applicants", "top_ipc"):
+        return list(data[table])
+    raise UsageError(f"table {table!r} is not one of {', '.join(INDICATOR_TABLES)}")
+
+
+def trend_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Year by year: applications and grants, in all and by patent type (a year without any is 0)."""
+    years = [int(y) for s in (data["applications_by_year"], data["grants_by_year"]) for y in s]
+    rows = []
+    for year in range(min(years), max(years) + 1) if years else []:
+        y = str(year)
+        row: dict[str, Any] = {"year": year, "applications": data["applications_by_year"].get(y, 0),
+                               "grants": data["grants_by_year"].get(y, 0)}
+        for kind in ("applications", "grants"):
+            for patent_type in TYPES:
+                row[f"{kind}_{patent_type}"] = data[f"{kind}_by_type"].get(patent_type, {}).get(y, 0)
+        rows.append(row)
+    return rows
+
+
+def enterprise_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per enterprise, with a column per filing year."""
+    years = sorted({y for e in data["enterprises"] for y in e["applications_by_year"]})
+    return [{**{k: v for k, v in e.items() if k != "applications_by_year"},
+             **{f"applications_{y}": e["applications_by_year"].get(y, 0) for y in years}}
+            for e in data["enterprises"]]
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@router.get("/api/regions/{code}/indicators", summary="A region's indicators (any level; 100000 = China)")
+def indicators(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None, format: Format = None,
+               table: Annotated[str, Query(description="with csv/xlsx: " + ", ".join(INDICATOR_TABLES))] = "summary",
+               ) -> Response:
+    """Valid and high-value inventions (count, per 10,000 people), applications and grants by year and
+    type, growth, grant rate, top applicants and IPC subclasses, the high-value criteria; each patent
+    counted once, by its first applicant's region."""
+    if table not in INDICATOR_TABLES:
+        raise UsageError(f"table {table!r} is not one of {', '.join(INDICATOR_TABLES)}")
+    data = region_indicators(cursor, code, industry or None, as_of or None)
+    return _respond(data, format, lambda: indicator_table(data, table), f"indicators-{code}-{table}-{data['as_of']}")
+
+
+@router.get("/api/map", summary="One indicator over the regions one level below a parent (the map's data)")
+def map_json(cursor: Cursor, parent: str = "100000",
+             indicator: Annotated[str, Query(description="one of " + ", ".join(MAP_INDICATORS))] = MAP_INDICATORS[0],
+             industry: Industry = None, as_of: AsOf = None, format: Format = None) -> Response:
+    """The parent, its ancestors, and for each child region the indicator's value with the counts and
+    population behind it; ``has_boundaries`` says whether the product ships the children's boundaries."""
+    data = map_data(cursor, parent, indicator, industry or None, as_of or None)
+    return _respond(data, format, lambda: data["regions"], f"map-{parent}-{indicator}-{data['as_of']}")
+
+
+@router.get("/api/regions/{code}/enterprises", summary="A region's applicants: patents, valid and high-value "
+                                                       "inventions, yearly trend")
+def enterprises(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None, format: Format = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                ) -> Response:
+    """The first applicants of the region's patents, most patents first."""
+    data = region_enterprises(cursor, code, industry or None, as_of or None, limit=limit, offset=offset)
+    return _respond(data, format, lambda: enterprise_rows(data), f"enterprises-{code}-{data['as_of']}")
+
+
+@router.get("/api/patents/{number}/high-value", summary="Which high-value criteria a patent meets, and why")
+def patent_high_value(cursor: Cursor, number: str, as_of: AsOf = None, format: Format = None) -> Response:
+    """For each of the five CNIPA criteria: met, not met or not judged (lack of data), with the reason."""
+    data = explain(cursor, number, as_of or None)
+    return _respond(data, format, lambda: data["criteria"], f"high-value-{data['application_number']}")

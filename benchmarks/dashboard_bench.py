@@ -1,0 +1,88 @@
+"""Dashboard speed: a region overview's indicators and the map's JSON on the 1,000,000-record store.
+
+    .venv/bin/python benchmarks/import_bench.py --workdir /tmp/bench_b   # builds /tmp/bench_b/bench.duckdb once
+    .venv/bin/python benchmarks/dashboard_bench.py [--db /tmp/bench_b/bench.duckdb] [--runs 20]
+
+Times ``region_indicators`` for a province and a city and ``map_data`` for China (100000) and a
+province, ``--runs`` times each after one warm-up run, and prints the median and p95 in ms
+against the targets (overview ≤ 100 ms median, map ≤ 50 ms median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from patentatlas.domain.indicators import map_data, region_indicators  # noqa: E402
+from patentatlas.store import open_store  # noqa: E402
+
+TARGETS_MS = {"overview": 100.0, "map": 50.0}
+
+
+def _largest(conn: Any, column: str, where: str = "TRUE") -> str:
+    """The region code with the most patents (a realistic, heavy case)."""
+    rows = conn.execute(f"SELECT {column} FROM patents WHERE {column} IS NOT NULL AND {where} "
+                        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchall()
+    if not rows:
+        sys.exit("the store has no patents with regions: build it with benchmarks/import_bench.py first")
+    return str(rows[0][0])
+
+
+def _time(call: Callable[[], Any], runs: int) -> tuple[float, float]:
+    call()  # warm-up: DuckDB's caches, the rule files
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/bench_b/bench.duckdb"))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--province", help="province adcode (default: the one with most patents, and Zhejiang)")
+    parser.add_argument("--city", help="city adcode (default: the one with most patents, and Hangzhou)")
+    args = parser.parse_args()
+    if not args.db.exists():
+        sys.exit(f"no store at {args.db}: run benchmarks/import_bench.py --workdir {args.db.parent} first")
+    conn = open_store(args.db, read_only=True)
+    patents = conn.execute("SELECT count(*) FROM patents").fetchall()[0][0]
+    province = args.province or _largest(conn, "first_applicant_province_code")
+    city = args.city or _largest(conn, "first_applicant_city_code")
+    cases = [
+        ("overview", f"region_indicators province {province}", lambda: region_indicators(conn, province)),
+        ("overview", f"region_indicators city {city}", lambda: region_indicators(conn, city)),
+        ("map", "map_data parent 100000 (provinces)", lambda: map_data(conn, "100000")),
+        ("map", f"map_data parent {province} (cities)", lambda: map_data(conn, province)),
+    ]
+    if not args.province:  # the product's home region too (Zhejiang, Hangzhou), a mid-sized case
+        cases += [
+            ("overview", "region_indicators province 330000", lambda: region_indicators(conn, "330000")),
+            ("overview", "region_indicators city 330100", lambda: region_indicators(conn, "330100")),
+            ("map", "map_data parent 330000 (cities)", lambda: map_data(conn, "330000")),
+        ]
+    in_scope = {code: conn.execute("SELECT count(*) FROM patents WHERE ? IN (first_applicant_province_code, "
+                                   "first_applicant_city_code)", [code]).fetchall()[0][0]
+                for code in (province, city)}
+    print(f"store {args.db}: {patents:,} patents ({province}: {in_scope[province]:,}, {city}: {in_scope[city]:,}); "
+          f"{args.runs} runs each, after one warm-up; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'case':<44}{'median ms':>10}{'p95 ms':>10}{'target':>9}  ok")
+    for kind, name, call in cases:
+        median, p95 = _time(call, args.runs)
+        target = TARGETS_MS[kind]
+        print(f"{name:<44}{median:>10.1f}{p95:>10.1f}{target:>9.0f}  {'yes' if median <= target else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

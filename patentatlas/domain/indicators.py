@@ -1,0 +1,450 @@
+"""Regional indicators (REFERENCE §5) for any region × SEI industry × statistics date, the map's
+figures over a region's children, and the enterprises of a region.
+
+Each patent is counted once, in the region of its first applicant as the source lists it; the
+rules for *valid* and *high-value* are in :mod:`patentatlas.domain.high_value`. Every figure
+group is one DuckDB aggregate over the region's patents (no Python loop over patents).
+
+>>> region_indicators(conn, "110108")["valid_invention_count"]  # doctest: +SKIP
+118
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import duckdb
+
+from patentatlas.domain.high_value import (
+    CRITERIA,
+    date_params,
+    facts_from,
+    has_status_changes,
+    named_params,
+    statistics_dates,
+)
+from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.rules import load_rule_set
+
+COUNTRY = {"code": "100000", "name": "全国", "level": "country", "parent_code": None}
+TYPES = ("invention", "utility_model", "design")
+COUNTING_RULE = {
+    "zh": "每件专利只计一次，按第一申请人（授权后为第一专利权人，以数据源所列为准）所在地区统计；"
+          "全国（100000）为第一申请人在中国大陆的专利。",
+    "en": "Each patent is counted once, in the region of its first applicant (the first patent holder "
+          "once granted, as the source lists it); China (100000) counts first applicants in mainland China.",
+}
+DEFINITIONS = {
+    "valid_invention": "An invention patent in force on the statistics date: granted on or before it, within its "
+                       "20-year term from filing, and not lapsed by then. The store knows the current status; dates "
+                       "come from the grant date, legal events (lapse) and status changes seen between imports; an "
+                       "in-force patent without a grant date counts from the data date on, a lapsed one without a "
+                       "dated lapse counts as lapsed (see data_notes for how many).",
+    "per_10k": "count × 10,000 / resident population, rounded to 4 decimals; null where the population is missing or "
+               "describes other boundaries (see population_note).",
+    "grant_rate": "Invention applications filed in the region up to the statistics date: granted ÷ (granted + refused "
+                  "or withdrawn), decided by the statistics date; pending and undetermined applications are left out.",
+    "growth": "Year-on-year change of applications (filing year) and grants (grant year), the latest full calendar "
+              "year before the statistics date against the year before it.",
+}
+CENSUS_SOURCE = "第七次全国人口普查（2020）/ 7th national population census (2020)"
+MAP_INDICATORS = ("valid_invention_per_10k", "valid_invention_count", "high_value_invention_per_10k",
+                  "high_value_invention_count", "applications", "grants")
+_REGION_COLUMN = {
+    "country": "p.first_applicant_country = 'CN'",
+    "province": "p.first_applicant_province_code = $region",
+    "city": "p.first_applicant_city_code = $region",
+    "county": "p.first_applicant_county_code = $region",
+    "township": "p.first_applicant_region_code = $region",
+}
+_CHILD_COLUMN = {"province": "p.first_applicant_province_code", "city": "p.first_applicant_city_code",
+                 "county": "p.first_applicant_county_code", "township": "p.first_applicant_region_code"}
+FACTS = ("invention", "valid", "granted", "refused", "undated_grant", "undated_lapse", "unknown_status", *CRITERIA)
+_INDUSTRY_SQL = "len(list_filter(p.sei_codes, lambda c: c = $industry OR starts_with(c, $industry || '.'))) > 0"
+
+
+# --------------------------------------------------------------------------- what is asked
+
+
+def resolve_region(conn: duckdb.DuckDBPyConnection, code: str) -> dict[str, Any]:
+    """The region with this code (2023 division codes; ``100000`` = all of China).
+
+    >>> resolve_region(conn, "330100")["name"]  # doctest: +SKIP
+    '杭州市'
+    """
+    code = str(code).strip()
+    if code == COUNTRY["code"]:
+        population = conn.execute("SELECT sum(population_2020) FROM regions WHERE level = 'province'").fetchall()
+        return {**COUNTRY, "population_2020": population[0][0]}
+    if not re.fullmatch(r"\d{6}|\d{9}", code):
+        raise UsageError(f"region {code!r} is not a division code: use a 6-digit adcode (330100 杭州市), "
+                         "a 9-digit township code, or 100000 for all of China")
+    rows = conn.execute("SELECT code, name, level, parent_code, population_2020 FROM regions WHERE code = ?",
+                        [code]).fetchall()
+    if not rows:
+        raise NotFoundError(f"region {code} is not a 2023 division code known to the store "
+                            "(e.g. 330000 浙江省, 330100 杭州市, 330110 余杭区; 100000 for all of China)")
+    return dict(zip(("code", "name", "level", "parent_code", "population_2020"), rows[0], strict=True))
+
+
+def resolve_industry(conn: duckdb.DuckDBPyConnection, code: str | None) -> dict[str, Any] | None:
+    """The 2021 strategic emerging industry with this code (``"1"``, ``"1.4"``), or None for all."""
+    if code is None or str(code).strip() == "":
+        return None
+    code = str(code).strip()
+    if not re.fullmatch(r"\d{1,2}(\.\d{1,2}){0,2}", code):
+        raise UsageError(f"industry {code!r} is not a strategic emerging industry code: write it like 1 or 1.4")
+    try:
+        known, name = conn.execute("SELECT count(*), any_value(name) FILTER (WHERE code = ?) FROM sei_industries",
+                                   [code]).fetchall()[0]
+    except duckdb.CatalogException:  # a store from before the industries migration
+        known, name = 0, None
+    if name is not None:
+        return {"code": code, "name": name}
+    # without the industry table, accept a code only if some patent carries it
+    if not known and conn.execute(f"SELECT 1 FROM patents p WHERE {_INDUSTRY_SQL} LIMIT 1",
+                                  {"industry": code}).fetchall():
+        return {"code": code, "name": None}
+    raise NotFoundError(f"industry {code} is not a 2021 strategic emerging industry code "
+                        "(top-level codes 1–9, e.g. 1 新一代信息技术产业, 1.4 互联网与云计算、大数据服务)")
+
+
+@dataclass
+class Scope:
+    """One question: a region, an industry (or all), a statistics date, and the rules in force."""
+
+    region: dict[str, Any]
+    industry: dict[str, Any] | None
+    as_of: dt.date
+    data_date: dt.date
+    rules: dict[str, Any] = field(repr=False)
+    hv: dict[str, Any] = field(repr=False)
+    evidence: bool = True  # whether the store has status changes to date grants and lapses
+
+    def where(self) -> str:
+        """The patents in scope: the region, filed by the statistics date, the industry."""
+        parts = [_REGION_COLUMN[self.region["level"]], "p.filing_date <= $as_of"]
+        return " AND ".join(parts + ([_INDUSTRY_SQL] if self.industry else []))
+
+    def facts(self, columns: str) -> str:
+        """The patents in scope with ``columns`` and the facts the indicators count."""
+        return facts_from(self.rules, self.hv, self.where(), columns, self.evidence, FACTS)
+
+    def rows(self, conn: duckdb.DuckDBPyConnection, sql: str, **extra: Any) -> list[tuple[Any, ...]]:
+        params = {"region": self.region["code"], "industry": (self.industry or {}).get("code"),
+                  **date_params(self.as_of, self.data_date, self.rules, self.hv), **extra}
+        return conn.execute(sql, named_params(sql, params)).fetchall()
+
+
+def scope_for(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
+              as_of: str | dt.date | None = None) -> Scope:
+    """Check the region, industry and date asked for; raise a clear error for each bad one."""
+    region = resolve_region(conn, region_code)
+    sei = resolve_industry(conn, industry)
+    date, data_date = statistics_dates(conn, as_of)
+    return Scope(region, sei, date, data_date, load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value"),
+                 has_status_changes(conn))
+
+
+# --------------------------------------------------------------------------- population
+
+
+@functools.cache
+def redistricting() -> dict[str, dict[str, str]]:
+    """Code → the re-districting after the 2020 census that changed it (``data/redistricting.csv``)."""
+    path = files("patentatlas.reference") / "data" / "redistricting.csv"
+    with path.open("r", encoding="utf-8") as handle:
+        return {row["code"]: row for row in csv.DictReader(handle)}
+
+
+def office_populations(conn: duckdb.DuckDBPyConnection, codes: list[str], year: int) -> dict[str, tuple[Any, ...]]:
+    """Code → (year, population, source): the office's own latest figure up to ``year``."""
+    rows = conn.execute(
+        "SELECT region_code, max(year), arg_max(population, year), arg_max(source, year) FROM population "
+        "WHERE region_code IN (SELECT unnest($codes)) AND year <= $year GROUP BY region_code",
+        {"codes": codes, "year": year}).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+_NO_POPULATION = ("没有该地区的人口数（2020 年普查无此代码：乡镇街道，或普查后新设），每万人指标不计算；可在 "
+                  "population 表中补充本地人口 / no population figure for this code (the 2020 census has none for "
+                  "townships or for codes created after it): per-10,000 figures are not computed; add the office's "
+                  "own figure to the population table")
+
+
+def population_figure(code: str, census: int | None, office: tuple[Any, ...] | None) -> dict[str, Any]:
+    """The population to divide by, its source, and a note where there is none to trust: none
+    known, or a figure from before a re-districting that changed the region (never divided by).
+
+    >>> population_figure("330113", None, None)["population"] is None
+    True
+    """
+    if office is not None:
+        year, figure, source = office
+        source, taken = f"{source} ({year})", dt.date(year, 12, 31)
+    else:
+        year, figure, source, taken = 2020, census, CENSUS_SOURCE, dt.date(2020, 11, 1)  # census day
+    change = redistricting().get(code)
+    note = None
+    if figure is None:
+        note = _NO_POPULATION + (f". {change['effective']}: {change['detail']} ({change['source']})" if change else "")
+    elif change is not None and taken < dt.date.fromisoformat(change["effective"]):
+        note = (f"{change['effective']} 行政区划调整（{change['detail']}）：{year} 年人口 {figure:,} 对应调整前的辖区，"
+                f"每万人指标不计算 / re-districted on {change['effective']}: the {year} figure ({figure:,}) describes "
+                f"the old boundaries, so per-10,000 figures are not computed. Source: {change['source']}")
+        figure = None
+    if figure is None:
+        return {"population": None, "population_source": None, "population_year": None, "population_note": note}
+    return {"population": figure, "population_source": source, "population_year": year, "population_note": None}
+
+
+def per_10k(count: int, population: int | None) -> float | None:
+    """``count`` per 10,000 people, 4 decimals; None without a population to trust."""
+    return round(count * 10_000 / population, 4) if population else None
+
+
+def _population(conn: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
+    code = scope.region["code"]
+    office = office_populations(conn, [code], scope.as_of.year).get(code)
+    return population_figure(code, scope.region["population_2020"], office)
+
+
+# --------------------------------------------------------------------------- figure groups
+
+
+_HEAD = ("valid", "high_value", "undated_grant", "undated_lapse", "unknown_status", "granted", "refused", "invention")
+_CRITERIA_HEAD = [f"{c}:{r}" for c in CRITERIA for r in ("met", "not_met", "not_judged")]
+_FIGURES_SQL = """WITH f AS MATERIALIZED {facts}
+SELECT (SELECT [{head}] FROM f), (SELECT [{criteria}] FROM f WHERE valid),
+  (SELECT list({{'k': k, 't': t, 'y': y, 'n': n}}) FROM (
+     SELECT 'applications' AS k, coalesce(patent_type, 'unknown') AS t, year(filing_date) AS y, count(*) AS n
+     FROM f GROUP BY ALL UNION ALL
+     SELECT 'grants', coalesce(patent_type, 'unknown'), year(grant_date), count(*)
+     FROM f WHERE grant_date <= $as_of GROUP BY ALL)),
+  (SELECT list({{'name': applicant, 'patents': n, 'valid_inventions': v, 'high_value_inventions': h}}
+               ORDER BY n DESC, v DESC, applicant) FROM (
+     SELECT applicant, count(*) AS n, count_if(valid) AS v, count_if(high_value) AS h FROM f
+     WHERE applicant IS NOT NULL GROUP BY 1 ORDER BY n DESC, v DESC, applicant LIMIT $limit)),
+  (SELECT list({{'subclass': s.subclass, 'title_zh': i.title_zh, 'title_en': i.title_en, 'patents': s.n,
+                 'valid_inventions': s.v}} ORDER BY s.n DESC, s.subclass) FROM (
+     SELECT subclass, count(*) AS n, count_if(valid) AS v FROM f WHERE subclass IS NOT NULL
+     GROUP BY 1 ORDER BY n DESC, subclass LIMIT $limit) s LEFT JOIN ipc i ON i.code = s.subclass)"""
+_FIGURE_COLUMNS = ("p.patent_type, p.filing_date, p.grant_date, p.applicant_names[1] AS applicant, "
+                   "left(p.ipc_main, 4) AS subclass")
+
+
+def _figures(conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[dict[str, Any], ...]:
+    """(headline counts, yearly series, top applicants, top IPC): one query, the facts computed once."""
+    criteria = (f"coalesce(count_if({c} IS {r}), 0)" for c in CRITERIA for r in ("TRUE", "FALSE", "NULL"))
+    sql = _FIGURES_SQL.format(facts=scope.facts(_FIGURE_COLUMNS), criteria=", ".join(criteria),
+                              head=", ".join(f"coalesce(count_if({e}), 0)" for e in _HEAD))
+    head, by_criterion, series_rows, applicants, ipc = scope.rows(conn, sql, limit=int(scope.rules["top_n"]))[0]
+    series: dict[str, dict[str, dict[str, int]]] = {"applications": {}, "grants": {}}
+    for row in sorted(series_rows or [], key=lambda r: (r["k"], r["t"], r["y"])):
+        series[row["k"]].setdefault(row["t"], {})[str(row["y"])] = row["n"]
+    counts = {**dict(zip(_HEAD, head, strict=True)), **dict(zip(_CRITERIA_HEAD, by_criterion, strict=True))}
+    return counts, series, {"top_applicants": applicants or [],
+                                                                 "top_ipc": ipc or []}
+
+
+def _totals(by_type: dict[str, dict[str, int]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for years in by_type.values():
+        for year, count in years.items():
+            totals[year] = totals.get(year, 0) + count
+    return dict(sorted(totals.items()))
+
+
+def _change(current: int, previous: int) -> dict[str, Any]:
+    rate = round((current - previous) / previous, 4) if previous else None
+    return {"value": current, "previous": previous, "change": current - previous, "rate": rate}
+
+
+def growth(series: dict[str, dict[str, dict[str, int]]], as_of: dt.date) -> dict[str, Any]:
+    """Year-on-year change: the latest full calendar year up to ``as_of`` against the one before."""
+    year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    this, last = str(year), str(year - 1)
+    result: dict[str, Any] = {"year": year, "previous_year": year - 1}
+    for kind in ("applications", "grants"):
+        totals = _totals(series[kind])
+        result[kind] = _change(totals.get(this, 0), totals.get(last, 0))
+    result["by_type"] = {t: {kind: _change(series[kind].get(t, {}).get(this, 0), series[kind].get(t, {}).get(last, 0))
+                             for kind in ("applications", "grants")} for t in TYPES}
+    return result
+
+
+def _high_value_section(head: dict[str, Any], hv: dict[str, Any]) -> dict[str, Any]:
+    criteria = [{"id": spec["id"], "key": spec["key"], "zh": spec["zh"], "en": spec["en"],
+                 **{r: head[f"{column}:{r}"] for r in ("met", "not_met", "not_judged")}}
+                for spec, column in zip(hv["criteria"], CRITERIA, strict=True)]
+    return {"union": head["high_value"], "valid_inventions": head["valid"], "criteria": criteria,
+            "rule_set": {"name": hv["name"], "version": hv["version"], "source": hv["source"]},
+            "note": "每件只计一次（满足任一条件）/ counted once however many criteria it meets; valid inventions only"}
+
+
+def _grant_rate(head: dict[str, Any]) -> dict[str, Any]:
+    decided = head["granted"] + head["refused"]
+    return {"value": round(head["granted"] / decided, 4) if decided else None, "granted": head["granted"],
+            "refused_or_withdrawn": head["refused"], "undecided": head["invention"] - decided,
+            "definition": DEFINITIONS["grant_rate"]}
+
+
+def _data_notes(head: dict[str, Any], scope: Scope) -> list[str]:
+    notes = []
+    if head["undated_grant"]:
+        notes.append(f"{head['undated_grant']} in-force inventions have no grant date in the source: counted as valid "
+                     f"only when the statistics date is on or after the data date ({scope.data_date}), and missing "
+                     "from grants_by_year")
+    if head["undated_lapse"]:
+        notes.append(f"{head['undated_lapse']} lapsed inventions have no dated lapse (no legal event, no status "
+                     "change seen between imports): counted as lapsed before the statistics date")
+    if head["unknown_status"]:
+        notes.append(f"{head['unknown_status']} granted inventions have no legal status: not counted as valid")
+    if head["c_sei:not_judged"]:
+        notes.append(f"criterion 1: {head['c_sei:not_judged']} valid inventions have no strategic emerging "
+                     "industry judgement (no IPC code, H01L/H10 only, or industries not assigned yet)")
+    if head["c_overseas:not_judged"]:
+        notes.append(f"criterion 2: the source does not say whether {head['c_overseas:not_judged']} valid "
+                     "inventions have family abroad")
+    notes.append("criteria 4 (pledge amount) and 5 (awards): the store holds no pledge or award records: not judged")
+    notes.append("applications of the last 18 months are incomplete: invention applications are published "
+                 "about 18 months after filing")
+    if scope.as_of > scope.data_date:
+        notes.append(f"the statistics date is after the data date ({scope.data_date}): statuses are as of then")
+    return notes
+
+
+def region_indicators(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
+                      as_of: str | dt.date | None = None) -> dict[str, Any]:
+    """The indicators of a region (any level; ``100000`` = China) for an SEI industry, as of a date.
+
+    >>> region_indicators(conn, "330100", as_of="2022-12-31")["valid_invention_per_10k"]  # doctest: +SKIP
+    0.0327
+    """
+    scope = scope_for(conn, region_code, industry, as_of)
+    (head, series, tops), population = _figures(conn, scope), _population(conn, scope)
+    return {
+        "region_code": scope.region["code"], "region_name": scope.region["name"], "level": scope.region["level"],
+        "parent_code": scope.region["parent_code"], "industry": scope.industry,
+        "as_of": scope.as_of.isoformat(), "data_date": scope.data_date.isoformat(),
+        "counting_rule": COUNTING_RULE, "definitions": DEFINITIONS, **population,
+        "valid_invention_count": head["valid"],
+        "valid_invention_per_10k": per_10k(head["valid"], population["population"]),
+        "high_value_invention_count": head["high_value"],
+        "high_value_invention_per_10k": per_10k(head["high_value"], population["population"]),
+        "applications_by_year": _totals(series["applications"]), "grants_by_year": _totals(series["grants"]),
+        "applications_by_type": series["applications"], "grants_by_type": series["grants"],
+        "growth": growth(series, scope.as_of), "grant_rate": _grant_rate(head),
+        **tops,
+        "high_value": _high_value_section(head, scope.hv), "data_notes": _data_notes(head, scope),
+        "rule_sets": {name: {"version": r["version"], "source": r["source"]}
+                      for name, r in (("indicators", scope.rules), ("high_value", scope.hv))},
+    }
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[dict[str, str]]:
+    chain, code = [], region["parent_code"]
+    while code:
+        rows = conn.execute("SELECT code, name, parent_code FROM regions WHERE code = ?", [code]).fetchall()
+        if not rows:
+            break
+        chain.append({"code": rows[0][0], "name": rows[0][1]})
+        code = rows[0][2]
+    top = [] if region["code"] == COUNTRY["code"] else [{"code": COUNTRY["code"], "name": COUNTRY["name"]}]
+    return top + chain[::-1]
+
+
+def _children(conn: duckdb.DuckDBPyConnection, parent: dict[str, Any]) -> list[tuple[Any, ...]]:
+    if parent["level"] == "country":
+        sql, params = "level = 'province'", []
+    else:
+        sql, params = "parent_code = ?", [parent["code"]]
+    return conn.execute(f"SELECT code, name, level, population_2020 FROM regions WHERE {sql} ORDER BY code",
+                        params).fetchall()
+
+
+def _map_counts(conn: duckdb.DuckDBPyConnection, scope: Scope, child_level: str) -> dict[Any, tuple[int, ...]]:
+    """Child code → (applications, grants, valid, high-value): one grouped query over the children."""
+    facts = scope.facts(f"{_CHILD_COLUMN[child_level]} AS child, p.grant_date")
+    sql = (f"SELECT child, count(*), count_if(grant_date <= $as_of), count_if(valid), count_if(high_value) "
+           f"FROM {facts} f GROUP BY 1")
+    return {r[0]: r[1:] for r in scope.rows(conn, sql)}
+
+
+def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "valid_invention_per_10k",
+             industry: str | None = None, as_of: str | dt.date | None = None) -> dict[str, Any]:
+    """One indicator for each region one level below ``parent``, for a choropleth or a ranked bar chart.
+
+    >>> len(map_data(conn, "330000")["regions"])  # doctest: +SKIP
+    11
+    """
+    if indicator not in MAP_INDICATORS:
+        raise UsageError(f"indicator {indicator!r} is not one the map shows: choose one of {', '.join(MAP_INDICATORS)}")
+    scope = scope_for(conn, parent, industry, as_of)
+    children = _children(conn, scope.region)
+    if not children:
+        raise UsageError(f"{scope.region['name']} ({scope.region['code']}) has no sub-regions to map: "
+                         "choose its parent instead")
+    child_level = children[0][2]
+    counts = _map_counts(conn, scope, child_level)
+    offices = office_populations(conn, [c[0] for c in children], scope.as_of.year)
+    regions = [_map_region(code, name, census, counts.pop(code, (0, 0, 0, 0)), offices.get(code), indicator)
+               for code, name, _level, census in children]
+    rest = [sum(v[i] for v in counts.values()) for i in range(4)]
+    return {
+        "parent": {k: scope.region[k] for k in ("code", "name", "level")},
+        "ancestors": _ancestors(conn, scope.region), "child_level": child_level, "indicator": indicator,
+        "industry": scope.industry, "as_of": scope.as_of.isoformat(), "counting_rule": COUNTING_RULE,
+        "regions": regions,
+        "unassigned": dict(zip(("applications", "grants", "valid_invention_count", "high_value_invention_count"),
+                               rest, strict=True)),
+        "has_boundaries": child_level == "province" or (child_level in ("city", "county")
+                                                        and scope.region["code"].startswith("33")),
+    }
+
+
+def _map_region(code: str, name: str, census: int | None, counts: tuple[int, ...], office: tuple[Any, ...] | None,
+                indicator: str) -> dict[str, Any]:
+    applications, grants, valid, high_value = counts
+    population = population_figure(code, census, office)
+    row = {"code": code, "name": name, "applications": applications, "grants": grants,
+           "valid_invention_count": valid, "high_value_invention_count": high_value,
+           "valid_invention_per_10k": per_10k(valid, population["population"]),
+           "high_value_invention_per_10k": per_10k(high_value, population["population"]),
+           "population": population["population"], "population_note": population["population_note"]}
+    return {"code": code, "name": name, "value": row[indicator], **row}
+
+
+# --------------------------------------------------------------------------- enterprises
+
+
+def region_enterprises(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
+                       as_of: str | dt.date | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """The first applicants of a region, most patents first: patents, valid and high-value inventions, trend.
+
+    >>> region_enterprises(conn, "110108")["enterprises"][0]["name"]  # doctest: +SKIP
+    '中科创达软件股份有限公司'
+    """
+    if not 1 <= limit <= 1000 or offset < 0:
+        raise UsageError("limit must be between 1 and 1000 and offset ≥ 0")
+    scope = scope_for(conn, region_code, industry, as_of)
+    sql = (f"SELECT applicant AS name, count(*) AS patents, count_if(patent_type = 'invention'), "
+           f"count_if(valid) AS valid_inventions, count_if(high_value), histogram(year(filing_date)), "
+           f"count(*) OVER () FROM {scope.facts(_FIGURE_COLUMNS)} f WHERE applicant IS NOT NULL GROUP BY 1 "
+           "ORDER BY patents DESC, valid_inventions DESC, name LIMIT $limit OFFSET $offset")
+    rows = scope.rows(conn, sql, limit=limit, offset=offset)
+    keys = ("name", "patents", "inventions", "valid_inventions", "high_value_inventions")
+    enterprises = [{**dict(zip(keys, r[:5], strict=True)),
+                    "applications_by_year": {str(y): n for y, n in sorted(r[5].items())}} for r in rows]
+    return {"region_code": scope.region["code"], "region_name": scope.region["name"], "industry": scope.industry,
+            "as_of": scope.as_of.isoformat(), "counting_rule": COUNTING_RULE,
+            "total": rows[0][6] if rows else 0, "limit": limit, "offset": offset, "enterprises": enterprises}
