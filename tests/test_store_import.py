@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from benchmarks.resample import write_resampled
 from patentatlas.store.loader import import_file
@@ -111,8 +112,13 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
                             stderr=subprocess.DEVNULL)
     time.sleep(3)  # well into the 400,000 rows (two batches), which take longer than this to load
     assert proc.poll() is None, "the import finished before it could be interrupted"
+    helpers = psutil.Process(proc.pid).children()
+    assert helpers, "a file this big is read by a helper process"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    # the helper notices its parent is gone and exits by itself (no orphan left running)
+    _, alive = psutil.wait_procs(helpers, timeout=20)
+    assert alive == []
     conn = duckdb.connect(str(db))
     batches = conn.execute("SELECT rows_read, loaded, finished_at IS NOT NULL FROM import_batches "
                            "ORDER BY batch_id").fetchall()

@@ -41,6 +41,7 @@ def _produce(path: str, mapping: dict[str, str] | None, queue: Any) -> None:
         for chunk in open_source(Path(path), mapping).chunks:
             _put(queue, chunk, parent)
     except _ParentGone:
+        queue.cancel_join_thread()  # nobody reads the pipe: exit without flushing it
         return
     except BaseException as exc:  # handed to the parent, which raises it
         _put(queue, exc, parent)
