@@ -379,6 +379,8 @@ def test_zhejiang_map_lists_its_11_cities_with_their_own_indicators(loaded: duck
 def test_map_levels_and_indicators(loaded: duckdb.DuckDBPyConnection) -> None:
     china = map_data(loaded, "100000", "valid_invention_count")
     assert china["child_level"] == "province" and len(china["regions"]) == 31 and china["ancestors"] == []
+    assert china["has_boundaries"] is True  # the packaged boundaries: China's provinces, Zhejiang's cities, counties
+    assert map_data(loaded, "440000")["has_boundaries"] is False  # until scripts/build_geo.py adds Guangdong
     beijing = next(r for r in china["regions"] if r["code"] == "110000")
     assert beijing["value"] == region_indicators(loaded, "110000")["valid_invention_count"]
     hangzhou = map_data(loaded, "330100", "applications", as_of="2021-12-31")

@@ -407,9 +407,19 @@ def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "val
         "regions": regions,
         "unassigned": dict(zip(("applications", "grants", "valid_invention_count", "high_value_invention_count"),
                                rest, strict=True)),
-        "has_boundaries": child_level == "province" or (child_level in ("city", "county")
-                                                        and scope.region["code"].startswith("33")),
+        "has_boundaries": has_boundaries(scope.region["code"]),
     }
+
+
+def has_boundaries(parent: str) -> bool:
+    """Whether the product ships the boundaries of ``parent``'s children (``reference/data/geo``:
+    China's provinces, Zhejiang's cities and counties; scripts/build_geo.py adds others).
+
+    >>> has_boundaries("330000"), has_boundaries("110108")
+    (True, False)
+    """
+    return re.fullmatch(r"\d{6}", parent) is not None and (
+        files("patentatlas.reference") / "data" / "geo" / f"{parent}.json").is_file()
 
 
 def _map_region(code: str, name: str, census: int | None, counts: tuple[int, ...], office: tuple[Any, ...] | None,
