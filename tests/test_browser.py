@@ -3,23 +3,15 @@ shows the API's numbers, draws its chart, filters, switches language, and asks n
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from patentatlas.web.app import create_app
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, served_copy
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SCREENSHOT = Path("/tmp/overview.png")
 
 if not CHROMIUM.exists():
@@ -29,25 +21,9 @@ playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwri
 
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by uvicorn in a thread on a free loopback port; yields its base address."""
-    db = tmp_path_factory.mktemp("browser") / "store.duckdb"
-    shutil.copy(loaded_db, db)
-    app = create_app(db)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # the port is ours from here on: no race with other processes
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    app.state.conn.close()
+    """The app on a copy of the loaded store, served on a loopback port; yields its address."""
+    with served_copy(loaded_db, tmp_path_factory.mktemp("browser")) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import duckdb
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -21,6 +19,7 @@ from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summ
 from patentatlas.errors import NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
 from patentatlas.web import regions_api, regions_pages
+from patentatlas.web.deps import Cursor
 from patentatlas.web.i18n import LANGS, translator
 from patentatlas.web.pages import overview_page, patent_page
 
@@ -44,15 +43,6 @@ def create_app(db_path: str | Path) -> FastAPI:
     return app
 
 
-def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    cursor = request.app.state.conn.cursor()  # a cursor per request: DuckDB's rule for threads
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-
-
-Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
 
 
 def _blank_to_none(value: Any) -> Any:

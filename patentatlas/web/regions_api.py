@@ -11,16 +11,15 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-import duckdb
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
 from patentatlas.errors import UsageError
+from patentatlas.web.deps import Cursor
 
 router = APIRouter(tags=["regions"])
 
@@ -28,15 +27,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATOR_TABLES = ("summary", "trends", "top_applicants", "top_ipc", "high_value")
 
 
-def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    cursor = request.app.state.conn.cursor()  # a cursor per request: DuckDB's rule for threads
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-
-
-Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
 Format = Annotated[Literal["json", "csv", "xlsx"] | None,
                    Query(description="json (default), or a download: csv (UTF-8 with BOM) or xlsx")]
 Industry = Annotated[str | None, Query(description="2021 strategic emerging industry code, e.g. 1 or 1.4 "

@@ -31,7 +31,8 @@ from patentatlas.domain.indicators import (
 from patentatlas.domain.patents import PatentFilter, list_patents
 from patentatlas.errors import NotFoundError, PatentAtlasError
 from patentatlas.store.export import EXCEL_MAX_ROWS
-from patentatlas.web.regions_api import Cursor, table_response
+from patentatlas.web.deps import Cursor
+from patentatlas.web.regions_api import table_response
 
 router = APIRouter()
 
