@@ -128,7 +128,7 @@ class _Loader:
         conn, report = self.conn, self.report
         conn.execute("BEGIN TRANSACTION")
         try:
-            batch_id = writer.start_batch(conn, report.file, report.format, self.checksum, part)
+            batch_id = writer.start_batch(conn, report.file, report.format, self.checksum, part, self.observed_on)
             counts = ImportReport(report.file, report.format, [batch_id])
             batch = _Batch(self, counts, batch_id)
             for chunk in chunks:
@@ -151,6 +151,7 @@ class _Batch:
         self.conn = loader.conn
         self.report = counts
         self.batch_id = batch_id
+        self.unchanged: list[str] = []  # keys this chunk saw without a change
 
     def add_chunk(self, chunk: Chunk) -> None:
         keys: list[str] = chunk.states.column("application_number").to_pylist()
@@ -168,6 +169,8 @@ class _Batch:
         changed = self._merge(chunk.states.take(pa.array(merging, pa.int64())).to_pylist(), stored)
         new = chunk.states.take(pa.array(fresh, pa.int64())) if len(fresh) < len(keys) else chunk.states
         writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties)
+        writer.mark_seen(self.conn, [k for k in self.unchanged if k not in changed], self.batch_id)
+        self.unchanged.clear()
         changes = self._status_changes(changed)
         writer.write_status_changes(self.conn, changes, self.batch_id, self.loader.observed_on)
         writer.write_quarantine(self.conn, chunk.rejections, self.report.file, self.batch_id)
@@ -184,6 +187,7 @@ class _Batch:
                 self.report.loaded += 1
             elif _same(old, merged):
                 self.report.unchanged += 1
+                self.unchanged.append(key)
                 continue
             else:
                 self.report.updated += 1

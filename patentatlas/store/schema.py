@@ -192,6 +192,126 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "accounts, sessions, audit, enterprises, custody, fee payments, warnings and their deliveries",
+        """
+        -- when the data of an import was observed: a patent seen in force by a later import
+        -- settles the fee whose grace period ended before it (REFERENCE §3, issue 4)
+        ALTER TABLE import_batches ADD COLUMN observed_on DATE;
+        CREATE SEQUENCE user_ids START 1;
+        CREATE TABLE users (
+            user_id INTEGER PRIMARY KEY DEFAULT nextval('user_ids'),
+            email VARCHAR NOT NULL UNIQUE,
+            display_name VARCHAR,
+            role VARCHAR NOT NULL,            -- admin | analyst | enterprise
+            region_code VARCHAR,              -- an analyst's region
+            enterprise_id INTEGER,            -- an enterprise user's enterprise
+            password_hash VARCHAR,            -- argon2id; NULL until the invitation is accepted
+            invite_token_hash VARCHAR,
+            invite_expires_at TIMESTAMP,
+            active BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMP NOT NULL DEFAULT now()
+        );
+        CREATE TABLE sessions (
+            token_hash VARCHAR PRIMARY KEY,   -- sha256 of the cookie's token: a stolen file holds no live token
+            user_id INTEGER NOT NULL,
+            csrf_token VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE sign_in_attempts (
+            email VARCHAR NOT NULL,
+            ip VARCHAR,
+            attempted_at TIMESTAMP NOT NULL,
+            ok BOOLEAN NOT NULL
+        );
+        CREATE TABLE audit_log (
+            logged_at TIMESTAMP NOT NULL DEFAULT now(),
+            user_id INTEGER,
+            action VARCHAR NOT NULL,
+            target VARCHAR,
+            detail JSON,
+            ip VARCHAR
+        );
+        CREATE SEQUENCE enterprise_ids START 1;
+        CREATE TABLE enterprises (
+            enterprise_id INTEGER PRIMARY KEY DEFAULT nextval('enterprise_ids'),
+            name VARCHAR NOT NULL,
+            uscc VARCHAR NOT NULL UNIQUE,
+            name_variants VARCHAR[] NOT NULL DEFAULT [],
+            region_code VARCHAR,
+            revenue_band VARCHAR,
+            rd_spending BIGINT,
+            employees INTEGER,
+            fee_reduction VARCHAR,            -- NULL (none declared) | single | joint
+            notify_email VARCHAR,
+            webhook_url VARCHAR,
+            webhook_secret VARCHAR,
+            watch_ipc VARCHAR[] NOT NULL DEFAULT [],
+            watch_keywords VARCHAR[] NOT NULL DEFAULT [],
+            created_at TIMESTAMP NOT NULL DEFAULT now(),
+            updated_at TIMESTAMP NOT NULL DEFAULT now()
+        );
+        CREATE TABLE custody (
+            enterprise_id INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,          -- claimed (a confirmed proposal) | manual
+            added_by INTEGER,
+            added_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (enterprise_id, application_number)
+        );
+        -- proposals the enterprise declined: not proposed again
+        CREATE TABLE custody_declined (
+            enterprise_id INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            PRIMARY KEY (enterprise_id, application_number)
+        );
+        CREATE TABLE fee_payments (
+            application_number VARCHAR NOT NULL,
+            patent_year INTEGER NOT NULL,
+            paid_on DATE,
+            amount INTEGER,
+            receipt_number VARCHAR,
+            source VARCHAR NOT NULL,          -- manual | import | settled (seen in force after the grace period)
+            recorded_by INTEGER,
+            recorded_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (application_number, patent_year)
+        );
+        -- a warning's key says what it is about, so the job never makes the same warning twice
+        CREATE TABLE warnings (
+            warning_key VARCHAR PRIMARY KEY,
+            enterprise_id INTEGER NOT NULL,
+            application_number VARCHAR,
+            rule VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            body VARCHAR NOT NULL,
+            facts JSON NOT NULL,
+            as_of DATE NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT now(),
+            read_at TIMESTAMP
+        );
+        CREATE TABLE deliveries (
+            warning_key VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,         -- email | webhook
+            target VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,          -- pending | sent | failed (retries exhausted)
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error VARCHAR,
+            next_attempt_at TIMESTAMP,
+            sent_at TIMESTAMP,
+            PRIMARY KEY (warning_key, channel)
+        );
+        CREATE TABLE job_runs (
+            job VARCHAR NOT NULL,
+            as_of DATE NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            summary JSON
+        );
+        """,
+    ),
 ]
 
 

@@ -38,14 +38,23 @@ def _arrow(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str, part: int = 1) -> int:
-    """A new import batch (``part`` of its file); returns its id."""
+def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str, part: int = 1,
+                observed_on: dt.date | None = None) -> int:
+    """A new import batch (``part`` of its file, its data observed on ``observed_on``); returns its id."""
     batch_id = scalar(conn, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
     conn.execute(
-        "INSERT INTO import_batches (batch_id, file, part, format, checksum, started_at) VALUES (?, ?, ?, ?, ?, now())",
-        [batch_id, file, part, fmt, checksum],
+        "INSERT INTO import_batches (batch_id, file, part, format, checksum, started_at, observed_on) "
+        "VALUES (?, ?, ?, ?, ?, now(), ?)",
+        [batch_id, file, part, fmt, checksum, observed_on],
     )
     return int(batch_id)
+
+
+def mark_seen(conn: duckdb.DuckDBPyConnection, keys: list[str], batch_id: int) -> None:
+    """Unchanged rows were still seen by this batch: ``last_batch_id`` is the last batch that saw a patent."""
+    if keys:
+        conn.execute("UPDATE patents SET last_batch_id = ? WHERE application_number IN (SELECT unnest(?))",
+                     [batch_id, keys])
 
 
 def finish_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, report: ImportReport) -> None:
