@@ -8,7 +8,12 @@
     ├── StoreError                   the DuckDB store
     │   └── StoreLockedError         another process (the web server) holds the file
     ├── NotFoundError                a thing asked for by key is not in the store
-    └── UsageError                   a bad option or argument
+    ├── UsageError                   a bad option or argument
+    ├── AuthError                    not signed in, a wrong password, an expired session (401)
+    │   └── RateLimitedError         too many failed sign-ins (429)
+    ├── ForbiddenError               signed in, but not allowed: another enterprise, region or role;
+    │                                a missing or wrong CSRF token (403)
+    └── DeliveryError                a mail or webhook could not be delivered (names where and why)
 """
 
 from __future__ import annotations
@@ -73,3 +78,27 @@ class NotFoundError(PatentAtlasError):
 
 class UsageError(PatentAtlasError):
     """A bad option or argument."""
+
+
+class DeliveryError(PatentAtlasError):
+    """A notification (mail, webhook) was not delivered; the message names the target and the reason."""
+
+    status_code = 502
+
+
+class AuthError(PatentAtlasError):
+    """Not signed in, or the credentials are wrong (the message never says which part)."""
+
+    status_code = 401
+
+
+class RateLimitedError(AuthError):
+    """Too many failed sign-ins for one e-mail or address: wait and try again."""
+
+    status_code = 429
+
+
+class ForbiddenError(PatentAtlasError):
+    """Signed in, but this user may not see or change that."""
+
+    status_code = 403
