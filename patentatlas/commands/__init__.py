@@ -3,4 +3,5 @@
 Each module defines ``register(main)`` adding its commands to the ``patentatlas`` group.
 """
 
-COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees")
+COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees",
+                   "patentatlas.commands.accounts")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +42,15 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
     """The single value a query returns (the result is read to its end, as DuckDB requires)."""
     rows = conn.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of it or none of it: a change that fails half-way leaves nothing behind."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

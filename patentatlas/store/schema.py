@@ -250,6 +250,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             webhook_secret VARCHAR,
             watch_ipc VARCHAR[] NOT NULL DEFAULT [],
             watch_keywords VARCHAR[] NOT NULL DEFAULT [],
+            watch_since TIMESTAMP,            -- new filings are those imported after the watch was set
             created_at TIMESTAMP NOT NULL DEFAULT now(),
             updated_at TIMESTAMP NOT NULL DEFAULT now()
         );

@@ -1,0 +1,267 @@
+"""Enterprises: registration by unified social credit code, the custody portfolio (托管), the profile.
+
+The platform proposes the patents whose applicants (by normalised name) match the enterprise's
+name or one of its known variants; the enterprise confirms them into custody or declines them,
+and can add or remove patents by hand. Its profile — revenue band, R&D spending, employees,
+declared fee-reduction eligibility, where warnings go, what it watches — is its own to edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+from patentatlas.domain.accounts import audit, now
+from patentatlas.domain.uscc import uscc_region_code, validate_uscc
+from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.normalize.appno import normalize_application_number
+from patentatlas.normalize.ipc import canonical_ipc
+from patentatlas.normalize.names import normalize_name
+from patentatlas.store import scalar
+
+REVENUE_BANDS = ("<5m", "5m-20m", "20m-100m", "100m-1b", ">1b")  # yuan per year
+FEE_REDUCTIONS = ("single", "joint")  # 85 % (one qualifying holder) or 70 % (all joint holders qualify)
+PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "fee_reduction", "notify_email",
+                  "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
+_COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
+            "watch_since", "created_at", "updated_at")
+
+
+def _clean(values: Iterable[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or ():
+        value = value.strip()
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *,
+                        name_variants: Sequence[str] = (), by: int | None = None) -> dict[str, Any]:
+    """A new enterprise; its region is read from the credit code's administrative division."""
+    name = name.strip()
+    if not name:
+        raise UsageError("name: the enterprise's registered name is required")
+    code = validate_uscc(uscc)
+    if scalar(conn, "SELECT count(*) FROM enterprises WHERE uscc = ?", [code]):
+        raise UsageError(f"uscc: an enterprise with the credit code {code} is already registered")
+    division = uscc_region_code(code)
+    region = division if scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [division]) else None
+    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code) "
+                           "VALUES (?, ?, ?, ?) RETURNING enterprise_id",
+                           [name, code, _clean(name_variants), region])
+    audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id})
+    return get_enterprise(conn, int(enterprise_id))
+
+
+def get_enterprise(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> dict[str, Any]:
+    rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM enterprises WHERE enterprise_id = ?",
+                        [enterprise_id]).fetchall()
+    if not rows:
+        raise NotFoundError(f"no enterprise {enterprise_id}")
+    return dict(zip(_COLUMNS, rows[0], strict=True))
+
+
+def list_enterprises(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT e.enterprise_id, e.name, e.uscc, e.region_code, count(c.application_number) "
+        "FROM enterprises e LEFT JOIN custody c USING (enterprise_id) GROUP BY ALL ORDER BY e.enterprise_id").fetchall()
+    return [dict(zip(("enterprise_id", "name", "uscc", "region_code", "custody"), r, strict=True)) for r in rows]
+
+
+def match_names(enterprise: dict[str, Any]) -> list[str]:
+    """The normalised names its patents' applicants carry: the registered name and its variants."""
+    return sorted({normalize_name(n) for n in [enterprise["name"], *enterprise["name_variants"]] if n.strip()})
+
+
+# --------------------------------------------------------------------------- custody
+
+
+def proposals(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> list[dict[str, Any]]:
+    """Patents whose applicant matches the enterprise, not yet in custody nor declined."""
+    names = match_names(get_enterprise(conn, enterprise_id))
+    rows = conn.execute(
+        "SELECT DISTINCT p.application_number, p.title_zh, p.patent_type, p.status, p.filing_date, pa.name "
+        "FROM parties pa JOIN patent_parties pp USING (party_id) JOIN patents p USING (application_number) "
+        "WHERE pp.role = 'applicant' AND pa.normalized_name IN (SELECT unnest(?)) "
+        "AND p.application_number NOT IN (SELECT application_number FROM custody WHERE enterprise_id = ?) "
+        "AND p.application_number NOT IN (SELECT application_number FROM custody_declined WHERE enterprise_id = ?) "
+        "ORDER BY p.filing_date DESC, p.application_number", [names, enterprise_id, enterprise_id]).fetchall()
+    keys = ("application_number", "title", "patent_type", "status", "filing_date", "matched_applicant")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def _known_number(conn: duckdb.DuckDBPyConnection, number: str) -> str:
+    try:
+        key = normalize_application_number(number).number
+    except FieldError as exc:
+        raise UsageError(f"application_number {number!r}: {exc.reason}") from None
+    if not scalar(conn, "SELECT count(*) FROM patents WHERE application_number = ?", [key]):
+        raise NotFoundError(f"application {key} is not in the store: import it first")
+    return key
+
+
+def confirm_proposals(conn: duckdb.DuckDBPyConnection, enterprise_id: int, numbers: Sequence[str],
+                      by: int | None = None) -> int:
+    """Take proposed patents into custody; a number that was not proposed is refused, nothing half-done."""
+    proposed = {p["application_number"] for p in proposals(conn, enterprise_id)}
+    keys = [_known_number(conn, n) for n in numbers]
+    stray = [k for k in keys if k not in proposed]
+    if stray:
+        raise UsageError(f"application_number: {', '.join(stray)} was not proposed to this enterprise "
+                         "(add it by hand if it is yours)")
+    _insert_custody(conn, enterprise_id, keys, "claimed", by)
+    return len(keys)
+
+
+def _insert_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, keys: list[str], source: str,
+                    by: int | None) -> None:
+    for key in keys:
+        conn.execute("INSERT INTO custody (enterprise_id, application_number, source, added_by, added_at) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [enterprise_id, key, source, by, now()])
+        conn.execute("DELETE FROM custody_declined WHERE enterprise_id = ? AND application_number = ?",
+                     [enterprise_id, key])
+    audit(conn, by, f"custody.{source}", str(enterprise_id), {"application_numbers": keys})
+
+
+def add_to_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, by: int | None = None) -> str:
+    get_enterprise(conn, enterprise_id)
+    key = _known_number(conn, number)
+    _insert_custody(conn, enterprise_id, [key], "manual", by)
+    return key
+
+
+def remove_from_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str,
+                        by: int | None = None) -> str:
+    key = _known_number(conn, number)
+    gone = conn.execute("DELETE FROM custody WHERE enterprise_id = ? AND application_number = ? "
+                        "RETURNING application_number", [enterprise_id, key]).fetchall()
+    if not gone:
+        raise NotFoundError(f"application {key} is not in this enterprise's custody")
+    conn.execute("INSERT INTO custody_declined VALUES (?, ?) ON CONFLICT DO NOTHING", [enterprise_id, key])
+    audit(conn, by, "custody.remove", str(enterprise_id), {"application_number": key})
+    return key
+
+
+def decline_proposals(conn: duckdb.DuckDBPyConnection, enterprise_id: int, numbers: Sequence[str],
+                      by: int | None = None) -> int:
+    keys = [_known_number(conn, n) for n in numbers]
+    for key in keys:
+        conn.execute("INSERT INTO custody_declined VALUES (?, ?) ON CONFLICT DO NOTHING", [enterprise_id, key])
+    audit(conn, by, "custody.decline", str(enterprise_id), {"application_numbers": keys})
+    return len(keys)
+
+
+def custody_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT p.application_number, p.title_zh, p.patent_type, p.status, p.status_text, p.filing_date, "
+        "p.grant_date, c.source, c.added_at FROM custody c JOIN patents p USING (application_number) "
+        "WHERE c.enterprise_id = ? ORDER BY p.filing_date, p.application_number", [enterprise_id]).fetchall()
+    keys = ("application_number", "title", "patent_type", "status", "status_text", "filing_date", "grant_date",
+            "source", "added_at")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def _int_or_none(field: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).replace(",", "").strip())
+    except ValueError:
+        raise UsageError(f"{field}: {value!r} is not a whole number") from None
+    if number < 0:
+        raise UsageError(f"{field}: cannot be negative")
+    return number
+
+
+def _choice(field: str, value: Any, choices: Sequence[str]) -> str | None:
+    if value in (None, "", "none"):
+        return None
+    if value not in choices:
+        raise UsageError(f"{field}: {value!r} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def _webhook_url(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not re.match(r"https?://[^\s/]+", str(value)):
+        raise UsageError(f"webhook_url: {value!r} is not an http(s) URL")
+    return str(value).strip()
+
+
+def _email(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(value).strip()):
+        raise UsageError(f"notify_email: {value!r} is not an e-mail address")
+    return str(value).strip()
+
+
+def _ipc_list(values: Any) -> list[str]:
+    codes = []
+    for raw in _listed(values):
+        try:
+            codes.append(canonical_ipc(raw, "watch_ipc"))
+        except FieldError as exc:
+            raise UsageError(f"watch_ipc: {exc.reason}") from None
+    return codes
+
+
+def _listed(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = re.split(r"[,;，；\n]+", values)
+    return _clean(values)
+
+
+_CHECKS = {
+    "name_variants": _listed,
+    "revenue_band": lambda v: _choice("revenue_band", v, REVENUE_BANDS),
+    "rd_spending": lambda v: _int_or_none("rd_spending", v),
+    "employees": lambda v: _int_or_none("employees", v),
+    "fee_reduction": lambda v: _choice("fee_reduction", v, FEE_REDUCTIONS),
+    "notify_email": _email,
+    "webhook_url": _webhook_url,
+    "webhook_secret": lambda v: (str(v).strip() or None) if v is not None else None,
+    "watch_ipc": _ipc_list,
+    "watch_keywords": _listed,
+}
+
+
+def update_profile(conn: duckdb.DuckDBPyConnection, enterprise_id: int, changes: dict[str, Any],
+                   by: int | None = None) -> dict[str, Any]:
+    """Change profile fields; every field is checked before anything is written."""
+    get_enterprise(conn, enterprise_id)
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise UsageError(f"{unknown[0]}: not a profile field (fields: {', '.join(PROFILE_FIELDS)})")
+    values: dict[str, Any] = {field: _CHECKS[field](value) for field, value in changes.items()}
+    if values.get("webhook_url") and not (values.get("webhook_secret") or _stored_secret(conn, enterprise_id)):
+        raise UsageError("webhook_secret: a webhook needs a secret to sign its messages with")
+    if values:
+        if {"watch_ipc", "watch_keywords"} & set(values):
+            values["watch_since"] = now()
+        sets = ", ".join(f"{field} = ?" for field in values)
+        conn.execute(f"UPDATE enterprises SET {sets}, updated_at = ? WHERE enterprise_id = ?",
+                     [*values.values(), now(), enterprise_id])
+        logged = {k: ("***" if k == "webhook_secret" else v) for k, v in values.items()}
+        audit(conn, by, "enterprise.profile", str(enterprise_id), logged)
+    return get_enterprise(conn, enterprise_id)
+
+
+def _stored_secret(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> str | None:
+    return scalar(conn, "SELECT webhook_secret FROM enterprises WHERE enterprise_id = ?", [enterprise_id])
+
+
+def public_profile(enterprise: dict[str, Any]) -> dict[str, Any]:
+    """The profile as pages show it: the webhook secret is never sent back."""
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else v
+            for k, v in enterprise.items() if k != "webhook_secret"} | {
+        "webhook_secret_set": bool(enterprise.get("webhook_secret"))}

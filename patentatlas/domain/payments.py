@@ -1,0 +1,265 @@
+"""Fee payments and the state of every annual fee of a portfolio (REFERENCE §3, issue 4).
+
+A fee is unpaid from its due date until it is marked paid (by hand or from a payment list).
+A patent that an import still shows in force after a fee's grace period ended settles that fee
+as paid: its office must have received it. Each year of a granted patent in force is therefore
+
+    paid      a payment is recorded
+    settled   an import observed after the grace period ended still showed the patent in force
+    upcoming  due today or later
+    grace     due date passed, grace period running: paying today adds the late fee shown
+    lapsed    grace period over, nothing paid or seen: the patent terminates as of the due date
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import duckdb
+
+from patentatlas.domain.accounts import audit, now
+from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, patent_year_on, term_years
+from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
+from patentatlas.normalize.appno import normalize_application_number
+from patentatlas.normalize.dates import parse_date
+from patentatlas.store import scalar
+
+
+@dataclass(frozen=True)
+class FeeState:
+    """One patent year's fee with where it stands as of a date."""
+
+    application_number: str
+    title: str | None
+    patent_type: str
+    fee: FeeDue
+    state: str
+    days_left: int  # until the due date (negative once passed)
+    payment: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if k != "fee"} | self.fee.to_dict()
+        return out
+
+
+# --------------------------------------------------------------------------- when a patent was seen
+
+
+def seen_in_force(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[str, dt.date]:
+    """The date each patent was last observed in force: when the data of its last import was taken."""
+    rows = conn.execute(
+        "SELECT p.application_number, coalesce(b.observed_on, CAST(b.finished_at AS DATE)) FROM patents p "
+        "JOIN import_batches b ON b.batch_id = p.last_batch_id "
+        "WHERE p.status = 'in_force' AND p.application_number IN (SELECT unnest(?))", [numbers]).fetchall()
+    return {k: d for k, d in rows if d is not None}
+
+
+def _payments(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
+    rows = conn.execute("SELECT application_number, patent_year, paid_on, amount, receipt_number, source "
+                        "FROM fee_payments WHERE application_number IN (SELECT unnest(?))", [numbers]).fetchall()
+    return {(r[0], r[1]): {"paid_on": r[2].isoformat() if r[2] else None, "amount": r[3], "receipt_number": r[4],
+                           "source": r[5]} for r in rows}
+
+
+# --------------------------------------------------------------------------- fee states
+
+
+def _state(fee: FeeDue, as_of: dt.date, paid: bool, seen_on: dt.date | None) -> str:
+    if paid:
+        return "paid"
+    if seen_on is not None and seen_on > fee.grace_period_end:
+        return "settled"
+    if fee.due_date >= as_of:
+        return "upcoming"
+    return "grace" if fee.grace_period_end >= as_of else "lapsed"
+
+
+def patent_fee_states(patent: dict[str, Any], as_of: dt.date, reduction: str | None,
+                      payments: dict[tuple[str, int], dict[str, Any]], seen_on: dt.date | None,
+                      rules: dict[str, Any] | None = None) -> list[FeeState]:
+    """Every open year of one granted patent: from the first year not settled to the end of its term,
+    stopping after a lapsed year (nothing after it is due)."""
+    rules = rules or fee_rules()
+    key, filing, grant = patent["application_number"], patent["filing_date"], patent["grant_date"]
+    first = patent_year_on(filing, grant) + 1  # the grant year's fee is paid with the registration
+    states: list[FeeState] = []
+    for year in range(first, term_years(patent["patent_type"], filing, rules) + 1):
+        fee = fee_for_year(filing, patent["patent_type"], grant, year, as_of, reduction, rules)
+        state = _state(fee, as_of, (key, year) in payments, seen_on)
+        if state == "settled":
+            continue
+        states.append(FeeState(key, patent.get("title"), patent["patent_type"], fee, state,
+                               (fee.due_date - as_of).days, payments.get((key, year))))
+        if state == "lapsed":
+            break
+    return states
+
+
+def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[list[dict[str, Any]], list[dict]]:
+    rows = conn.execute(
+        "SELECT p.application_number, p.title_zh, p.patent_type, p.filing_date, p.grant_date, p.status "
+        "FROM custody c JOIN patents p USING (application_number) WHERE c.enterprise_id = ? "
+        "ORDER BY p.application_number", [enterprise_id]).fetchall()
+    keys = ("application_number", "title", "patent_type", "filing_date", "grant_date", "status")
+    patents = [dict(zip(keys, r, strict=True)) for r in rows]
+    feeable = [p for p in patents if p["status"] == "in_force" and p["grant_date"] and p["filing_date"]
+               and p["patent_type"] in fee_rules()["term_years"]]
+    left = [{"application_number": p["application_number"], "title": p["title"], "reason": _why_no_fees(p)}
+            for p in patents if p not in feeable]
+    return feeable, left
+
+
+def _why_no_fees(patent: dict[str, Any]) -> str:
+    if patent["status"] != "in_force":
+        return f"not in force (status {patent['status'] or 'unknown'}): no annual fees"
+    if not patent["grant_date"]:
+        return "no grant date in the data: annual fees start after the grant"
+    return f"no annual-fee rule for patent type {patent['patent_type']!r}"
+
+
+def enterprise_fee_states(conn: duckdb.DuckDBPyConnection, enterprise_id: int, as_of: dt.date,
+                          reduction: str | None = None) -> tuple[list[FeeState], list[dict[str, Any]]]:
+    """The open fees of an enterprise's custody portfolio by due date, and the patents that have none."""
+    patents, without = _fee_patents(conn, enterprise_id)
+    numbers = [p["application_number"] for p in patents]
+    payments, seen = _payments(conn, numbers), seen_in_force(conn, numbers)
+    rules = fee_rules()
+    states = [s for p in patents
+              for s in patent_fee_states(p, as_of, reduction, payments, seen.get(p["application_number"]), rules)]
+    states.sort(key=lambda s: (s.fee.due_date, s.application_number))
+    return states, without
+
+
+# --------------------------------------------------------------------------- recording payments
+
+
+def _custody_key(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, field: str) -> str:
+    try:
+        key = normalize_application_number(number, field).number
+    except FieldError as exc:
+        raise UsageError(f"{field}: {exc.reason}") from None
+    if not scalar(conn, "SELECT count(*) FROM custody WHERE enterprise_id = ? AND application_number = ?",
+                  [enterprise_id, key]):
+        raise NotFoundError(f"{field}: application {key} is not in this enterprise's custody")
+    return key
+
+
+def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any, paid_on: Any,
+                     amount: Any) -> tuple[int, dt.date, int]:
+    patent_type, filing = conn.execute("SELECT patent_type, filing_date FROM patents WHERE application_number = ?",
+                                       [key]).fetchall()[0]
+    try:
+        year = int(str(patent_year).strip())
+    except ValueError:
+        raise UsageError(f"patent_year: {patent_year!r} is not a whole number") from None
+    last = term_years(patent_type, filing) if patent_type in fee_rules()["term_years"] else 20
+    if not 1 <= year <= last:
+        raise UsageError(f"patent_year: {year} is outside 1–{last} for this {patent_type}")
+    try:
+        day = parse_date(paid_on, "paid_on")
+    except FieldError as exc:
+        raise UsageError(f"paid_on: {exc.reason}") from None
+    if day is None or day > dt.date.today():
+        raise UsageError(f"paid_on: {paid_on!r} is not a date on or before today")
+    try:
+        value = int(round(float(str(amount).replace(",", "").strip())))
+    except ValueError:
+        raise UsageError(f"amount: {amount!r} is not an amount in yuan") from None
+    if value <= 0:
+        raise UsageError("amount: must be more than 0 yuan")
+    return year, day, value
+
+
+def mark_paid(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: Any, paid_on: Any,
+              amount: Any, receipt_number: str | None = None, by: int | None = None,
+              source: str = "manual") -> dict[str, Any]:
+    """Record one fee as paid (a later record for the same year replaces the earlier one)."""
+    key = _custody_key(conn, enterprise_id, number, "application_number")
+    year, day, value = _checked_payment(conn, key, patent_year, paid_on, amount)
+    conn.execute("INSERT OR REPLACE INTO fee_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 [key, year, day, value, (receipt_number or "").strip() or None, source, by, now()])
+    audit(conn, by, "fee.paid", key, {"patent_year": year, "paid_on": day.isoformat(), "amount": value,
+                                       "receipt_number": receipt_number, "enterprise_id": enterprise_id})
+    return {"application_number": key, "patent_year": year, "paid_on": day.isoformat(), "amount": value,
+            "receipt_number": receipt_number}
+
+
+PAYMENT_HEADERS = {
+    "application_number": ("application_number", "申请号"),
+    "patent_year": ("patent_year", "年度", "专利年度"),
+    "paid_on": ("paid_on", "缴费日", "缴费日期"),
+    "amount": ("amount", "金额", "缴费金额"),
+    "receipt_number": ("receipt_number", "收据号", "票据号"),
+}
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(name, "neither UTF-8 nor GB18030 text")
+
+
+def _columns(header: list[str], name: str) -> dict[str, int]:
+    found = {}
+    for field, names in PAYMENT_HEADERS.items():
+        for i, title in enumerate(header):
+            if title.strip() in names:
+                found[field] = i
+    missing = [f for f in PAYMENT_HEADERS if f not in found and f != "receipt_number"]
+    if missing:
+        raise InputFileError(name, f"no column for {', '.join(missing)} (headers: {', '.join(header)})")
+    return found
+
+
+def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: bytes, name: str,
+                    by: int | None = None) -> dict[str, Any]:
+    """A payment list (CSV: 申请号, 年度, 缴费日, 金额, 收据号): every row recorded or quarantined with
+    its row number, field and reason; one import batch, one transaction."""
+    rows = list(csv.reader(io.StringIO(_decode(data, name))))
+    if not rows:
+        raise InputFileError(name, "the file is empty")
+    columns = _columns(rows[0], name)
+    report: dict[str, Any] = {"file": name, "read": 0, "recorded": 0, "quarantined": 0, "rejections": []}
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = scalar(conn, "INSERT INTO import_batches (batch_id, file, format, started_at, observed_on) "
+                          "SELECT coalesce(max(batch_id), 0) + 1, ?, 'payments', ?, ? FROM import_batches "
+                          "RETURNING batch_id", [name, now(), dt.date.today()])
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            report["read"] += 1
+            _import_row(conn, enterprise_id, row, columns, by, report, (batch_id, name, number))
+        conn.execute("UPDATE import_batches SET finished_at = ?, rows_read = ?, loaded = ?, quarantined = ? "
+                     "WHERE batch_id = ?", [now(), report["read"], report["recorded"], report["quarantined"],
+                                            batch_id])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _import_row(conn: duckdb.DuckDBPyConnection, enterprise_id: int, row: list[str], columns: dict[str, int],
+                by: int | None, report: dict[str, Any], where: tuple[int, str, int]) -> None:
+    values = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
+    try:
+        mark_paid(conn, enterprise_id, values["application_number"], values["patent_year"], values["paid_on"],
+                  values["amount"], values.get("receipt_number"), by, source="import")
+        report["recorded"] += 1
+    except (UsageError, NotFoundError) as exc:
+        field, _, reason = exc.message.partition(": ")
+        header = field if field in PAYMENT_HEADERS else "application_number"
+        batch_id, name, number = where
+        conn.execute("INSERT INTO quarantine VALUES (?, ?, NULL, ?, ?, ?, ?)",
+                     [batch_id, name, number, header, reason or exc.message, json.dumps(values, ensure_ascii=False)])
+        report["quarantined"] += 1
+        report["rejections"].append({"row": number, "field": header, "reason": reason or exc.message})
