@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
+
+# the apps under test never start the daily warning job by themselves (tests run it when they mean to)
+os.environ["PATENTATLAS_SCHEDULER"] = "off"
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

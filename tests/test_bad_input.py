@@ -75,6 +75,15 @@ def test_ragged_rows_are_quarantined_and_the_rest_load(store: duckdb.DuckDBPyCon
     assert [r[0] for r in _stored(store)] == sorted([rows[0][TS_NUMBER], rows[3][TS_NUMBER], rows[4][TS_NUMBER]])
 
 
+def test_a_count_too_large_for_a_count_is_quarantined(store: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # found by the property test: a 4,301-digit cited_count crashed the Lens importer
+    header, *rows = _real_rows(LENS, 2)
+    rows[1][header.index("cited_count")] = "9" * 4301
+    report = import_file(store, _write(tmp_path / "lens_huge.csv", [header, *rows]))
+    assert _counts(report) == (2, 1, 0, 0, 1)
+    assert _quarantine(store) == [(None, 3, "cited_count", "99999999999999999999… is too large to be a count")]
+
+
 def test_ragged_lens_rows_keep_every_cell_in_quarantine(store: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     header, *rows = _real_rows(LENS, 3)
     rows[0] = rows[0] + ["多出的一格"]  # row 2

@@ -91,3 +91,12 @@ def test_cli_fees_for_a_real_patent(loaded_db: Path) -> None:
         "lapses_on": "2026-04-16", "provisional": False}
     assert [f["patent_year"] for f in report["schedule"]] == list(range(7, 21))
     assert report["rules"]["version"] == 1
+
+
+def test_late_fee_on_a_grace_period_end_moved_past_a_holiday() -> None:
+    # due 2023-04-04; six months later is 2023-10-04, in the National Day holiday, so the grace period
+    # runs to the next working day, Saturday 2023-10-07 (a make-up working day): paying on 10-05 is
+    # still possible, at the 6th month's 25 % of 4,000 = 1,000 yuan
+    assert late_fee(4000, dt.date(2023, 4, 4), dt.date(2023, 10, 5)) == 1000
+    fee = fee_for_year(dt.date(2013, 4, 4), "invention", dt.date(2016, 1, 5), 11, dt.date(2023, 10, 5))
+    assert (fee.due_date, fee.grace_period_end, fee.late_fee) == (dt.date(2023, 4, 4), dt.date(2023, 10, 7), 1000)

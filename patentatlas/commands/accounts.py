@@ -83,7 +83,7 @@ def register(main: click.Group) -> None:
         from patentatlas.cli import _conn
 
         summary = seed_demo_accounts(_conn(ctx))
-        click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         click.echo(f"  admin       {DEMO_ADMIN}")
         click.echo(f"  analyst     {DEMO_ANALYST}   (浙江省 330000)")
         click.echo(f"  enterprise  {DEMO_ENTERPRISE_USER}   ({DEMO_ENTERPRISE[0]}, "

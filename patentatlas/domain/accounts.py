@@ -145,7 +145,7 @@ def list_users(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [_user(r[:6]).to_dict() | {"activated": r[6], "active": r[7]} for r in rows.fetchall()]
 
 
-def invite_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, by: int,
+def invite_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, by: int | None,
                 region_code: str | None = None, enterprise_id: int | None = None,
                 display_name: str | None = None) -> tuple[User, str]:
     """A user who sets a password by following the invitation; returns the one-time token."""

@@ -78,6 +78,8 @@ def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[
 
     >>> late_fee(4000, dt.date(2026, 10, 8), dt.date(2026, 11, 20))
     200
+    >>> late_fee(4000, dt.date(2023, 4, 4), dt.date(2023, 10, 5))  # 10-04 is a holiday: the grace runs to 10-07
+    1000
     """
     rules = rules or fee_rules()
     percents = rules["late_fee_percent_by_month"]
@@ -86,6 +88,8 @@ def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[
     for month, percent in enumerate(percents, start=1):
         if paid_on <= add_months(due_date, month):
             return full_amount * int(percent) // 100
+    if paid_on <= next_working_day(add_months(due_date, len(percents)))[0]:
+        return full_amount * int(percents[-1]) // 100  # the grace period's last day moved to a working day
     raise UsageError(f"{paid_on} is after the grace period of the fee due {due_date}: the patent has lapsed")
 
 

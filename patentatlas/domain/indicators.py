@@ -163,12 +163,15 @@ def redistricting() -> dict[str, dict[str, str]]:
         return {row["code"]: row for row in csv.DictReader(handle)}
 
 
+# the office's own latest figure of each region up to $year
+_OFFICE_POPULATION_SQL = ("SELECT region_code, max(year) AS year, arg_max(population, year) AS population, "
+                          "arg_max(source, year) AS source FROM population WHERE year <= $year GROUP BY region_code")
+
+
 def office_populations(conn: duckdb.DuckDBPyConnection, codes: list[str], year: int) -> dict[str, tuple[Any, ...]]:
     """Code → (year, population, source): the office's own latest figure up to ``year``."""
-    rows = conn.execute(
-        "SELECT region_code, max(year), arg_max(population, year), arg_max(source, year) FROM population "
-        "WHERE region_code IN (SELECT unnest($codes)) AND year <= $year GROUP BY region_code",
-        {"codes": codes, "year": year}).fetchall()
+    rows = conn.execute(f"SELECT * FROM ({_OFFICE_POPULATION_SQL}) WHERE region_code IN (SELECT unnest($codes))",
+                        {"codes": codes, "year": year}).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -363,21 +366,55 @@ def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[
     return top + chain[::-1]
 
 
-def _children(conn: duckdb.DuckDBPyConnection, parent: dict[str, Any]) -> list[tuple[Any, ...]]:
-    if parent["level"] == "country":
-        sql, params = "level = 'province'", []
-    else:
-        sql, params = "parent_code = ?", [parent["code"]]
-    return conn.execute(f"SELECT code, name, level, population_2020 FROM regions WHERE {sql} ORDER BY code",
-                        params).fetchall()
+_CHILDREN_SQL = ("SELECT r.code, r.name, r.level, r.population_2020, o.year, o.population, o.source FROM regions r "
+                 f"LEFT JOIN ({_OFFICE_POPULATION_SQL}) o ON o.region_code = r.code WHERE {{where}} ORDER BY r.code")
+
+
+def _children(conn: duckdb.DuckDBPyConnection, parent: dict[str, Any], year: int) -> list[tuple[Any, ...]]:
+    """(code, name, level, census population, the office's latest figure up to ``year`` or None) of each
+    child region: one query for the regions and their populations (as :func:`office_populations`)."""
+    where = "r.level = 'province'" if parent["level"] == "country" else "r.parent_code = $parent"
+    sql = _CHILDREN_SQL.format(where=where)
+    rows = conn.execute(sql, named_params(sql, {"year": year, "parent": parent["code"]})).fetchall()
+    return [(*row[:4], row[4:] if row[4] is not None else None) for row in rows]
+
+
+# The patents that may be valid inventions (see high_value: an invention, granted — by its grant date, or seen in
+# force by an import — or in force with an undated grant), in two parts split by their grant date: simple
+# conditions DuckDB applies while it scans, where one OR would make it compute them for every patent.
+_MAY_BE_VALID = ("p.patent_type = 'invention' AND p.grant_date IS NOT NULL",
+                 "p.patent_type = 'invention' AND p.grant_date IS NULL AND (p.status = 'in_force'{seen})")
+_PASSES_SQL = """
+SELECT {child}, count(*), 0, 0, 0 FROM patents p WHERE {where} GROUP BY 1
+UNION ALL
+SELECT {child}, 0, count(*), 0, 0 FROM patents p WHERE {where} AND p.grant_date <= $as_of GROUP BY 1"""
+_FACTS_PASS_SQL = "SELECT child, 0, 0, count_if(valid), count_if(high_value) FROM {facts} f GROUP BY 1"
+_ONE_PASS_SQL = ("SELECT child, count(*), count_if(grant_date <= $as_of), count_if(valid), count_if(high_value) "
+                 "FROM {facts} f GROUP BY 1")
+
+
+def _map_counts_sql(scope: Scope, child: str) -> str:
+    """One pass computing every patent's facts; for all of China (most of a store), passes that count
+    patents and grants without computing anything per patent, and facts only for the patents that
+    may be valid: less work there, more where the scope is small (a province, an industry)."""
+    if scope.region["level"] != "country" or scope.industry is not None:
+        return _ONE_PASS_SQL.format(facts=facts_from(scope.rules, scope.hv, scope.where(),
+                                                     f"{child} AS child, p.grant_date", scope.evidence, ("valid",)))
+    seen = " OR ev.in_force_seen IS NOT NULL" if scope.evidence else ""
+    facts = [facts_from(scope.rules, scope.hv, f"{scope.where()} AND {part.format(seen=seen)}", f"{child} AS child",
+                        scope.evidence, ("valid",)) for part in _MAY_BE_VALID]
+    return " UNION ALL ".join([_PASSES_SQL.format(child=child, where=scope.where()),
+                               *(_FACTS_PASS_SQL.format(facts=f) for f in facts)])
 
 
 def _map_counts(conn: duckdb.DuckDBPyConnection, scope: Scope, child_level: str) -> dict[Any, tuple[int, ...]]:
-    """Child code → (applications, grants, valid, high-value): one grouped query over the children."""
-    facts = scope.facts(f"{_CHILD_COLUMN[child_level]} AS child, p.grant_date")
-    sql = (f"SELECT child, count(*), count_if(grant_date <= $as_of), count_if(valid), count_if(high_value) "
-           f"FROM {facts} f GROUP BY 1")
-    return {r[0]: r[1:] for r in scope.rows(conn, sql)}
+    """Child code → (applications, grants, valid, high-value), grouped by child in SQL."""
+    counts: dict[Any, list[int]] = {}
+    for code, *values in scope.rows(conn, _map_counts_sql(scope, _CHILD_COLUMN[child_level])):
+        total = counts.setdefault(code, [0, 0, 0, 0])
+        for i, value in enumerate(values):
+            total[i] += value or 0  # count_if over a group without any grant date is NULL, not 0
+    return {code: tuple(total) for code, total in counts.items()}
 
 
 def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "valid_invention_per_10k",
@@ -390,15 +427,14 @@ def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "val
     if indicator not in MAP_INDICATORS:
         raise UsageError(f"indicator {indicator!r} is not one the map shows: choose one of {', '.join(MAP_INDICATORS)}")
     scope = scope_for(conn, parent, industry, as_of)
-    children = _children(conn, scope.region)
+    children = _children(conn, scope.region, scope.as_of.year)
     if not children:
         raise UsageError(f"{scope.region['name']} ({scope.region['code']}) has no sub-regions to map: "
                          "choose its parent instead")
     child_level = children[0][2]
     counts = _map_counts(conn, scope, child_level)
-    offices = office_populations(conn, [c[0] for c in children], scope.as_of.year)
-    regions = [_map_region(code, name, census, counts.pop(code, (0, 0, 0, 0)), offices.get(code), indicator)
-               for code, name, _level, census in children]
+    regions = [_map_region(code, name, census, counts.pop(code, (0, 0, 0, 0)), office, indicator)
+               for code, name, _level, census, office in children]
     rest = [sum(v[i] for v in counts.values()) for i in range(4)]
     return {
         "parent": {k: scope.region[k] for k in ("code", "name", "level")},

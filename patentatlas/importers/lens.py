@@ -72,6 +72,15 @@ def lens_columns(headers: list[str]) -> dict[str, int]:
 
 
 
+def _count(text: str, column: str) -> int | None:
+    """A count cell: empty or not digits gives None; a number too large for a count is an error."""
+    if not text.isdigit():
+        return None
+    if len(text) > 9:
+        raise FieldError(column, f"{text[:20]}{'…' if len(text) > 20 else ''} is too large to be a count")
+    return int(text)
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in text.split(";;") if p.strip()))
 
@@ -111,8 +120,8 @@ def build_lens_record(values: dict[str, str]) -> PatentRecord:
         ipc_main=ipc_codes[0] if ipc_codes else None,
         ipc_codes=ipc_codes,
         cpc_codes=ipc_norm.split_codes(values.get("cpc", "").replace(";;", ";"), "cpc_classifications"),
-        family_size=int(family) if family.isdigit() else None,
-        forward_citation_count=int(forward) if forward.isdigit() else None,
+        family_size=_count(family, "simple_family_size"),
+        forward_citation_count=_count(forward, "cited_count"),
         applicants=tuple(Party(n) for n in _split(values.get("applicants", ""))),
         inventors=_split(values.get("inventors", "")),
         extra={"lens_id": values.get("lens_id", ""), "lens_type": values.get("type", ""),

@@ -105,6 +105,9 @@ _main = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.main_code))
 _number = _safe(normalize_application_number)
 
 
+MAX_COUNT = 2**31 - 1  # the store keeps counts as INTEGER
+
+
 @lru_cache(maxsize=_CACHE)
 def _int(text: Any, column: str) -> int | None | FieldError:
     if text == "" or text is None:
@@ -115,6 +118,8 @@ def _int(text: Any, column: str) -> int | None | FieldError:
         return FieldError(column, f"{text!r} is not a number")
     if not number.is_integer() or number < 0:
         return FieldError(column, f"{text!r} is not a whole number ≥ 0")
+    if number > MAX_COUNT:
+        return FieldError(column, f"{text!r} is too large to be a count")
     return int(number)
 
 

@@ -33,6 +33,7 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
         raise StoreError(f"cannot open {target}: {exc}") from None
     conn.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # big imports spill to disk, not to RAM
     conn.execute("SET checkpoint_threshold = '1GB'")
+    conn.execute("SET TimeZone = 'UTC'")  # now() in the store is UTC, as every timestamp we write
     if not read_only:
         migrate(conn)
     return conn

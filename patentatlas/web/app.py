@@ -4,24 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, Field
 from starlette.exceptions import HTTPException
 
 from patentatlas.config import setting
+from patentatlas.domain.accounts import User, session_for
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
-from patentatlas.errors import NotFoundError, PatentAtlasError, UsageError
+from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
-from patentatlas.web import regions_api, regions_pages
+from patentatlas.web import (
+    account_pages,
+    enterprise_pages,
+    industries_pages,
+    regions_api,
+    regions_pages,
+    warnings_gov,
+)
+from patentatlas.web.auth import COOKIE
 from patentatlas.web.deps import Cursor
+from patentatlas.web.forms import wants_json
 from patentatlas.web.i18n import LANGS, translator
 from patentatlas.web.pages import overview_page, patent_page
+from patentatlas.web.scheduler import lifespan as scheduler_lifespan
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -29,7 +41,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 
 def create_app(db_path: str | Path) -> FastAPI:
     """The app, owning the store at ``db_path`` for as long as it runs."""
-    app = FastAPI(title="PatentAtlas", version="0.1.0", docs_url=None, redoc_url=None,
+    app = FastAPI(title="PatentAtlas", version="0.1.0", docs_url=None, redoc_url=None, lifespan=scheduler_lifespan,
                   description="Regional patent monitoring — JSON API behind every page.")
     app.state.conn = open_store(db_path)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -40,6 +52,10 @@ def create_app(db_path: str | Path) -> FastAPI:
     _routes(app)
     app.include_router(regions_api.router)
     app.include_router(regions_pages.router)
+    app.include_router(industries_pages.router)
+    app.include_router(account_pages.router)
+    app.include_router(enterprise_pages.router)
+    app.include_router(warnings_gov.router)
     return app
 
 
@@ -62,12 +78,26 @@ def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
     if request.query_params.get("format") == "json" or "application/json" in request.headers.get("accept", ""):
         return JSONResponse(_jsonable(page))
     lang = _lang(request)
-    response = templates.TemplateResponse(
-        request, template, {"page": page, "t": translator(lang), "lang": lang, "query": dict(request.query_params)}
-    )
+    context = {"page": page, "t": translator(lang), "lang": lang, "query": dict(request.query_params),
+               "user": _page_user(request), "csrf": getattr(request.state, "csrf", None)}
+    response = templates.TemplateResponse(request, template, context)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("lang", lang, httponly=True, samesite="lax")
     return response
+
+
+def _page_user(request: Request) -> User | None:
+    """Who is signed in, for the page header (pages open to all look the session up themselves)."""
+    if getattr(request.state, "user", None) is None and request.cookies.get(COOKIE):
+        cursor = request.app.state.conn.cursor()
+        try:
+            session = session_for(cursor, request.cookies.get(COOKIE))
+            request.state.user, request.state.csrf = session.user, session.csrf_token
+        except AuthError:
+            return None
+        finally:
+            cursor.close()
+    return getattr(request.state, "user", None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -94,8 +124,10 @@ async def _http_handler(request: Request, exc: HTTPException) -> Response:
 
 
 async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
-    if request.url.path.startswith("/api/") or request.query_params.get("format") == "json":
+    if request.url.path.startswith("/api/") or wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+    if type(exc) is AuthError and request.method == "GET":  # a page that needs a session: sign in first
+        return RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
     lang = _lang(request)
     return templates.TemplateResponse(
         request, "error.html", {"error": exc.to_dict(), "t": translator(lang), "lang": lang, "query": {}},

@@ -1,0 +1,561 @@
+"""The government end of the fee warnings (issue 4 §5): where the annual fee of every granted
+patent of a region stands on a date, and the warnings summed by region and industry.
+
+The rules are those of :mod:`patentatlas.domain.fees` (REFERENCE §3), applied to a whole
+region at once: one DuckDB query over the patents, joined to a small calendar of the days
+around the date (each day's due date moved to the next working day, the grace period's end,
+the late-fee rate as of the date), computed in Python once per distinct day.
+
+What the government end can and cannot know:
+
+- **Amounts are full fees.** Whether a holder declared a fee reduction (费减) is the holder's
+  fact; the office's monitoring data does not carry it, so every amount here is the full,
+  unreduced fee: "fees at risk" is an upper bound. The late fee (滞纳金) is charged on the full
+  fee in any case, so the late fees are exact.
+- **Unpaid means no payment recorded.** A fee counts as paid when ``fee_payments`` holds it
+  (recorded by the enterprise, or from an imported payment list), or when an import observed
+  after its grace period ended still showed the patent in force (it must have been paid;
+  see :mod:`patentatlas.domain.payments`). Anything else is presumed unpaid.
+- **Statuses are as of the latest import.** A patent counts as in force when its last import
+  showed it so; the default date is the day the latest import's data was observed.
+
+>>> region_warning_summary(conn, "330100")["entering_grace"]["count"]  # doctest: +SKIP
+3
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from patentatlas.domain.fees import add_months, add_years
+from patentatlas.domain.high_value import named_params
+from patentatlas.domain.indicators import _INDUSTRY_SQL, _REGION_COLUMN, COUNTING_RULE, Scope, scope_for
+from patentatlas.domain.workdays import next_working_day
+from patentatlas.errors import UsageError
+from patentatlas.rules import load_rule_set
+
+FEE_TYPES = ("invention", "utility_model", "design")
+DUE_SOON_DAYS = 90
+ENTERPRISE_LIMIT = 100
+NO_TOWN = "未识别乡镇"
+NO_COUNTY = "未识别区县"
+NO_REGION = "未识别地区"
+NO_INDUSTRY = "未归入战略性新兴产业"
+# the first applicant's township: the patent record's own (a 9-digit code placed from its address),
+# else the township of the first applicant's party where it lies in the patent's most detailed region
+TOWNSHIP_SQL = ("CASE WHEN length(p.first_applicant_region_code) = 9 THEN p.first_applicant_region_code "
+                "WHEN left(pa.township_code, 6) = p.first_applicant_region_code THEN pa.township_code END")
+# the column of f (the fee rows) that places a patent in a child region of each level
+_CHILD_OF = {"country": "province_code", "province": "city_code", "city": "county_code",
+             "county": "CASE WHEN length(region_code) = 9 THEN region_code END"}
+_CHILD_LEVEL = {"country": "province", "province": "city", "city": "county", "county": "township"}
+TABLES = ("entering_grace", "entering_grace_by_region", "entering_grace_by_industry", "lapses_by_town",
+          "lapses_by_county", "enterprises_to_call")
+
+DEFINITIONS = {
+    "current_fee": "The annual fee due most recently on or before the date (its due date: the filing date's "
+                   "anniversary that starts the patent year, moved to the next working day); the grant year's "
+                   "fee is paid with the registration, so a patent whose first annual fee is not due yet has none.",
+    "next_fee": "The annual fee after the current one (the first annual fee when none is due yet), within the "
+                "term.",
+    "entering_grace": "Valid invention patents (granted by the date, in force at the latest import, within the "
+                      "20-year term) whose current fee fell due this quarter before the date (quarter start ≤ due "
+                      "date < date) with no payment recorded: the grace period has begun. fees_at_risk sums their "
+                      "full fees; late_fees_today what paying on the date would add.",
+    "in_grace": "Every granted patent (all three types) whose current fee is past its due date and still within "
+                "its 6-month grace period on the date, with no payment recorded, whichever quarter it fell due.",
+    "due_next_90_days": "Fees falling due from the date through the date + 90 days (the due date itself "
+                        "included: on it, paying costs no late fee) with no payment recorded yet.",
+    "lapses_by_town": "Patents of the region whose legal status an import saw change to lapsed, observed from "
+                      "the quarter's start through the date, each counted once, by the first applicant's "
+                      "township and county.",
+    "enterprises_to_call": "First applicants that are enterprises, with their patents in the grace period "
+                           "(in_grace), most patents first, then the largest fees at risk.",
+}
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def quarter_of(day: dt.date) -> dict[str, Any]:
+    """The calendar quarter holding ``day``.
+
+    >>> quarter_of(dt.date(2023, 5, 11))
+    {'label': '2023Q2', 'start': datetime.date(2023, 4, 1), 'end': datetime.date(2023, 6, 30)}
+    """
+    number = (day.month - 1) // 3 + 1
+    start = dt.date(day.year, 3 * number - 2, 1)
+    return {"label": f"{day.year}Q{number}", "start": start, "end": add_months(start, 3) - dt.timedelta(days=1)}
+
+
+def data_observed_on(conn: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The day the data of the latest patent import was observed (payment lists do not count)."""
+    rows = conn.execute("SELECT max(coalesce(observed_on, CAST(finished_at AS DATE))) FROM import_batches "
+                        "WHERE format IS DISTINCT FROM 'payments'").fetchall()
+    return rows[0][0] if rows else None
+
+
+def warning_scope(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
+                  as_of: str | dt.date | None = None) -> Scope:
+    """The region, industry and date asked for, checked; the date defaults to the latest import's
+    observation day (else the store's data date)."""
+    if as_of is None or as_of == "":
+        as_of = data_observed_on(conn)
+    return scope_for(conn, region_code, industry or None, as_of)
+
+
+def _late_percent(due: dt.date, grace_end: dt.date, as_of: dt.date, percents: list[int]) -> int | None:
+    """The late-fee rate for paying on ``as_of`` a fee due on ``due``: 0 up to the due date, then by
+    month late; None once the grace period has ended. The days between the sixth month's end and a
+    grace end moved to a working day pay the last rate."""
+    if as_of <= due:
+        return 0
+    if as_of > grace_end:
+        return None
+    for month, percent in enumerate(percents, start=1):
+        if as_of <= add_months(due, month):
+            return int(percent)
+    return int(percents[-1])
+
+
+@lru_cache(maxsize=64)
+def _calendar(as_of: dt.date, grace_months: int, percents: tuple[int, ...]) -> dict[str, list[Any]]:
+    """For every day a patent year can start on around ``as_of`` (two years before to one after):
+    the due date, the grace period's end, the late-fee rate as of ``as_of``, whether provisional."""
+    day, last = add_years(as_of, -2) - dt.timedelta(days=3), add_years(as_of, 1) + dt.timedelta(days=3)
+    out: dict[str, list[Any]] = {"cal_day": [], "cal_due": [], "cal_grace": [], "cal_pct": [], "cal_prov": []}
+    while day <= last:
+        due, guessed = next_working_day(day)
+        grace, grace_guessed = next_working_day(add_months(due, grace_months))
+        out["cal_day"].append(day)
+        out["cal_due"].append(due)
+        out["cal_grace"].append(grace)
+        out["cal_pct"].append(_late_percent(due, grace, as_of, list(percents)))
+        out["cal_prov"].append(guessed or grace_guessed)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _fee_table(rules: dict[str, Any]) -> dict[str, list[Any]]:
+    rows = [(t, year, int(amount)) for t in FEE_TYPES for first, last, amount in rules["fees"][t]
+            for year in range(int(first), int(last) + 1)]
+    return {"fee_type": [r[0] for r in rows], "fee_year": [r[1] for r in rows], "fee_amount": [r[2] for r in rows]}
+
+
+# --------------------------------------------------------------------------- the fees of a region
+
+
+def _year_on(start: str, day: str) -> str:
+    """SQL: the patent year (1 from the filing date ``start``) that ``day`` falls in."""
+    return (f"(year({day}) - year({start}) + 1 - CASE WHEN {day} < CAST({start} + to_years(year({day}) - "
+            f"year({start})) AS DATE) THEN 1 ELSE 0 END)")
+
+
+def _start(year: str) -> str:
+    return f"CAST(filing_date + to_years({year} - 1) AS DATE)"
+
+
+_FEES_SQL = """WITH cal AS (SELECT unnest($cal_day) AS day, unnest($cal_due) AS due, unnest($cal_grace) AS grace,
+    unnest($cal_pct) AS pct, unnest($cal_prov) AS provisional),
+fee AS (SELECT unnest($fee_type) AS patent_type, unnest($fee_year) AS patent_year, unnest($fee_amount) AS amount),
+base AS (
+  SELECT p.application_number, p.patent_type, p.filing_date, p.grant_date, p.applicant_names[1] AS first_applicant,
+    p.first_applicant_province_code AS province_code, p.first_applicant_city_code AS city_code,
+    p.first_applicant_county_code AS county_code, p.first_applicant_region_code AS region_code,
+    coalesce(p.sei_codes, []) AS sei_codes, coalesce(ib.observed_on, CAST(ib.finished_at AS DATE)) AS seen_on,
+    CASE WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
+         WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END AS term_years,
+    {year_now} AS y_now, {grant_year} + 1 AS first_year
+  FROM patents p LEFT JOIN import_batches ib ON ib.batch_id = p.last_batch_id
+  WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
+    AND p.grant_date <= $as_of AND p.filing_date <= $as_of),
+years AS (
+  SELECT b.*, CASE WHEN c0.due <= $as_of THEN y_now ELSE y_now - 1 END AS cur
+  FROM base b LEFT JOIN cal c0 ON c0.day = {start_now}
+  WHERE $as_of < CAST(b.filing_date + to_years(b.term_years) AS DATE)),
+marked AS (
+  SELECT y.* EXCLUDE (y_now, cur), CASE WHEN cur >= first_year THEN cur END AS patent_year,
+    CASE WHEN greatest(cur + 1, first_year) <= term_years THEN greatest(cur + 1, first_year) END AS next_patent_year
+  FROM years y),
+f AS (
+  SELECT m.*, c1.due AS due_date, f1.amount AS full_amount, c1.grace AS grace_period_end,
+    pay1.application_number IS NOT NULL AS paid,
+    pay1.application_number IS NULL AND coalesce(m.seen_on > c1.grace, FALSE) AS settled,
+    c1.pct AS pct, c2.due AS next_due_date, f2.amount AS next_full_amount,
+    pay2.application_number IS NOT NULL AS next_paid,
+    coalesce(c1.provisional, FALSE) OR coalesce(c2.provisional, FALSE) AS provisional
+  FROM marked m
+  LEFT JOIN cal c1 ON m.patent_year IS NOT NULL AND c1.day = {start_cur}
+  LEFT JOIN fee f1 ON f1.patent_type = m.patent_type AND f1.patent_year = m.patent_year
+  LEFT JOIN fee_payments pay1 ON pay1.application_number = m.application_number AND pay1.patent_year = m.patent_year
+  LEFT JOIN cal c2 ON m.next_patent_year IS NOT NULL AND c2.day = {start_next}
+  LEFT JOIN fee f2 ON f2.patent_type = m.patent_type AND f2.patent_year = m.next_patent_year
+  LEFT JOIN fee_payments pay2 ON pay2.application_number = m.application_number
+    AND pay2.patent_year = m.next_patent_year)
+SELECT * EXCLUDE (pct, paid, settled, state), paid, settled, state,
+  CASE WHEN state = 'grace' THEN full_amount * pct // 100 ELSE 0 END AS late_fee
+FROM (SELECT *, CASE WHEN patent_year IS NULL THEN NULL WHEN paid THEN 'paid' WHEN settled THEN 'settled'
+                     WHEN due_date = $as_of THEN 'due' WHEN grace_period_end >= $as_of THEN 'grace'
+                     ELSE 'overdue' END AS state FROM f)"""
+
+
+def scope_where(scope: Scope) -> str:
+    """SQL over ``patents p``: the scope's region (by the first applicant) and industry."""
+    return " AND ".join([_REGION_COLUMN[scope.region["level"]], *([_INDUSTRY_SQL] if scope.industry else [])])
+
+
+def fees_sql(scope: Scope, as_of: dt.date, rules: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The query of :func:`current_fees` and its parameters (for use as a subquery)."""
+    sql = _FEES_SQL.format(where=scope_where(scope), year_now=_year_on("p.filing_date", "$as_of"),
+                           grant_year=_year_on("p.filing_date", "p.grant_date"), start_now=_start("b.y_now"),
+                           start_cur=_start("m.patent_year"), start_next=_start("m.next_patent_year"))
+    terms = rules["term_years"]
+    params: dict[str, Any] = {
+        "region": scope.region["code"], "industry": (scope.industry or {}).get("code"), "as_of": as_of,
+        "design_cut": dt.date(2021, 6, 1), "design_term": int(rules["design_term_years_from_2021_06_01"]),
+        "invention_term": int(terms["invention"]), "other_term": int(terms["utility_model"]),
+        **_calendar(as_of, int(rules["grace_months"]), tuple(int(p) for p in rules["late_fee_percent_by_month"])),
+        **_fee_table(rules),
+    }
+    if int(terms["utility_model"]) != int(terms["design"]):
+        raise UsageError("annual_fees rule set: utility models and designs (filed before 2021-06-01) must have "
+                         "the same term")
+    return sql, params
+
+
+def current_fees(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date | None = None) -> pa.Table:
+    """One row per granted patent (invention, utility model, design) of the scope in force on
+    ``as_of`` (default: the scope's date): its current fee and its next one, at full amounts.
+
+    Columns: application_number, patent_type, filing_date, grant_date, first_applicant, the first
+    applicant's province/city/county/region codes, sei_codes, seen_on (the day its last import was
+    observed), term_years, first_year (the first annual-fee year: the one after the grant year);
+    the current fee (null where none is due yet): patent_year, due_date, full_amount,
+    grace_period_end, paid (a payment is recorded), settled (an import after the grace period still
+    saw it in force), state (paid | settled | due: due on the date | grace: past due, within the
+    grace period | overdue: grace period over, nothing recorded), late_fee (what paying on the date
+    adds, grace only); the next fee: next_patent_year, next_due_date, next_full_amount, next_paid;
+    provisional (a date beyond the official holiday calendar).
+
+    In force: status in force at its last import, granted on or before ``as_of``, before the end of
+    its term. In-force patents without a grant date are left out (their registration year is unknown).
+    """
+    as_of = as_of or scope.as_of
+    sql, params = fees_sql(scope, as_of, load_rule_set(conn, "annual_fees"))
+    return conn.sql(sql, params=named_params(sql, params)).to_arrow_table()
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+_SUMMARY_SQL = """WITH f AS MATERIALIZED ({fees}),
+g AS MATERIALIZED (SELECT f.*, {child} AS child FROM f WHERE state = 'grace'),
+eg AS MATERIALIZED (SELECT * FROM g WHERE due_date >= $q_start AND patent_type = 'invention'),
+soon AS MATERIALIZED (
+  SELECT patent_type, full_amount AS amount FROM f WHERE state = 'due'
+  UNION ALL SELECT patent_type, next_full_amount FROM f
+  WHERE NOT next_paid AND next_due_date > $as_of AND next_due_date <= $soon_end),
+callees AS MATERIALIZED (
+  SELECT pa.party_id, any_value(pa.name) AS name, any_value(pa.county_code) AS county_code,
+    count(*) AS patents_in_grace, count_if(g.patent_type = 'invention') AS inventions_in_grace,
+    count_if(g.due_date >= $q_start) AS fell_due_this_quarter, sum(g.full_amount) AS fees_at_risk,
+    sum(g.late_fee) AS late_fees_today, min(g.grace_period_end) AS earliest_grace_end,
+    list(g.application_number ORDER BY g.grace_period_end, g.application_number) AS application_numbers
+  FROM g JOIN patent_parties pp ON pp.application_number = g.application_number AND pp.role = 'applicant'
+    AND pp.seq = 1
+  JOIN parties pa ON pa.party_id = pp.party_id AND pa.kind = 'enterprise'
+  GROUP BY pa.party_id)
+SELECT
+  (SELECT [count(*), coalesce(sum(full_amount), 0), coalesce(sum(late_fee), 0)] FROM eg),
+  (SELECT list({{'child': child, 'n': n, 'fees': s}}) FROM (
+     SELECT child, count(*) AS n, sum(full_amount) AS s FROM eg GROUP BY 1)),
+  (SELECT list({{'top': top, 'n': n, 'fees': s}}) FROM (
+     SELECT top, count(*) AS n, sum(full_amount) AS s FROM (
+       SELECT DISTINCT application_number, full_amount, unnest(CASE WHEN len(sei_codes) = 0 THEN [NULL::VARCHAR]
+         ELSE list_distinct(list_transform(sei_codes, lambda c: split_part(c, '.', 1))) END) AS top FROM eg)
+     GROUP BY 1)),
+  (SELECT list({{'t': patent_type, 'n': n, 'fees': s, 'late': l, 'q': q, 'qs': qs}}) FROM (
+     SELECT patent_type, count(*) AS n, sum(full_amount) AS s, sum(late_fee) AS l,
+       count_if(due_date >= $q_start) AS q, coalesce(sum(full_amount) FILTER (WHERE due_date >= $q_start), 0) AS qs
+     FROM g GROUP BY 1)),
+  (SELECT list({{'t': patent_type, 'n': n, 'fees': s}}) FROM (
+     SELECT patent_type, count(*) AS n, sum(amount) AS s FROM soon GROUP BY 1)),
+  (SELECT [count(*), count_if(provisional), count_if(state = 'overdue'), count_if(state = 'settled')] FROM f),
+  (SELECT count(*) FROM callees),
+  (SELECT list(c ORDER BY c.patents_in_grace DESC, c.fees_at_risk DESC, c.name, c.party_id) FROM (
+     SELECT c FROM callees c ORDER BY patents_in_grace DESC, fees_at_risk DESC, name, party_id LIMIT $limit)),
+  (SELECT list(e ORDER BY e.due_date, e.application_number) FROM (
+     SELECT {{'application_number': application_number, 'patent_type': patent_type, 'first_applicant':
+       first_applicant, 'child': child, 'county_code': county_code, 'sei_codes': sei_codes,
+       'filing_date': filing_date, 'grant_date': grant_date, 'patent_year': patent_year, 'due_date': due_date,
+       'full_amount': full_amount, 'grace_period_end': grace_period_end, 'late_fee': late_fee}} AS e
+     FROM eg ORDER BY due_date, application_number LIMIT $limit))"""
+
+_LEFT_OUT_SQL = """SELECT count_if(p.grant_date IS NULL), count_if(p.grant_date > $as_of),
+  count_if(p.grant_date <= $as_of AND $as_of >= CAST(p.filing_date + to_years(CASE
+    WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
+    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE))
+FROM patents p WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
+  AND p.filing_date <= $as_of"""
+
+_LAPSES_SQL = """WITH lapsed AS (
+  SELECT application_number, min(observed_on) AS observed_on, arg_min(new_status_text, observed_on) AS reason
+  FROM status_changes WHERE new_status = 'lapsed' AND observed_on >= $q_start AND observed_on <= $as_of
+  GROUP BY 1),
+l AS MATERIALIZED (
+  SELECT p.application_number, p.patent_type, l.observed_on, l.reason, p.first_applicant_county_code AS county_code,
+    {township} AS township_code
+  FROM lapsed l JOIN patents p USING (application_number)
+  LEFT JOIN patent_parties pp ON pp.application_number = p.application_number AND pp.role = 'applicant'
+    AND pp.seq = 1
+  LEFT JOIN parties pa ON pa.party_id = pp.party_id
+  WHERE {where})
+SELECT
+  (SELECT count(*) FROM l),
+  (SELECT list({{'code': township_code, 'county_code': c, 'n': n, 'inv': i, 'nums': nums}}) FROM (
+     SELECT township_code, any_value(county_code) AS c, count(*) AS n, count_if(patent_type = 'invention') AS i,
+       list(application_number ORDER BY application_number) AS nums FROM l GROUP BY 1)),
+  (SELECT list({{'code': county_code, 'n': n, 'inv': i}}) FROM (
+     SELECT county_code, count(*) AS n, count_if(patent_type = 'invention') AS i FROM l GROUP BY 1)),
+  (SELECT list({{'reason': reason, 'n': n}}) FROM (SELECT reason, count(*) AS n FROM l GROUP BY 1))"""
+
+
+def _names(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = conn.execute("SELECT code, name FROM regions WHERE code IN (SELECT unnest(?))", [sorted(codes)]).fetchall()
+    return dict(rows)
+
+
+def _titles(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[str, str | None]:
+    if not numbers:
+        return {}
+    rows = conn.execute("SELECT application_number, coalesce(title_zh, title_en) FROM patents "
+                        "WHERE application_number IN (SELECT unnest(?))", [numbers]).fetchall()
+    return dict(rows)
+
+
+def _children(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[tuple[str, str]]:
+    if region["level"] == "township":
+        return []
+    sql = "level = 'province'" if region["level"] == "country" else "parent_code = ?"
+    params = [] if region["level"] == "country" else [region["code"]]
+    return [(c, n) for c, n in conn.execute(f"SELECT code, name FROM regions WHERE {sql} ORDER BY code",
+                                            params).fetchall()]
+
+
+def _industries(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    try:
+        rows = conn.execute("SELECT code, name FROM sei_industries WHERE parent_code IS NULL "
+                            "ORDER BY CAST(code AS INTEGER)").fetchall()
+    except duckdb.Error:  # a store from before the industries migration
+        return []
+    return [(c, n) for c, n in rows]
+
+
+def _by_child(conn: duckdb.DuckDBPyConnection, region: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict]:
+    """Every child region (0 where none), then the patents placed in none; most first."""
+    counts = {r["child"]: r for r in rows}
+    out = [{"code": code, "name": name, "count": counts.get(code, {}).get("n", 0),
+            "fees_at_risk": int(counts.get(code, {}).get("fees") or 0)} for code, name in _children(conn, region)]
+    known = {r["code"] for r in out}
+    rest = [r for c, r in counts.items() if c not in known]
+    if rest:
+        out.append({"code": None, "name": NO_REGION, "count": sum(r["n"] for r in rest),
+                    "fees_at_risk": int(sum(r["fees"] or 0 for r in rest))})
+    return sorted(out, key=lambda r: (r["code"] is None, -r["count"], -r["fees_at_risk"], r["code"] or ""))
+
+
+def _by_industry(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every top-level strategic emerging industry (0 where none), then patents in none of them."""
+    counts = {r["top"]: r for r in rows}
+    known = _industries(conn)
+    out: list[tuple[str | None, str | None, dict[str, Any]]] = [
+        (code, name, counts.pop(code, {})) for code, name in known]
+    out += [(code, NO_INDUSTRY if code is None else None, r)
+            for code, r in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
+    return [{"code": code, "name": name, "count": r.get("n", 0), "fees_at_risk": int(r.get("fees") or 0)}
+            for code, name, r in out]
+
+
+def _by_type(rows: list[dict[str, Any]], **columns: str) -> dict[str, dict[str, int]]:
+    found = {r["t"]: r for r in rows}
+    return {t: {name: int(found.get(t, {}).get(key) or 0) for name, key in columns.items()} for t in FEE_TYPES}
+
+
+def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
+                           as_of: str | dt.date | None = None, limit: int = ENTERPRISE_LIMIT) -> dict[str, Any]:
+    """The fee warnings of a region (any level; ``100000`` = China) for an SEI industry (or all), as of a
+    date (default: the latest import's observation day): fees entering the grace period this quarter,
+    fees due in the next 90 days, lapses seen this quarter by township and county, and the
+    enterprises to call. ``limit`` caps the two lists (entering-grace patents, enterprises).
+
+    >>> region_warning_summary(conn, "330000", as_of="2023-06-30")["quarter"]["label"]  # doctest: +SKIP
+    '2023Q2'
+    """
+    if limit < 1:
+        raise UsageError("limit must be at least 1")
+    scope = warning_scope(conn, region_code, industry, as_of)
+    rules = load_rule_set(conn, "annual_fees")
+    quarter, observed = quarter_of(scope.as_of), data_observed_on(conn)
+    region = {k: scope.region[k] for k in ("code", "name", "level", "parent_code")}
+    fees, params = fees_sql(scope, scope.as_of, rules)
+    child = _CHILD_OF.get(region["level"], "NULL::VARCHAR")
+    extra = {"q_start": quarter["start"], "soon_end": scope.as_of + dt.timedelta(days=DUE_SOON_DAYS), "limit": limit}
+    sql = _SUMMARY_SQL.format(fees=fees, child=child)
+    (head, by_child, by_top, grace_types, soon_types, counts, callee_total, callees,
+     listed) = conn.execute(sql, named_params(sql, {**params, **extra})).fetchall()[0]
+    where = scope_where(scope)
+    left_sql = _LEFT_OUT_SQL.format(where=where)
+    left_out = conn.execute(left_sql, named_params(left_sql, params)).fetchall()[0]
+    lapses = _lapses(conn, where, {**params, **extra})
+    listed = listed or []
+    titles = _titles(conn, [e["application_number"] for e in listed])
+    names = _names(conn, {e["child"] for e in listed if e["child"]}
+                   | {e["county_code"] for e in callees or [] if e["county_code"]})
+    grace = _by_type(grace_types or [], count="n", fees_at_risk="fees", late_fees_today="late",
+                     fell_due_this_quarter="q", fees_fell_due_this_quarter="qs")
+    soon = _by_type(soon_types or [], count="n", fees="fees")
+    return {
+        "region": region,
+        "industry": scope.industry,
+        "as_of": scope.as_of,
+        "quarter": quarter,
+        "data_observed_on": observed,
+        "child_level": _CHILD_LEVEL.get(region["level"]),
+        "counting_rule": COUNTING_RULE,
+        "definitions": DEFINITIONS,
+        "rule_set": {k: rules.get(k) for k in ("name", "version", "source")},
+        "entering_grace": {
+            "count": head[0], "fees_at_risk": int(head[1]), "late_fees_today": int(head[2]),
+            "by_child_region": _by_child(conn, scope.region, by_child or []),
+            "by_industry": _by_industry(conn, by_top or []),
+            "all_types": {t: {"count": v["fell_due_this_quarter"], "fees_at_risk": v["fees_fell_due_this_quarter"]}
+                          for t, v in grace.items()},
+            "patents": [{"application_number": e["application_number"], "title": titles.get(e["application_number"]),
+                         **{k: v for k, v in e.items() if k != "application_number"},
+                         "child_name": names.get(e["child"]), "full_amount": int(e["full_amount"])}
+                        for e in listed],
+        },
+        "in_grace": {
+            "count": sum(v["count"] for v in grace.values()),
+            "fees_at_risk": sum(v["fees_at_risk"] for v in grace.values()),
+            "late_fees_today": sum(v["late_fees_today"] for v in grace.values()),
+            "by_type": {t: {k: v[k] for k in ("count", "fees_at_risk", "late_fees_today")} for t, v in grace.items()},
+        },
+        "due_next_90_days": {
+            "from": scope.as_of, "to": extra["soon_end"],
+            "count": sum(v["count"] for v in soon.values()), "fees": sum(v["fees"] for v in soon.values()),
+            "by_type": soon,
+        },
+        "lapses_by_town": lapses,
+        "enterprises_to_call": {
+            "total": callee_total, "limit": limit,
+            "enterprises": [{**c, "rank": i, "county_name": names.get(c["county_code"]),
+                             "fees_at_risk": int(c["fees_at_risk"]), "late_fees_today": int(c["late_fees_today"])}
+                            for i, c in enumerate(callees or [], start=1)],
+        },
+        "watched": {"patents": counts[0], "overdue": counts[2], "settled": counts[3]},
+        "data_notes": _data_notes(scope.as_of, observed, left_out, counts),
+    }
+
+
+def _lapses(conn: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any]) -> dict[str, Any]:
+    sql = _LAPSES_SQL.format(where=where, township=TOWNSHIP_SQL)
+    total, towns, counties, reasons = conn.execute(sql, named_params(sql, params)).fetchall()[0]
+    codes = {t["code"] for t in towns or []} | {t["county_code"] for t in towns or []}
+    names = _names(conn, {c for c in codes | {c["code"] for c in counties or []} if c})
+    def name(code: str | None, missing: str) -> str:
+        return names.get(code, code) if code else missing
+
+    town_rows = [{"township_code": t["code"], "township_name": name(t["code"], NO_TOWN),
+                  "county_code": t["county_code"], "county_name": name(t["county_code"], NO_COUNTY),
+                  "lapsed": t["n"], "lapsed_inventions": t["inv"], "application_numbers": t["nums"]}
+                 for t in towns or []]
+    county_rows = [{"county_code": c["code"], "county_name": name(c["code"], NO_COUNTY),
+                    "lapsed": c["n"], "lapsed_inventions": c["inv"]} for c in counties or []]
+    return {
+        "count": total,
+        "towns": sorted(town_rows, key=lambda r: (r["township_code"] is None, -r["lapsed"], r["township_code"] or "")),
+        "counties": sorted(county_rows, key=lambda r: (r["county_code"] is None, -r["lapsed"], r["county_code"] or "")),
+        "by_reason": sorted(({"reason": r["reason"], "lapsed": r["n"]} for r in reasons or []),
+                            key=lambda r: (-r["lapsed"], r["reason"] or "")),
+    }
+
+
+def _data_notes(as_of: dt.date, observed: dt.date | None, left_out: tuple[Any, ...],
+                counts: list[int]) -> list[str]:
+    undated, granted_later, expired = left_out
+    notes = [
+        "未缴 = 没有缴费记录：年费只有在平台记录了缴费（企业登记或导入缴费清单），"
+        "或宽限期结束后的导入仍显示专利有效时，才视为已缴 / "
+        "unpaid means no payment recorded: a fee counts as paid only when a payment is recorded "
+        "(entered by the enterprise or imported from a payment list) or an import after its grace "
+        "period still saw the patent in force; a fee paid at the office but not recorded here shows as unpaid.",
+        "金额均为全额年费：政府端不掌握费减备案，实际应缴可能更少（费减 85 % 或 70 %），"
+        "故“涉及年费”为上限；滞纳金按全额年费计算，不受费减影响 / "
+        "amounts are full, unreduced fees: the government end does not know which holders declared "
+        "a fee reduction, so fees at risk is an upper bound; late fees are charged on the full fee "
+        "and are exact.",
+        (f"法律状态以最近一次导入的观察日（{observed}）为准 / legal statuses are as observed by the "
+         f"latest import ({observed}); a patent that lapsed since still counts as in force") if observed else
+        "没有导入记录的观察日 / no import records when its data was observed",
+    ]
+    if observed and as_of > observed:
+        notes.append(f"the date ({as_of}) is after the latest import's observation day ({observed}): payments and "
+                     "lapses since then are not known")
+    if undated:
+        notes.append(f"{undated} 件有效专利缺少授权日，无法确定登记年度，未纳入年费监测 / in-force patents without "
+                     "a grant date: their registration year is unknown, so they are left out")
+    if granted_later:
+        notes.append(f"{granted_later} in-force patents were granted after the date: left out")
+    if expired:
+        notes.append(f"{expired} patents shown in force have reached the end of their term by the date: left out")
+    if counts[2]:
+        notes.append(f"{counts[2]} patents still shown in force have a fee whose grace period ended before the date "
+                     "with nothing recorded: they should have lapsed (the data predates it, or the payment was "
+                     "not recorded)")
+    if counts[1]:
+        notes.append(f"{counts[1]} due dates or grace ends lie beyond the official holiday calendar: only weekends "
+                     "were moved (provisional)")
+    notes.append("乡镇按第一申请人地址所在乡镇（专利记录），否则按第一申请人登记的乡镇（须在同一区县）；"
+                 "均无则为“未识别乡镇” / "
+                 "townships: the first applicant's address on the patent record, else the first applicant's "
+                 "registered township when it lies in the same county; otherwise 未识别乡镇")
+    notes.append("一件专利属于多个战略性新兴产业时在每个产业各计一次 / a patent in several strategic emerging "
+                 "industries counts once in each, so the industries add up to more than the total")
+    return notes
+
+
+# --------------------------------------------------------------------------- tables to export
+
+
+def warning_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """One table of a summary as rows for a download (lists joined with ``;``)."""
+    if table == "entering_grace":
+        rows = [{**{k: v for k, v in e.items() if k not in ("child", "sei_codes")},
+                 "child_region_code": e["child"], "sei_codes": ";".join(e["sei_codes"] or [])}
+                for e in data["entering_grace"]["patents"]]
+    elif table == "entering_grace_by_region":
+        rows = data["entering_grace"]["by_child_region"]
+    elif table == "entering_grace_by_industry":
+        rows = data["entering_grace"]["by_industry"]
+    elif table == "lapses_by_town":
+        rows = [{**t, "application_numbers": ";".join(t["application_numbers"])}
+                for t in data["lapses_by_town"]["towns"]]
+    elif table == "lapses_by_county":
+        rows = data["lapses_by_town"]["counties"]
+    elif table == "enterprises_to_call":
+        keys = ("rank", "party_id", "name", "county_code", "county_name", "patents_in_grace", "inventions_in_grace",
+                "fell_due_this_quarter", "fees_at_risk", "late_fees_today", "earliest_grace_end")
+        rows = [{**{k: e[k] for k in keys}, "application_numbers": ";".join(e["application_numbers"])}
+                for e in data["enterprises_to_call"]["enterprises"]]
+    else:
+        raise UsageError(f"table {table!r} is not one of {', '.join(TABLES)}")
+    return [dict(r) for r in rows]
+

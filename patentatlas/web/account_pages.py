@@ -1,0 +1,202 @@
+"""Signing in and out, enterprise sign-up, invitations, and the admin's users and audit log.
+
+Forms that come before a session (sign-in, sign-up, accepting an invitation) carry a
+double-submit CSRF token: a random cookie repeated in a hidden field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from patentatlas.domain import accounts
+from patentatlas.domain.accounts import User, require_role
+from patentatlas.domain.enterprises import list_enterprises, register_enterprise
+from patentatlas.errors import ForbiddenError, UsageError
+from patentatlas.store import transaction
+from patentatlas.web.auth import COOKIE, CurrentUser, SignedIn, clear_session_cookie, client_ip, set_session_cookie
+from patentatlas.web.deps import Cursor
+from patentatlas.web.forms import answer, is_json, payload, text, wants_json
+
+router = APIRouter()
+PRE_COOKIE = "pa_csrf_pre"
+
+
+def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
+    from patentatlas.web.app import _render as app_render
+
+    return app_render(request, template, page)
+
+
+def home_of(user: User) -> str:
+    """Where a user lands after signing in."""
+    if user.role == "enterprise":
+        return f"/enterprises/{user.enterprise_id}"
+    if user.role == "analyst":
+        return f"/warnings/regions/{user.region_code}"
+    return "/admin/users"
+
+
+def _safe_next(target: str | None, user: User) -> str:
+    # only paths of this site: never an open redirect to another host
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return home_of(user)
+
+
+# --------------------------------------------------------------------------- pre-session CSRF
+
+
+def _pre_session_page(request: Request, template: str, page: dict[str, Any]) -> Response:
+    token = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
+    request.state.csrf = token
+    response = _render(request, template, page)
+    response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+def _check_pre_session(request: Request, fields: dict[str, Any], form_token: str | None) -> None:
+    if is_json(request):
+        return  # a cross-site page cannot send a JSON body without the browser asking first (CORS)
+    cookie = request.cookies.get(PRE_COOKIE)
+    if not cookie or not form_token or not hmac.compare_digest(cookie, form_token):
+        raise ForbiddenError("the form's security token (CSRF) is missing or wrong: reload the page and try again")
+
+
+async def _fields(request: Request) -> tuple[dict[str, Any], str | None]:
+    form_token = None
+    if not is_json(request):
+        form_token = str((await request.form()).get("csrf_token") or "") or None
+    fields = await payload(request)
+    _check_pre_session(request, fields, form_token)
+    return fields, form_token
+
+
+def _signed_in(request: Request, session: accounts.Session, target: str | None) -> Response:
+    body = {"user": session.user.to_dict(), "csrf_token": session.csrf_token,
+            "expires_at": session.expires_at.isoformat() + "Z", "home": home_of(session.user)}
+    response: Response = (JSONResponse(body) if wants_json(request)
+                          else RedirectResponse(_safe_next(target, session.user), status_code=303))
+    set_session_cookie(request, response, session)
+    return response
+
+
+# --------------------------------------------------------------------------- sign in and out
+
+
+@router.get("/sign-in", response_class=HTMLResponse, include_in_schema=False)
+def sign_in_page(request: Request) -> Response:
+    return _pre_session_page(request, "sign_in.html", {"next": request.query_params.get("next", "")})
+
+
+@router.post("/sign-in", include_in_schema=False)
+async def sign_in_form(request: Request, cursor: Cursor) -> Response:
+    fields, _ = await _fields(request)
+    session = accounts.sign_in(cursor, text(fields, "email"), text(fields, "password"), client_ip(request))
+    return _signed_in(request, session, text(fields, "next", required=False))
+
+
+@router.post("/api/session", tags=["accounts"], summary="Sign in with e-mail and password (JSON); sets the "
+             "session cookie and returns the CSRF token to send as X-CSRF-Token")
+async def api_sign_in(request: Request, cursor: Cursor) -> Response:
+    fields = await payload(request)
+    session = accounts.sign_in(cursor, text(fields, "email"), text(fields, "password"), client_ip(request))
+    return _signed_in(request, session, None)
+
+
+@router.get("/api/session", tags=["accounts"], summary="The signed-in user and the session's CSRF token")
+def api_session(session: SignedIn) -> Any:
+    return {"user": session.user.to_dict(), "csrf_token": session.csrf_token,
+            "expires_at": session.expires_at.isoformat() + "Z", "home": home_of(session.user)}
+
+
+@router.post("/sign-out", include_in_schema=False)
+@router.delete("/api/session", tags=["accounts"], summary="Sign out")
+def sign_out(request: Request, cursor: Cursor, session: SignedIn) -> Response:
+    accounts.sign_out(cursor, session.token)
+    response = answer(request, {"signed_out": True}, "/sign-in")
+    clear_session_cookie(response)
+    return response
+
+
+# --------------------------------------------------------------------------- sign-up and invitations
+
+
+@router.get("/sign-up", response_class=HTMLResponse, include_in_schema=False)
+def sign_up_page(request: Request) -> Response:
+    return _pre_session_page(request, "sign_up.html", {})
+
+
+@router.post("/sign-up", tags=["accounts"], summary="An enterprise registers itself (name, unified social "
+             "credit code, name variants) with its first user, and is signed in")
+async def sign_up(request: Request, cursor: Cursor) -> Response:
+    fields, _ = await _fields(request)
+    email, password = text(fields, "email"), text(fields, "password")
+    variants = text(fields, "name_variants", required=False).replace("，", ",").split(",")
+    with transaction(cursor):
+        enterprise = register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
+                                         name_variants=[v for v in variants if v.strip()])
+        accounts.create_user(cursor, email, "enterprise", password=password,
+                             display_name=text(fields, "display_name", required=False) or None,
+                             enterprise_id=enterprise["enterprise_id"])
+    session = accounts.sign_in(cursor, email, password, client_ip(request))
+    return _signed_in(request, session, f"/enterprises/{enterprise['enterprise_id']}/custody")
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse, include_in_schema=False)
+def invite_page(request: Request, token: str) -> Response:
+    return _pre_session_page(request, "invite.html", {"token": token})
+
+
+@router.post("/invite/{token}", tags=["accounts"], summary="Accept an invitation by choosing a password")
+async def accept_invite(request: Request, cursor: Cursor, token: str) -> Response:
+    fields, _ = await _fields(request)
+    user = accounts.accept_invite(cursor, token, text(fields, "password"))
+    session = accounts.sign_in(cursor, user.email, text(fields, "password"), client_ip(request))
+    return _signed_in(request, session, None)
+
+
+# --------------------------------------------------------------------------- admin
+
+
+def _users_page(cursor: Any, invited: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"users": accounts.list_users(cursor), "enterprises": list_enterprises(cursor),
+            "roles": list(accounts.ROLES), "invited": invited}
+
+
+@router.get("/admin/users", response_class=HTMLResponse, tags=["admin"], summary="Users (admin)")
+def users_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    require_role(user, "admin")
+    return _render(request, "admin_users.html", _users_page(cursor))
+
+
+@router.post("/admin/users", tags=["admin"], summary="Invite a user (admin): returns the invitation link")
+async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    require_role(user, "admin")
+    fields = await payload(request)
+    enterprise = text(fields, "enterprise_id", required=False)
+    if enterprise and not enterprise.isdigit():
+        raise UsageError(f"enterprise_id: {enterprise!r} is not an enterprise number")
+    invited, token = accounts.invite_user(
+        cursor, text(fields, "email"), text(fields, "role"), by=user.user_id,
+        region_code=text(fields, "region_code", required=False) or None,
+        enterprise_id=int(enterprise) if enterprise else None,
+        display_name=text(fields, "display_name", required=False) or None)
+    link = f"{str(request.base_url).rstrip('/')}/invite/{token}"
+    result = {"user": invited.to_dict(), "invite_url": link}
+    if wants_json(request):
+        return JSONResponse(result)
+    return _render(request, "admin_users.html", _users_page(cursor, result))
+
+
+@router.get("/admin/audit", response_class=HTMLResponse, tags=["admin"], summary="The audit log (admin)")
+def audit_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    require_role(user, "admin")
+    return _render(request, "admin_audit.html", {"entries": accounts.audit_entries(cursor)})
+
+
+__all__ = ["router", "home_of", "COOKIE"]

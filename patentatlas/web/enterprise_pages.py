@@ -1,0 +1,285 @@
+"""The enterprise end: dashboard, custody portfolio, profile and watches, fee calendar (and its
+iCalendar feed), payments, and the warning inbox.
+
+Every route takes the enterprise's number in its path and answers only its own users and
+admins (:func:`patentatlas.domain.accounts.require_enterprise`); each page is also JSON under
+``/api/enterprises/…`` (or with ``?format=json``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from patentatlas.domain import enterprises as ent
+from patentatlas.domain import payments, warnings
+from patentatlas.domain.accounts import require_enterprise
+from patentatlas.domain.fees import fee_rules
+from patentatlas.domain.ical import CalendarEvent, fee_calendar
+from patentatlas.errors import UsageError
+from patentatlas.store import transaction
+from patentatlas.web.auth import CurrentUser
+from patentatlas.web.deps import Cursor
+from patentatlas.web.forms import answer, numbers, payload, text
+from patentatlas.web.regions_api import table_response
+
+router = APIRouter(tags=["enterprise end"])
+STATE_ORDER = ("grace", "lapsed", "upcoming", "paid")
+FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent_year", "amount", "full_amount",
+               "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional")
+
+
+def _page(request: Request, template: str, page: dict[str, Any]) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(_jsonable(page))
+    from patentatlas.web.app import _render
+
+    return _render(request, template, page)
+
+
+def _jsonable(value: Any) -> Any:
+    from patentatlas.web.app import _jsonable as app_jsonable
+
+    return app_jsonable(value)
+
+
+def _as_of(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"as_of: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+AsOf = Annotated[str | None, Query(description="statistics date, YYYY-MM-DD (default today)")]
+
+
+# --------------------------------------------------------------------------- page dicts
+
+
+def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    states, without = payments.enterprise_fee_states(cursor, enterprise["enterprise_id"], as_of,
+                                                     enterprise["fee_reduction"])
+    fees = [s.to_dict() for s in states]
+    by_month: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    for fee in fees:
+        if fee["state"] in ("upcoming", "grace"):
+            month = by_month[fee["due_date"][:7]]
+            month["count"] += 1
+            month["amount"] += fee["amount"] + fee["late_fee"]
+    counts = {state: sum(1 for f in fees if f["state"] == state) for state in STATE_ORDER}
+    rules = fee_rules()
+    return {
+        "enterprise": ent.public_profile(enterprise), "as_of": as_of.isoformat(), "fees": fees,
+        "counts": counts, "by_month": dict(sorted(by_month.items())), "without_fees": without,
+        "reduction": enterprise["fee_reduction"],
+        "rules": {"name": rules["name"], "version": rules["version"], "source": rules["source"]},
+        "notes": _fee_notes(enterprise, any(f["provisional"] for f in fees)),
+    }
+
+
+def _fee_notes(enterprise: dict[str, Any], provisional: bool) -> list[str]:
+    notes = ["unpaid_rule"]
+    if not enterprise["fee_reduction"]:
+        notes.append("no_reduction_declared")
+    if provisional:
+        notes.append("provisional_dates")
+    return notes
+
+
+def dashboard_page(cursor: Any, enterprise: dict[str, Any]) -> dict[str, Any]:
+    eid = enterprise["enterprise_id"]
+    custody = ent.custody_patents(cursor, eid)
+    fees = fee_page(cursor, enterprise, dt.date.today())
+    soon = [f for f in fees["fees"] if f["state"] == "grace" or (f["state"] == "upcoming" and f["days_left"] <= 90)]
+    return {
+        "enterprise": ent.public_profile(enterprise),
+        "custody": {"total": len(custody), "by_status": _count(custody, "status"),
+                    "by_type": _count(custody, "patent_type")},
+        "proposals": len(ent.proposals(cursor, eid)),
+        "fees_soon": soon[:20], "fee_counts": fees["counts"],
+        "warnings": warnings.inbox(cursor, eid, limit=5),
+        "unread": sum(1 for w in warnings.inbox(cursor, eid, unread_only=True)),
+    }
+
+
+def _count(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for row in rows:
+        out[row[key] or "unknown"] += 1
+    return dict(out)
+
+
+def _enterprise(cursor: Any, user: Any, eid: int) -> dict[str, Any]:
+    require_enterprise(user, eid)  # before anything is read: no hint of what B has
+    return ent.get_enterprise(cursor, eid)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@router.get("/enterprises", include_in_schema=False)
+def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    if user.role == "enterprise":
+        return RedirectResponse(f"/enterprises/{user.enterprise_id}", status_code=303)
+    from patentatlas.domain.accounts import require_role
+
+    require_role(user, "admin")
+    return _page(request, "enterprises.html", {"enterprises": ent.list_enterprises(cursor)})
+
+
+@router.get("/enterprises/{eid}", response_class=HTMLResponse, summary="An enterprise's dashboard")
+@router.get("/api/enterprises/{eid}", summary="An enterprise's dashboard (JSON)")
+def dashboard(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    return _page(request, "enterprise.html", dashboard_page(cursor, _enterprise(cursor, user, eid)))
+
+
+@router.get("/enterprises/{eid}/custody", response_class=HTMLResponse, summary="Custody portfolio and proposals")
+@router.get("/api/enterprises/{eid}/custody", summary="Custody portfolio and proposals (JSON)")
+def custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    enterprise = _enterprise(cursor, user, eid)
+    page = {"enterprise": ent.public_profile(enterprise), "custody": ent.custody_patents(cursor, eid),
+            "proposals": ent.proposals(cursor, eid), "match_names": ent.match_names(enterprise)}
+    return _page(request, "custody.html", page)
+
+
+@router.post("/enterprises/{eid}/custody", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/custody",
+             summary="Change custody: action confirm|decline (proposals), add|remove (by hand); numbers")
+async def change_custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fields = await payload(request)
+    action, chosen = text(fields, "action"), numbers(fields)
+    with transaction(cursor):
+        if action == "confirm":
+            done: Any = ent.confirm_proposals(cursor, eid, chosen, user.user_id)
+        elif action == "decline":
+            done = ent.decline_proposals(cursor, eid, chosen, user.user_id)
+        elif action == "add":
+            done = [ent.add_to_custody(cursor, eid, n, user.user_id) for n in chosen]
+        elif action == "remove":
+            done = [ent.remove_from_custody(cursor, eid, n, user.user_id) for n in chosen]
+        else:
+            raise UsageError(f"action: {action!r} is not one of confirm, decline, add, remove")
+    return answer(request, {"action": action, "done": done}, f"/enterprises/{eid}/custody")
+
+
+@router.get("/enterprises/{eid}/profile", response_class=HTMLResponse, summary="The enterprise's profile")
+@router.get("/api/enterprises/{eid}/profile", summary="The enterprise's profile (JSON)")
+def profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    enterprise = _enterprise(cursor, user, eid)
+    return _page(request, "profile.html", {"enterprise": ent.public_profile(enterprise),
+                                           "revenue_bands": list(ent.REVENUE_BANDS),
+                                           "fee_reductions": list(ent.FEE_REDUCTIONS)})
+
+
+@router.post("/enterprises/{eid}/profile", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/profile", summary="Change profile fields (only those sent)")
+async def change_profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fields = await payload(request)
+    if fields.get("webhook_secret") == "":
+        fields.pop("webhook_secret")  # an empty secret field keeps the stored one
+    changed = ent.update_profile(cursor, eid, fields, user.user_id)
+    return answer(request, ent.public_profile(changed), f"/enterprises/{eid}/profile")
+
+
+@router.get("/enterprises/{eid}/watches", response_class=HTMLResponse, summary="Watched IPC codes and keywords")
+@router.get("/api/enterprises/{eid}/watches", summary="Watched IPC codes and keywords (JSON)")
+def watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    enterprise = _enterprise(cursor, user, eid)
+    page = {"enterprise": ent.public_profile(enterprise), "watch_ipc": enterprise["watch_ipc"],
+            "watch_keywords": enterprise["watch_keywords"], "watch_since": enterprise["watch_since"]}
+    return _page(request, "watches.html", page)
+
+
+@router.post("/enterprises/{eid}/watches", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/watches", summary="Set watched IPC codes and keywords")
+async def change_watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fields = await payload(request)
+    chosen = {k: fields.get(k, "") for k in ("watch_ipc", "watch_keywords")}
+    changed = ent.update_profile(cursor, eid, chosen, user.user_id)
+    return answer(request, {"watch_ipc": changed["watch_ipc"], "watch_keywords": changed["watch_keywords"]},
+                  f"/enterprises/{eid}/watches")
+
+
+@router.get("/enterprises/{eid}/fees", response_class=HTMLResponse, summary="Fee calendar (CSV/XLSX with ?format=)")
+@router.get("/api/enterprises/{eid}/fees", summary="Fee calendar (JSON; CSV/XLSX with ?format=)")
+def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: AsOf = None,
+         format: str | None = None) -> Response:
+    page = fee_page(cursor, _enterprise(cursor, user, eid), _as_of(as_of))
+    if format in ("csv", "xlsx"):
+        rows = [{k: f[k] for k in FEE_COLUMNS} for f in page["fees"]]
+        return table_response(rows, format, f"fees_{eid}_{page['as_of']}")
+    return _page(request, "fees.html", page)
+
+
+@router.get("/enterprises/{eid}/fees.ics", summary="Fee calendar as an iCalendar feed")
+def fees_ics(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    enterprise = _enterprise(cursor, user, eid)
+    page = fee_page(cursor, enterprise, dt.date.today())
+    base = str(request.base_url).rstrip("/")
+    events = [CalendarEvent(
+        uid=f"fee-{f['application_number']}-{f['patent_year']}@patentatlas",
+        day=dt.date.fromisoformat(f["due_date"]),
+        summary=f"年费截止 {f['application_number']} 第{f['patent_year']}年 ¥{f['amount']}",
+        description=_ics_description(f), url=f"{base}/patents/{f['application_number']}")
+        for f in page["fees"] if f["state"] in ("upcoming", "grace")]
+    body = fee_calendar(f"{enterprise['name']} 年费日历", events)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="fees_{eid}.ics"'})
+
+
+def _ics_description(fee: dict[str, Any]) -> str:
+    lines = [f"{fee['title'] or ''}", f"专利年度: 第{fee['patent_year']}年",
+             f"应缴金额: {fee['amount']} 元" + ("（已按费减计算）" if fee["reduced"] else ""),
+             f"缴费期限: {fee['due_date']}", f"滞纳期届满: {fee['grace_period_end']}",
+             "未缴则专利权自缴费期限届满之日起终止。"]
+    if fee["provisional"]:
+        lines.append("日期为暂定：节假日安排尚未公布，仅按周末顺延。")
+    return "\n".join(lines)
+
+
+@router.post("/enterprises/{eid}/payments", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/payments",
+             summary="Mark a fee paid (application_number, patent_year, paid_on, amount, receipt_number), "
+                     "or upload a payment list as the file field `file` (CSV)")
+async def pay(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fields = await payload(request)
+    upload = fields.get("file")
+    if isinstance(upload, UploadFile):
+        data = await upload.read()
+        result = payments.import_payments(cursor, eid, data, upload.filename or "payments.csv", user.user_id)
+    else:
+        with transaction(cursor):
+            result = payments.mark_paid(cursor, eid, text(fields, "application_number"), text(fields, "patent_year"),
+                                        text(fields, "paid_on"), text(fields, "amount"),
+                                        text(fields, "receipt_number", required=False) or None, user.user_id)
+    return answer(request, result, f"/enterprises/{eid}/fees")
+
+
+@router.get("/enterprises/{eid}/inbox", response_class=HTMLResponse, summary="Warnings inbox")
+@router.get("/api/enterprises/{eid}/inbox", summary="Warnings inbox (JSON)")
+def inbox(request: Request, cursor: Cursor, user: CurrentUser, eid: int, unread: bool = False) -> Response:
+    enterprise = _enterprise(cursor, user, eid)
+    page = {"enterprise": ent.public_profile(enterprise),
+            "warnings": warnings.inbox(cursor, eid, unread_only=unread), "unread_only": unread}
+    return _page(request, "inbox.html", page)
+
+
+@router.post("/enterprises/{eid}/inbox/read", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/inbox/read", summary="Mark a warning read (warning_key)")
+async def read_warning(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fields = await payload(request)
+    key = text(fields, "warning_key")
+    warnings.mark_read(cursor, eid, key)
+    return answer(request, {"warning_key": key, "read": True}, f"/enterprises/{eid}/inbox")

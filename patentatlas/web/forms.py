@@ -1,0 +1,74 @@
+"""Changes through the web: one reader for a form or a JSON body, one answer for each.
+
+A browser's form gets a 303 redirect back to a page; a script's JSON gets JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from patentatlas.errors import UsageError
+
+LIST_FIELDS = {"numbers"}  # form fields that may repeat
+
+
+def is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+def wants_json(request: Request) -> bool:
+    return (request.url.path.startswith("/api/") or is_json(request) or request.query_params.get("format") == "json"
+            or "application/json" in request.headers.get("accept", ""))
+
+
+async def payload(request: Request) -> dict[str, Any]:
+    """The request's fields, from a JSON object or a form (repeated fields as lists; files kept)."""
+    if is_json(request):
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"the request body is not JSON: {exc.msg} at character {exc.pos}") from None
+        if not isinstance(body, dict):
+            raise UsageError("the request body must be a JSON object")
+        return body
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for key in form:
+        values = form.getlist(key)
+        out[key] = values if key in LIST_FIELDS else values[-1]
+    out.pop("csrf_token", None)
+    return {k: v for k, v in out.items() if isinstance(v, list | str | UploadFile)}
+
+
+def text(fields: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = fields.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise UsageError(f"{name}: required")
+        return ""
+    if not isinstance(value, str):
+        raise UsageError(f"{name}: expected text")
+    return value.strip()
+
+
+def numbers(fields: dict[str, Any]) -> list[str]:
+    """Application numbers from a list field, or one text field separated by commas or lines."""
+    value = fields.get("numbers") or []
+    items = value if isinstance(value, list) else [value]
+    out = [n.strip() for item in items for n in str(item).replace("，", ",").replace("\n", ",").split(",")]
+    out = [n for n in out if n]
+    if not out:
+        raise UsageError("numbers: choose at least one patent")
+    return out
+
+
+def answer(request: Request, result: Any, back: str) -> Response:
+    """JSON for scripts; for a browser, back to the page with what was done."""
+    if wants_json(request):
+        return JSONResponse(result)
+    return RedirectResponse(back, status_code=303)

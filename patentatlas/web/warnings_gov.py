@@ -1,0 +1,132 @@
+"""The government end of the fee warnings (issue 4 §5): a region's page and its JSON API, each
+table also a CSV or XLSX download.
+
+    GET /warnings/regions/{code}        the page (JSON with ?format=json)
+    GET /api/warnings/regions/{code}    ?industry=&as_of=&format=json|csv|xlsx&table=…
+
+This is private government data: a signed-in admin, or an analyst whose region is ``code`` or
+contains it (401 signed out, 403 for a region outside the analyst's). Responses are marked
+``Cache-Control: private, no-store``; every download is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+import duckdb
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from patentatlas.domain.accounts import User, audit, region_within, require_region
+from patentatlas.domain.fee_watch import ENTERPRISE_LIMIT, TABLES, region_warning_summary, warning_table
+from patentatlas.domain.indicators import resolve_region
+from patentatlas.store.export import EXCEL_MAX_ROWS
+from patentatlas.web.auth import CurrentUser, client_ip
+from patentatlas.web.deps import Cursor
+from patentatlas.web.regions_api import table_response
+from patentatlas.web.regions_pages import industry_choices
+
+router = APIRouter(tags=["warnings"])
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+Industry = Annotated[str | None, Query(description="2021 strategic emerging industry code (1, 1.4); empty = all")]
+AsOf = Annotated[str | None, Query(description="the date, YYYY-MM-DD (default: the day the latest import's data "
+                                               "was observed); the quarter is the one holding it")]
+Table = Annotated[Literal[TABLES] | None,  # type: ignore[valid-type]
+                  Query(description="with csv/xlsx, the table to download: " + ", ".join(TABLES))]
+Limit = Annotated[int, Query(ge=1, le=1000, description="the most entering-grace patents and enterprises listed")]
+
+
+def allowed(conn: duckdb.DuckDBPyConnection, user: User, code: str) -> dict[str, Any]:
+    """The region, if ``user`` may read its warnings (404 unknown region, 403 another region)."""
+    region = resolve_region(conn, code)
+    require_region(conn, user, region["code"])
+    return region
+
+
+def _may_read(conn: duckdb.DuckDBPyConnection, user: User, code: str) -> bool:
+    if user.role == "admin":
+        return True
+    return user.role == "analyst" and bool(user.region_code) and region_within(conn, code, str(user.region_code))
+
+
+def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any], user: User) -> list[dict[str, Any]]:
+    """China, then each parent down to the region's; ``allowed`` says whether the user may open it."""
+    chain: list[dict[str, Any]] = []
+    code = region.get("parent_code")
+    while code:
+        parent = resolve_region(conn, code)
+        chain.insert(0, {"code": parent["code"], "name": parent["name"]})
+        code = parent["parent_code"]
+    if region["code"] != "100000":
+        chain.insert(0, {"code": "100000", "name": "全国"})
+    return [{**a, "allowed": _may_read(conn, user, a["code"])} for a in chain]
+
+
+def _link(path: str, **params: Any) -> str:
+    kept = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+def warnings_page(conn: duckdb.DuckDBPyConnection, user: User, code: str, industry: str | None = None,
+                  as_of: str | None = None) -> dict[str, Any]:
+    """The page's dict: the summary, the breadcrumb, the filters and a download link per table."""
+    data = region_warning_summary(conn, code, industry or None, as_of or None)
+    region = resolve_region(conn, data["region"]["code"])
+    filters = {"industry": industry or None, "as_of": as_of or None}
+    api = f"/api/warnings/regions/{region['code']}"
+    children = [{**c, "allowed": c["code"] is not None and _may_read(conn, user, c["code"])}
+                for c in data["entering_grace"]["by_child_region"]]
+    return {
+        **data,
+        "entering_grace": {**data["entering_grace"], "by_child_region": children},
+        "ancestors": _ancestors(conn, region, user),
+        "filters": filters,
+        "industry_choices": industry_choices(conn),
+        "links": {"region": _link(f"/regions/{region['code']}", **filters), "json": _link(api, **filters)},
+        "downloads": {table: {fmt: _link(api, **filters, format=fmt, table=table) for fmt in ("csv", "xlsx")}
+                      for table in TABLES},
+    }
+
+
+def _private(response: Response) -> Response:
+    response.headers.update(PRIVATE)
+    return response
+
+
+@router.get("/warnings/regions/{code}", response_class=HTMLResponse, tags=["pages"],
+            summary="A region's fee warnings: grace periods this quarter, lapses by township, enterprises to call "
+                    "(JSON with ?format=json; admins and the region's analysts)")
+def warnings_region_page(request: Request, cursor: Cursor, user: CurrentUser, code: str, industry: Industry = None,
+                         as_of: AsOf = None) -> Response:
+    from patentatlas.web.app import _render
+
+    allowed(cursor, user, code)
+    return _private(_render(request, "region_warnings.html", warnings_page(cursor, user, code, industry, as_of)))
+
+
+@router.get("/api/warnings/regions/{code}", summary="A region's fee warnings (admins and the region's analysts)")
+def warnings_region_api(request: Request, cursor: Cursor, user: CurrentUser, code: str, industry: Industry = None,
+                        as_of: AsOf = None,
+                        format: Annotated[Literal["json", "csv", "xlsx"] | None,
+                                          Query(description="json (default), or a download: csv or xlsx")] = None,
+                        table: Table = None, limit: Limit = ENTERPRISE_LIMIT) -> Response:
+    """Valid inventions entering the grace period this quarter (count, full fees at risk, by child
+    region and by top-level strategic emerging industry), fees due in the next 90 days, patents seen
+    lapsing this quarter by the first applicant's township and county, and the enterprises to call;
+    each patent counted once, by its first applicant's region. With ``format=csv|xlsx``, ``table``
+    (default entering_grace) downloads one table in full."""
+    region = allowed(cursor, user, code)
+    if format in ("csv", "xlsx"):
+        name = table or "entering_grace"
+        data = region_warning_summary(cursor, region["code"], industry or None, as_of or None, limit=EXCEL_MAX_ROWS)
+        audit(cursor, user.user_id, "warnings.export", region["code"],
+              {"table": name, "format": format, "industry": industry or None, "as_of": data["as_of"].isoformat()},
+              ip=client_ip(request))
+        response = table_response(warning_table(data, name), format,
+                                  f"warnings-{region['code']}-{name}-{data['as_of'].isoformat()}")
+        return _private(response)
+    data = region_warning_summary(cursor, region["code"], industry or None, as_of or None, limit=limit)
+    return _private(JSONResponse(jsonable_encoder(data)))

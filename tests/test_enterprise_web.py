@@ -1,0 +1,229 @@
+"""The enterprise end and accounts through the front door: sign-in, cookies, CSRF, and isolation —
+for every endpoint, enterprise A can neither read nor change B's data, an analyst sees only her
+region, and nothing changes when a request is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from patentatlas.domain import accounts
+from patentatlas.domain import enterprises as ent
+from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
+from patentatlas.store.reference import ensure_reference
+from patentatlas.web.app import create_app
+from tests.conftest import THUNDERSOFT
+
+PASSWORD = "correct horse battery"
+A_NAME, A_USCC = "中科创达软件股份有限公司", "91110108551385082Q"
+B_NAME, B_USCC = "成都中科创达软件有限公司", "91330100716105852F"
+B_WARNING = "status:2:CN201410720504.0:1"
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("enterprise_web") / "store.duckdb"
+    conn = open_store(path)
+    ensure_reference(conn)
+    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
+    for name, code, email in ((A_NAME, A_USCC, "a@a.cn"), (B_NAME, B_USCC, "b@b.cn")):
+        eid = ent.register_enterprise(conn, name, code)["enterprise_id"]
+        ent.confirm_proposals(conn, eid, [p["application_number"] for p in ent.proposals(conn, eid)])
+        accounts.create_user(conn, email, "enterprise", password=PASSWORD, enterprise_id=eid)
+    accounts.create_user(conn, "zj@gov.cn", "analyst", password=PASSWORD, region_code="330000")
+    accounts.create_user(conn, "root@gov.cn", "admin", password=PASSWORD)
+    conn.execute("INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, title, body, "
+                 "facts, as_of) VALUES (?, 2, 'CN201410720504.0', 'status_change', 'warning', '法律状态变化', '…', "
+                 "'{}', DATE '2026-11-01')", [B_WARNING])
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(db_path: Path) -> Iterator[Any]:
+    application = create_app(db_path)
+    yield application
+    application.state.conn.close()
+
+
+def _client(app: Any, email: str | None) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    if email:
+        answer = client.post("/api/session", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client
+
+
+@pytest.fixture(scope="module")
+def as_a(app: Any) -> TestClient:
+    return _client(app, "a@a.cn")
+
+
+@pytest.fixture(scope="module")
+def as_analyst(app: Any) -> TestClient:
+    return _client(app, "zj@gov.cn")
+
+
+def _state(app: Any) -> tuple[Any, ...]:
+    """Everything of B's that a request could change."""
+    cursor = app.state.conn.cursor()
+    try:
+        return (cursor.execute("SELECT * FROM enterprises WHERE enterprise_id = 2").fetchall(),
+                cursor.execute("SELECT count(*) FROM custody WHERE enterprise_id = 2").fetchall(),
+                cursor.execute("SELECT count(*) FROM custody_declined WHERE enterprise_id = 2").fetchall(),
+                cursor.execute("SELECT count(*) FROM fee_payments").fetchall(),
+                cursor.execute("SELECT read_at FROM warnings WHERE enterprise_id = 2").fetchall())
+    finally:
+        cursor.close()
+
+
+B_READS = ["/enterprises/2", "/api/enterprises/2", "/enterprises/2/custody", "/api/enterprises/2/custody",
+           "/enterprises/2/profile", "/api/enterprises/2/profile", "/enterprises/2/watches",
+           "/api/enterprises/2/watches", "/enterprises/2/fees", "/api/enterprises/2/fees",
+           "/api/enterprises/2/fees?format=csv", "/api/enterprises/2/fees?format=xlsx", "/enterprises/2/fees.ics",
+           "/enterprises/2/inbox", "/api/enterprises/2/inbox"]
+B_CHANGES = [
+    ("/api/enterprises/2/custody", {"action": "remove", "numbers": ["CN201410720504.0"]}),
+    ("/enterprises/2/custody", {"action": "add", "numbers": ["CN201410720504.0"]}),
+    ("/api/enterprises/2/profile", {"employees": "1"}),
+    ("/enterprises/2/profile", {"fee_reduction": "single"}),
+    ("/api/enterprises/2/watches", {"watch_ipc": "G06F"}),
+    ("/enterprises/2/watches", {"watch_keywords": "手势"}),
+    ("/api/enterprises/2/payments", {"application_number": "CN201410720504.0", "patent_year": "13",
+                                     "paid_on": "2026-11-20", "amount": "6000"}),
+    ("/enterprises/2/payments", {"application_number": "CN201410720504.0", "patent_year": "13",
+                                 "paid_on": "2026-11-20", "amount": "6000"}),
+    ("/api/enterprises/2/inbox/read", {"warning_key": B_WARNING}),
+    ("/enterprises/2/inbox/read", {"warning_key": B_WARNING}),
+]
+
+
+@pytest.mark.parametrize("path", B_READS)
+def test_enterprise_a_cannot_read_b(as_a: TestClient, as_analyst: TestClient, app: Any, path: str) -> None:
+    for client in (as_a, as_analyst):
+        answer = client.get(path, headers={"Accept": "application/json"})
+        assert answer.status_code == 403, (path, answer.text)
+        assert answer.json() == {"error": "ForbiddenError", "message": "enterprise 2 is not yours to see"}
+    assert TestClient(app, follow_redirects=False).get(path, headers={"Accept": "application/json"}).status_code == 401
+
+
+@pytest.mark.parametrize(("path", "body"), B_CHANGES)
+def test_enterprise_a_cannot_change_b(as_a: TestClient, as_analyst: TestClient, app: Any, path: str,
+                                      body: dict[str, Any]) -> None:
+    before = _state(app)
+    for client in (as_a, as_analyst):
+        assert client.post(path, json=body).status_code == 403
+        assert client.post(path, data=body, headers={"Accept": "application/json"}).status_code == 403
+    assert _state(app) == before
+
+
+def test_a_reads_its_own(as_a: TestClient) -> None:
+    page = as_a.get("/api/enterprises/1/custody").json()
+    assert len(page["custody"]) == 309 and page["proposals"] == []
+    assert as_a.get("/enterprises/1/fees").status_code == 200
+    ics = as_a.get("/enterprises/1/fees.ics")
+    assert ics.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert ics.text.startswith("BEGIN:VCALENDAR\r\n")
+
+
+def test_a_cannot_mark_b_warning_read_through_its_own_inbox(as_a: TestClient, app: Any) -> None:
+    before = _state(app)
+    answer = as_a.post("/api/enterprises/1/inbox/read", json={"warning_key": B_WARNING})
+    assert answer.status_code == 404
+    assert _state(app) == before
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/admin/users"), ("GET", "/admin/audit"),
+                                              ("POST", "/admin/users")])
+def test_admin_pages_are_for_admins(as_a: TestClient, as_analyst: TestClient, method: str, path: str) -> None:
+    for client in (as_a, as_analyst):
+        answer = client.request(method, path, json={"email": "x@x.cn", "role": "admin"},
+                                headers={"Accept": "application/json"})
+        assert answer.status_code == 403, (path, answer.text)
+
+
+def test_the_enterprise_list_is_for_admins(as_a: TestClient, as_analyst: TestClient) -> None:
+    assert as_analyst.get("/enterprises", headers={"Accept": "application/json"}).status_code == 403
+    own = as_a.get("/enterprises")  # an enterprise user is sent to its own enterprise
+    assert (own.status_code, own.headers["location"]) == (303, "/enterprises/1")
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(app: Any) -> None:
+    client = _client(app, "a@a.cn")
+    del client.headers["X-CSRF-Token"]
+    cursor = app.state.conn.cursor()
+    before = cursor.execute("SELECT employees FROM enterprises WHERE enterprise_id = 1").fetchall()
+    answer = client.post("/api/enterprises/1/profile", json={"employees": "77"})
+    assert answer.status_code == 403
+    assert "CSRF" in answer.json()["message"]
+    assert client.post("/enterprises/1/profile", data={"employees": "77", "csrf_token": "forged"}).status_code == 403
+    assert cursor.execute("SELECT employees FROM enterprises WHERE enterprise_id = 1").fetchall() == before
+    cursor.close()
+
+
+def test_session_cookie_flags_and_sign_out(app: Any) -> None:
+    client = TestClient(app, follow_redirects=False)
+    answer = client.post("/api/session", json={"email": "a@a.cn", "password": PASSWORD})
+    cookie = answer.headers["set-cookie"]
+    assert "pa_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    csrf = answer.json()["csrf_token"]
+    assert client.delete("/api/session", headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert client.get("/api/enterprises/1").status_code == 401
+
+
+def test_wrong_password_is_401_with_one_message(app: Any) -> None:
+    answer = TestClient(app).post("/api/session", json={"email": "a@a.cn", "password": "nope"})
+    assert answer.status_code == 401
+    assert answer.json() == {"error": "AuthError", "message": "wrong e-mail or password"}
+
+
+def test_a_page_needing_a_session_sends_the_browser_to_sign_in(app: Any) -> None:
+    answer = TestClient(app, follow_redirects=False).get("/enterprises/1/fees")
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?next=%2Fenterprises%2F1%2Ffees")
+
+
+def test_sign_in_form_needs_its_csrf_cookie(app: Any) -> None:
+    client = TestClient(app, follow_redirects=False)
+    page = client.get("/sign-in?next=/enterprises/1")
+    token = client.cookies.get("pa_csrf_pre")
+    assert f'value="{token}"' in page.text
+    refused = TestClient(app, follow_redirects=False).post(
+        "/sign-in", data={"email": "a@a.cn", "password": PASSWORD, "csrf_token": token})
+    assert refused.status_code == 403  # the token without its cookie: a forged cross-site form
+    answer = client.post("/sign-in", data={"email": "a@a.cn", "password": PASSWORD, "csrf_token": token,
+                                           "next": "/enterprises/1"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/enterprises/1")
+    open_redirect = client.post("/sign-in", data={"email": "a@a.cn", "password": PASSWORD, "csrf_token": token,
+                                                  "next": "//evil.example/"})
+    assert open_redirect.headers["location"] == "/enterprises/1"
+
+
+def test_sign_up_claims_and_pays(app: Any) -> None:
+    client = TestClient(app, follow_redirects=False)
+    client.get("/sign-up")
+    token = client.cookies.get("pa_csrf_pre")
+    bad = client.post("/sign-up", data={"csrf_token": token, "name": "南京中科创达软件科技有限公司",
+                                        "uscc": "914403001922038217", "email": "nj@nj.cn", "password": PASSWORD})
+    assert bad.status_code == 400 and "check character is 7, expected 6" in bad.text
+    answer = client.post("/sign-up", data={"csrf_token": token, "name": "南京中科创达软件科技有限公司",
+                                           "uscc": "914403001922038216", "email": "nj@nj.cn", "password": PASSWORD})
+    assert answer.status_code == 303
+    eid = int(answer.headers["location"].split("/")[2])
+    csrf = client.get("/api/session").json()["csrf_token"]
+    proposals = client.get(f"/api/enterprises/{eid}/custody").json()["proposals"]
+    assert len(proposals) == 27  # the file's rows with 南京中科创达软件科技有限公司 as applicant
+    claimed = client.post(f"/enterprises/{eid}/custody", headers={"X-CSRF-Token": csrf},
+                          data={"action": "confirm", "numbers": [p["application_number"] for p in proposals]})
+    assert claimed.status_code == 303
+    assert len(client.get(f"/api/enterprises/{eid}/custody").json()["custody"]) == 27
+    unknown = client.post(f"/api/enterprises/{eid}/custody", headers={"X-CSRF-Token": csrf},
+                          json={"action": "add", "numbers": ["CN209910000001.8"]})
+    assert unknown.status_code == 404
+    assert unknown.json()["message"] == "application CN209910000001.8 is not in the store: import it first"
