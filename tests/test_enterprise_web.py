@@ -141,7 +141,7 @@ def test_a_cannot_mark_b_warning_read_through_its_own_inbox(as_a: TestClient, ap
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/admin/users"), ("GET", "/admin/audit"),
-                                              ("POST", "/admin/users")])
+                                              ("GET", "/admin/deliveries"), ("POST", "/admin/users")])
 def test_admin_pages_are_for_admins(as_a: TestClient, as_analyst: TestClient, method: str, path: str) -> None:
     for client in (as_a, as_analyst):
         answer = client.request(method, path, json={"email": "x@x.cn", "role": "admin"},
@@ -227,3 +227,20 @@ def test_sign_up_claims_and_pays(app: Any) -> None:
                           json={"action": "add", "numbers": ["CN209910000001.8"]})
     assert unknown.status_code == 404
     assert unknown.json()["message"] == "application CN209910000001.8 is not in the store: import it first"
+
+
+def test_the_admin_invites_an_analyst_who_then_signs_in(app: Any) -> None:
+    admin = _client(app, "root@gov.cn")
+    invited = admin.post("/admin/users", json={"email": "hz@gov.cn", "role": "analyst", "region_code": "330100"})
+    assert invited.status_code == 200, invited.text
+    link = invited.json()["invite_url"]
+    path = link[link.index("/invite/"):]
+    newcomer = TestClient(app, follow_redirects=False)
+    newcomer.get(path)
+    accepted = newcomer.post(path, data={"password": PASSWORD, "csrf_token": newcomer.cookies.get("pa_csrf_pre")})
+    assert (accepted.status_code, accepted.headers["location"]) == (303, "/warnings/regions/330100")
+    assert newcomer.get("/api/session").json()["user"]["region_code"] == "330100"
+    for page in ("/admin/users", "/admin/audit", "/admin/deliveries"):
+        assert admin.get(page).status_code == 200
+    audit = admin.get("/admin/audit", headers={"Accept": "application/json"}).json()["entries"]
+    assert [e["action"] for e in audit[:3]] == ["sign_in", "user.accept_invite", "user.invite"]

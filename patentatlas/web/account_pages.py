@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from patentatlas.domain import accounts
 from patentatlas.domain.accounts import User, require_role
 from patentatlas.domain.enterprises import list_enterprises, register_enterprise
+from patentatlas.domain.outbox import delivery_failures
 from patentatlas.errors import ForbiddenError, UsageError
 from patentatlas.store import transaction
 from patentatlas.web.auth import COOKIE, CurrentUser, SignedIn, clear_session_cookie, client_ip, set_session_cookie
@@ -191,6 +192,13 @@ async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
     if wants_json(request):
         return JSONResponse(result)
     return _render(request, "admin_users.html", _users_page(cursor, result))
+
+
+@router.get("/admin/deliveries", response_class=HTMLResponse, tags=["admin"],
+            summary="Warnings not delivered: failed for good, or waiting after a failure (admin)")
+def deliveries_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    require_role(user, "admin")
+    return _render(request, "admin_deliveries.html", {"deliveries": delivery_failures(cursor)})
 
 
 @router.get("/admin/audit", response_class=HTMLResponse, tags=["admin"], summary="The audit log (admin)")

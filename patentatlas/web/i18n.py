@@ -320,6 +320,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Dates marked * are provisional (holiday calendar not yet published).",
     },
     "enterprises_list": {"zh": "企业", "en": "Enterprises"},
+    "undelivered": {"zh": "未送达的预警", "en": "Undelivered warnings"},
+    "channel": {"zh": "渠道", "en": "Channel"},
+    "attempts": {"zh": "尝试次数", "en": "Attempts"},
+    "last_error": {"zh": "最近错误", "en": "Last error"},
+    "next_attempt": {"zh": "下次重试", "en": "Next attempt"},
 }
 
 
