@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -490,3 +491,25 @@ def test_cli_prints_the_indicators_as_json(loaded_db: Path) -> None:
 def test_cli_errors_are_one_line(loaded_db: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["--db", str(loaded_db), "indicators", *args, "--json"])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("as_of", ["2020-12-31", None])
+def test_china_map_provinces_equal_their_own_indicators(loaded_db: Path, tmp_path: Path, as_of: str | None) -> None:
+    # the China map takes a faster path (candidate valid inventions first): it must count as the
+    # indicators do, also on a store where status changes date the lapses
+    shutil.copy(loaded_db, tmp_path / "store.duckdb")
+    conn = open_store(tmp_path / "store.duckdb")
+    lapsed = conn.execute("SELECT application_number FROM patents WHERE status = 'in_force' AND patent_type = "
+                          "'invention' ORDER BY application_number LIMIT 40").fetchall()
+    conn.execute("INSERT INTO status_changes SELECT unnest(?), 1, DATE '2020-06-30', 'in_force', 'lapsed', "
+                 "'有效', '未缴年费'", [[n for (n,) in lapsed]])
+    conn.execute("UPDATE patents SET status = 'lapsed', status_text = '未缴年费' WHERE application_number IN "
+                 "(SELECT application_number FROM status_changes)")
+    data = map_data(conn, "100000", as_of=as_of)
+    assert sum(r["valid_invention_count"] for r in data["regions"]) > 0
+    for row in data["regions"]:
+        own = region_indicators(conn, row["code"], as_of=as_of)
+        assert (row["valid_invention_count"], row["high_value_invention_count"], row["grants"] or 0) == (
+            own["valid_invention_count"], own["high_value_invention_count"],
+            sum(own["grants_by_year"].values())), row["code"]
+    conn.close()

@@ -110,9 +110,9 @@ def test_sei_codes_of_real_patents(loaded: duckdb.DuckDBPyConnection, number: st
 
 
 def test_nic_codes_follow_the_sei_codes(loaded: duckdb.DuckDBPyConnection) -> None:
-    nic, source = loaded.execute("SELECT nic_codes, source_nic_codes FROM patents "
+    sei, source = loaded.execute("SELECT sei_codes, source_nic_codes FROM patents "
                                  "WHERE application_number = 'CN202010302257.8'").fetchone() or (None, None)
-    assert nic == SMART_GRID_NIC == list(nic_for_sei(("6.5",)))
+    assert list(nic_for_sei(tuple(sei))) == SMART_GRID_NIC
     assert source == ["C4012", "C4320", "C4028", "C4390", "C4360", "C4350", "C4090"]  # incoPat's, kept beside
 
 
@@ -124,11 +124,11 @@ def test_lookup_goes_from_the_subgroup_up_to_the_class() -> None:
 
 def test_every_stored_patent_has_the_industries_of_its_merged_ipc_codes(loaded: duckdb.DuckDBPyConnection) -> None:
     # incoPat lists an A and a B publication per application: the merged IPC codes decide
-    rows = loaded.execute("SELECT ipc_codes, sei_codes, sei_judged, nic_codes FROM patents").fetchall()
+    rows = loaded.execute("SELECT ipc_codes, sei_codes, sei_judged FROM patents").fetchall()
     assert len(rows) > 15_000
-    for ipc, sei, judged, nic in rows:
+    for ipc, sei, judged in rows:
         expected = industries_for_ipc(tuple(ipc))
-        assert (tuple(sei), judged, tuple(nic)) == expected
+        assert (tuple(sei), judged, nic_for_sei(tuple(sei))) == expected
 
 
 def test_record_importers_fill_the_industries_too(store: duckdb.DuckDBPyConnection) -> None:
@@ -140,11 +140,11 @@ def test_record_importers_fill_the_industries_too(store: duckdb.DuckDBPyConnecti
 
 def test_recompute_industries(writable: duckdb.DuckDBPyConnection) -> None:
     assert recompute_industries(writable) == 0
-    writable.execute("UPDATE patents SET sei_codes = NULL, sei_judged = NULL, nic_codes = NULL "
+    writable.execute("UPDATE patents SET sei_codes = NULL, sei_judged = NULL "
                      "WHERE application_number IN ('CN202010302257.8', 'CN201080068904.8')")
     assert recompute_industries(writable) == 2
-    assert writable.execute("SELECT sei_codes, sei_judged, nic_codes FROM patents WHERE application_number = "
-                            "'CN202010302257.8'").fetchone() == (["6.5"], True, SMART_GRID_NIC)
+    assert writable.execute("SELECT sei_codes, sei_judged FROM patents WHERE application_number = "
+                            "'CN202010302257.8'").fetchone() == (["6.5"], True)
 
 
 # --------------------------------------------------------------------------- agreement with incoPat

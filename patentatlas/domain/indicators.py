@@ -394,9 +394,10 @@ _ONE_PASS_SQL = ("SELECT child, count(*), count_if(grant_date <= $as_of), count_
 
 
 def _map_counts_sql(scope: Scope, child: str) -> str:
-    """One pass computing every patent's facts; for all of China (most of a store), passes that count
-    patents and grants without computing anything per patent, and facts only for the patents that
-    may be valid: less work there, more where the scope is small (a province, an industry)."""
+    """The SQL of the map's counts, a row per child and pass. A small scope (a province, an industry)
+    takes one pass that computes every patent's facts. All of China is most of a store: two passes
+    count its patents and grants without computing anything per patent, and the facts are computed
+    only for the patents that may be valid (a sixth of them in the benchmark store)."""
     if scope.region["level"] != "country" or scope.industry is not None:
         return _ONE_PASS_SQL.format(facts=facts_from(scope.rules, scope.hv, scope.where(),
                                                      f"{child} AS child, p.grant_date", scope.evidence, ("valid",)))

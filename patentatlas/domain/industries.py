@@ -34,7 +34,7 @@ from patentatlas.domain.indicators import resolve_region
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
-from patentatlas.reference.sei import industries_for_ipc, sei_industries
+from patentatlas.reference.sei import sei_for_ipc, sei_industries
 from patentatlas.rules import load_rule_set
 
 NOT_JUDGED_NOTE = ("Industries come from the 2021 IPC concordance, which has no H01L/H10 codes: patents with "
@@ -63,7 +63,7 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
-    """Derive ``sei_codes``, ``sei_judged`` and ``nic_codes`` again for every stored patent (after the
+    """Derive ``sei_codes`` and ``sei_judged`` again for every stored patent (after the
     concordance changed, or for patents stored before industries existed); returns how many changed.
 
     Works per distinct list of IPC codes (far fewer than patents), joined back in one UPDATE.
@@ -73,11 +73,10 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
     """
     strings = pa.list_(pa.string())
     distinct = [row[0] for row in conn.execute("SELECT DISTINCT coalesce(ipc_codes, []) FROM patents").fetchall()]
-    derived = [industries_for_ipc(tuple(codes)) for codes in distinct]
+    derived = [sei_for_ipc(tuple(codes)) for codes in distinct]
     table = pa.table({"ipc_codes": pa.array(distinct, strings),
                       "sei_codes": pa.array([d[0] for d in derived], strings),
-                      "sei_judged": pa.array([d[1] for d in derived], pa.bool_()),
-                      "nic_codes": pa.array([d[2] for d in derived], strings)})
+                      "sei_judged": pa.array([d[1] for d in derived], pa.bool_())})
     with _transaction(conn):
         conn.register("derived_industries", table)
         try:
@@ -88,11 +87,10 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 _RECOMPUTE_SQL = """
-UPDATE patents SET sei_codes = d.sei_codes, sei_judged = d.sei_judged, nic_codes = d.nic_codes
+UPDATE patents SET sei_codes = d.sei_codes, sei_judged = d.sei_judged
 FROM derived_industries d
 WHERE coalesce(patents.ipc_codes, []) = d.ipc_codes
-  AND (patents.sei_codes IS DISTINCT FROM d.sei_codes OR patents.sei_judged IS DISTINCT FROM d.sei_judged
-       OR patents.nic_codes IS DISTINCT FROM d.nic_codes)
+  AND (patents.sei_codes IS DISTINCT FROM d.sei_codes OR patents.sei_judged IS DISTINCT FROM d.sei_judged)
 """
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
+from patentatlas.reference.sei import nic_for_sei
 from patentatlas.store import scalar
 
 _PARTY_SQL = """
@@ -44,6 +45,7 @@ def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
         for k, v in item.items():
             item[k] = _iso(v)
     patent["extra"] = json.loads(patent["extra"]) if patent["extra"] else {}
+    patent["nic_codes"] = list(nic_for_sei(tuple(patent.get("sei_codes") or ())))  # GB/T 4754, from the SEI codes
     parties = [dict(zip(("role", "seq", "name", "normalized_name", "kind", "region_code", "country",
                          "region_method", "region_confidence"), r, strict=True))
                for r in conn.execute(_PARTY_SQL, [key]).fetchall()]

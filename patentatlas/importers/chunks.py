@@ -20,7 +20,7 @@ import pyarrow as pa
 from patentatlas.importers.records import PatentRecord, Rejection, RowResult
 from patentatlas.normalize.kinds import kind_rank
 from patentatlas.reference.regions import resolve_region
-from patentatlas.reference.sei import industries_for_ipc
+from patentatlas.reference.sei import sei_for_ipc
 
 _STRINGS = pa.list_(pa.string())
 PUBLICATION = pa.struct([("publication_number", pa.string()), ("kind", pa.string()),
@@ -46,9 +46,9 @@ STATE_SCHEMA = pa.schema([
     ("first_applicant_region_code", pa.string()), ("first_applicant_province_code", pa.string()),
     ("first_applicant_city_code", pa.string()), ("first_applicant_county_code", pa.string()),
     ("first_applicant_country", pa.string()), ("extra", pa.string()), ("biblio_rank", pa.int32()),
-    ("sei_codes", _STRINGS), ("sei_judged", pa.bool_()), ("nic_codes", _STRINGS),
+    ("sei_codes", _STRINGS), ("sei_judged", pa.bool_()),
 ])
-INDUSTRY_FIELDS = ("sei_codes", "sei_judged", "nic_codes")  # derived from ipc_codes
+INDUSTRY_FIELDS = ("sei_codes", "sei_judged")  # derived from ipc_codes (GB/T 4754 codes follow from sei_codes)
 REGION_FIELDS = ("first_applicant_region_code", "first_applicant_province_code", "first_applicant_city_code",
                  "first_applicant_county_code", "first_applicant_country")
 
@@ -103,8 +103,8 @@ def overseas_family(members: tuple[str, ...] | list[str], size: int | None) -> b
 
 def industry_state(ipc_codes: tuple[str, ...] | list[str] | None) -> State:
     """The industry fields (:data:`INDUSTRY_FIELDS`) a patent with these IPC codes gets."""
-    sei, judged, nic = industries_for_ipc(tuple(ipc_codes or ()))
-    return {"sei_codes": list(sei), "sei_judged": judged, "nic_codes": list(nic)}
+    sei, judged = sei_for_ipc(tuple(ipc_codes or ()))
+    return {"sei_codes": list(sei), "sei_judged": judged}
 
 
 @lru_cache(maxsize=1 << 16)

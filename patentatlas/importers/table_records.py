@@ -36,7 +36,7 @@ from patentatlas.normalize.dates import parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS, kind_rank, patent_type_from_text, publication_kind
 from patentatlas.normalize.names import clean_text, split_names
 from patentatlas.normalize.status import status_family
-from patentatlas.reference.sei import industries_for_ipc
+from patentatlas.reference.sei import sei_for_ipc
 
 _NONE_WORDS = {"", "0", "-", "--", "无", "nan", "None"}
 _EVENT = re.compile(r"^(?:\d+\s+)?(\d{4}\.\d{2}\.\d{2})\s+(\S+)")
@@ -178,7 +178,7 @@ class _Parsed:
         self.ctx = ctx
         self.n = len(rows)
         self.values: dict[str, list[Any]] = {}
-        self.industries: list[tuple[tuple[str, ...], bool, tuple[str, ...]]] = []  # see _parse_industries
+        self.industries: list[tuple[tuple[str, ...], bool]] = []  # see _parse_industries
         self.errors: list[FieldError | None] = [None] * self.n
         fields = list(ctx.columns)
         transposed = _transpose(rows, [ctx.columns[f] for f in fields])
@@ -273,7 +273,7 @@ def _parse_industries(p: _Parsed) -> None:
     distinct IPC tuple, whose industries are looked up once and turned into Arrow in :func:`_chunk`."""
     distinct: dict[tuple[str, ...], int] = {}
     p.values["_industries"] = [distinct.setdefault(codes or (), len(distinct)) for codes in p.values["ipc_codes"]]
-    p.industries = [industries_for_ipc(codes) for codes in distinct]
+    p.industries = [sei_for_ipc(codes) for codes in distinct]
 
 
 def _parse_texts(p: _Parsed) -> None:
