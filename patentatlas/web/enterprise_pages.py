@@ -30,6 +30,7 @@ from patentatlas.web.regions_api import table_response
 
 router = APIRouter(tags=["enterprise end"])
 STATE_ORDER = ("grace", "lapsed", "upcoming", "paid")
+CHART_DAYS = 365  # the fee calendar's chart: the grace periods running and the next twelve months
 FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent_year", "amount", "full_amount",
                "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional")
 
@@ -68,8 +69,9 @@ def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[st
                                                      enterprise["fee_reduction"])
     fees = [s.to_dict() for s in states]
     by_month: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    for fee in fees:
-        if fee["state"] in ("upcoming", "grace"):
+    horizon = (as_of + dt.timedelta(days=CHART_DAYS)).isoformat()
+    for fee in fees:  # what is in grace now, and what falls due in the coming twelve months
+        if fee["state"] == "grace" or (fee["state"] == "upcoming" and fee["due_date"] <= horizon):
             month = by_month[fee["due_date"][:7]]
             month["count"] += 1
             month["amount"] += fee["amount"] + fee["late_fee"]

@@ -202,7 +202,7 @@ WORDS: dict[str, dict[str, str]] = {
     "admin": {"zh": "系统管理", "en": "Administration"},
     "amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
     "audit_log": {"zh": "审计日志", "en": "Audit log"},
-    "by_month": {"zh": "按月应缴金额", "en": "Amount due by month"},
+    "by_month": {"zh": "按月应缴金额（滞纳中及未来12个月）", "en": "Due by month (in grace, next 12 months)"},
     "comma_separated": {"zh": "多个用逗号分隔", "en": "separate with commas"},
     "confirm_custody": {"zh": "确认托管所选专利", "en": "Take the chosen patents into custody"},
     "custody": {"zh": "托管专利", "en": "Custody portfolio"},
