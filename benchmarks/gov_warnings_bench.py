@@ -25,7 +25,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from patentatlas.domain.fee_watch import current_fees, region_warning_summary, warning_scope  # noqa: E402
+from patentatlas.domain.fee_watch import region_warning_summary  # noqa: E402
+from patentatlas.domain.region_fees import current_fees, warning_scope  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
 
 TARGET_MS = {"current_fees": 10_000.0}

@@ -21,9 +21,10 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
-from patentatlas.domain.fee_watch import current_fees, region_warning_summary, warning_scope
+from patentatlas.domain.fee_watch import region_warning_summary
 from patentatlas.domain.fees import FeeDue, add_years, fee_for_year, patent_year_on, term_years
 from patentatlas.domain.payments import mark_paid
+from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.errors import UsageError
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
