@@ -1,7 +1,7 @@
 """China's regions (province → city → county → township) and resolving an applicant to one.
 
-The table is the packaged ``data/regions.csv`` (2023 NBS division codes, 2020 census
-population, coordinates; see ``data/SOURCES.md``), loaded once per process.
+The table itself (``data/regions.csv``) is read by :mod:`patentatlas.reference.region_table`,
+whose functions this module also offers.
 
 How :func:`resolve_region` decides, in order:
 
@@ -28,15 +28,20 @@ How :func:`resolve_region` decides, in order:
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.resources import files
-from typing import NamedTuple
 
-LEVELS = ("province", "city", "county", "township")
+from patentatlas.reference.region_table import (  # noqa: F401 (the table's functions, re-exported)
+    LEVELS,
+    Region,
+    _chain,
+    _table,
+    iter_regions,
+    parent_code,
+    region_level,
+    region_name,
+)
 
 _ADDRESS_CONFIDENCE = {"province": 0.85, "city": 0.9, "county": 0.95, "township": 0.97}
 _NAME_CONFIDENCE = {"province": 0.6, "city": 0.7, "county": 0.75, "township": 0.75}
@@ -97,18 +102,6 @@ _FOREIGN = (
 _TAIWAN_CODE = "710000"
 
 
-class Region(NamedTuple):
-    """One row of the region table."""
-
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    population_2020: int | None
-    lng: float | None
-    lat: float | None
-
-
 @dataclass(frozen=True, slots=True)
 class RegionMatch:
     """Where an applicant is: country and the codes of each level found, with how and how sure."""
@@ -125,88 +118,6 @@ class RegionMatch:
     def region_code(self) -> str | None:
         """The most specific code found, e.g. ``"330110"`` for an address in 余杭区."""
         return self.township_code or self.county_code or self.city_code or self.province_code
-
-
-# --------------------------------------------------------------------------- the table
-
-
-def _optional_int(text: str) -> int | None:
-    return int(text) if text else None
-
-
-def _optional_float(text: str) -> float | None:
-    return float(text) if text else None
-
-
-@functools.cache
-def _table() -> dict[str, Region]:
-    """Load regions.csv once: code → Region."""
-    path = files("patentatlas.reference") / "data" / "regions.csv"
-    with path.open("r", encoding="utf-8") as handle:
-        return {
-            row["code"]: Region(
-                row["code"],
-                row["name"],
-                row["level"],
-                row["parent_code"] or None,
-                _optional_int(row["population_2020"]),
-                _optional_float(row["lng"]),
-                _optional_float(row["lat"]),
-            )
-            for row in csv.DictReader(handle)
-        }
-
-
-def iter_regions() -> Iterator[dict[str, str | int | float | None]]:
-    """Yield every region row as a dict (the ``regions`` table's columns), parents first.
-
-    >>> first = next(iter_regions())
-    >>> first["code"], first["name"], first["level"]
-    ('110000', '北京市', 'province')
-    """
-    for region in _table().values():
-        yield region._asdict()
-
-
-def region_name(code: str) -> str | None:
-    """The name of a region code, or None if unknown.
-
-    >>> region_name("330113")
-    '临平区'
-    """
-    region = _table().get(code)
-    return region.name if region else None
-
-
-def region_level(code: str) -> str | None:
-    """The level of a region code (province, city, county, township), or None if unknown.
-
-    >>> region_level("330110005")
-    'township'
-    """
-    region = _table().get(code)
-    return region.level if region else None
-
-
-def parent_code(code: str) -> str | None:
-    """The code of a region's parent, or None for provinces and unknown codes.
-
-    >>> parent_code("330110")
-    '330100'
-    """
-    region = _table().get(code)
-    return region.parent_code if region else None
-
-
-def _chain(code: str) -> dict[str, str]:
-    """Level → code for a region and all its ancestors."""
-    table = _table()
-    found: dict[str, str] = {}
-    current: str | None = code
-    while current is not None and current in table:
-        found[table[current].level] = current
-        current = table[current].parent_code
-    return found
 
 
 # --------------------------------------------------------------------------- name indexes
