@@ -100,6 +100,8 @@ B_CHANGES = [
                                      "paid_on": "2026-11-20", "amount": "6000"}),
     ("/enterprises/2/payments", {"application_number": "CN201410720504.0", "patent_year": "13",
                                  "paid_on": "2026-11-20", "amount": "6000"}),
+    ("/api/enterprises/2/calendar-token", {}),
+    ("/enterprises/2/calendar-token", {}),
     ("/api/enterprises/2/inbox/read", {"warning_key": B_WARNING}),
     ("/enterprises/2/inbox/read", {"warning_key": B_WARNING}),
 ]
@@ -244,3 +246,16 @@ def test_the_admin_invites_an_analyst_who_then_signs_in(app: Any) -> None:
         assert admin.get(page).status_code == 200
     audit = admin.get("/admin/audit", headers={"Accept": "application/json"}).json()["entries"]
     assert [e["action"] for e in audit[:3]] == ["sign_in", "user.accept_invite", "user.invite"]
+
+
+def test_the_calendar_feed_at_its_secret_address(as_a: TestClient, app: Any) -> None:
+    url = as_a.get("/api/enterprises/1/fees").json()["calendar_url"]
+    path = url[url.index("/calendar/"):]
+    calendar_app = TestClient(app)  # no session: a calendar app only knows the address
+    feed = calendar_app.get(path)
+    assert feed.status_code == 200 and f"X-WR-CALNAME:{A_NAME} 年费日历" in feed.text
+    assert calendar_app.get("/calendar/guessed-token.ics").status_code == 404
+    new_url = as_a.post("/api/enterprises/1/calendar-token").json()["calendar_url"]
+    assert new_url != url
+    assert calendar_app.get(path).status_code == 404  # the old address stops working
+    assert calendar_app.get(new_url[new_url.index("/calendar/"):]).status_code == 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ FEE_REDUCTIONS = ("single", "joint")  # 85 % (one qualifying holder) or 70 % (al
 PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "fee_reduction", "notify_email",
                   "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
 _COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
-            "watch_since", "created_at", "updated_at")
+            "watch_since", "calendar_token", "created_at", "updated_at")
 
 
 def _clean(values: Iterable[str] | None) -> list[str]:
@@ -51,9 +52,9 @@ def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *
         raise UsageError(f"uscc: an enterprise with the credit code {code} is already registered")
     division = uscc_region_code(code)
     region = division if scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [division]) else None
-    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code) "
-                           "VALUES (?, ?, ?, ?) RETURNING enterprise_id",
-                           [name, code, _clean(name_variants), region])
+    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, calendar_token) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING enterprise_id",
+                           [name, code, _clean(name_variants), region, secrets.token_urlsafe(24)])
     audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id})
     return get_enterprise(conn, int(enterprise_id))
 
@@ -258,6 +259,22 @@ def update_profile(conn: duckdb.DuckDBPyConnection, enterprise_id: int, changes:
 
 def _stored_secret(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> str | None:
     return scalar(conn, "SELECT webhook_secret FROM enterprises WHERE enterprise_id = ?", [enterprise_id])
+
+
+def new_calendar_token(conn: duckdb.DuckDBPyConnection, enterprise_id: int, by: int | None = None) -> str:
+    """A new secret address for the enterprise's calendar feed; the old one stops working."""
+    token = secrets.token_urlsafe(24)
+    conn.execute("UPDATE enterprises SET calendar_token = ? WHERE enterprise_id = ?", [token, enterprise_id])
+    audit(conn, by, "enterprise.calendar_token", str(enterprise_id))
+    return token
+
+
+def enterprise_by_calendar_token(conn: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any]:
+    """The enterprise whose calendar feed this secret address is; NotFoundError for any other."""
+    rows = conn.execute("SELECT enterprise_id FROM enterprises WHERE calendar_token = ?", [token]).fetchall()
+    if not token or not rows:
+        raise NotFoundError("no calendar at this address (it may have been replaced by a new one)")
+    return get_enterprise(conn, int(rows[0][0]))
 
 
 def public_profile(enterprise: dict[str, Any]) -> dict[str, Any]:

@@ -254,6 +254,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             watch_ipc VARCHAR[] NOT NULL DEFAULT [],
             watch_keywords VARCHAR[] NOT NULL DEFAULT [],
             watch_since TIMESTAMP,            -- new filings are those imported after the watch was set
+            calendar_token VARCHAR UNIQUE,    -- the secret address of its .ics feed, for calendar apps
             created_at TIMESTAMP NOT NULL DEFAULT now(),
             updated_at TIMESTAMP NOT NULL DEFAULT now()
         );

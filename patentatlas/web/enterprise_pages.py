@@ -220,12 +220,34 @@ def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: A
     if format in ("csv", "xlsx"):
         rows = [{k: f[k] for k in FEE_COLUMNS} for f in page["fees"]]
         return table_response(rows, format, f"fees_{eid}_{page['as_of']}")
+    page["calendar_url"] = _calendar_url(request, page["enterprise"]["calendar_token"])
     return _page(request, "fees.html", page)
 
 
-@router.get("/enterprises/{eid}/fees.ics", summary="Fee calendar as an iCalendar feed")
+@router.get("/enterprises/{eid}/fees.ics", summary="Fee calendar as an iCalendar feed (signed in)")
 def fees_ics(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
-    enterprise = _enterprise(cursor, user, eid)
+    return _ics(request, cursor, _enterprise(cursor, user, eid))
+
+
+@router.get("/calendar/{token}.ics", summary="Fee calendar at its secret address, for calendar apps to subscribe to")
+def subscribed_ics(request: Request, cursor: Cursor, token: str) -> Response:
+    return _ics(request, cursor, ent.enterprise_by_calendar_token(cursor, token))
+
+
+@router.post("/enterprises/{eid}/calendar-token", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/calendar-token", summary="A new secret calendar address (the old one stops)")
+def rotate_calendar_token(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    token = ent.new_calendar_token(cursor, eid, user.user_id)
+    return answer(request, {"calendar_url": _calendar_url(request, token)}, f"/enterprises/{eid}/fees")
+
+
+def _calendar_url(request: Request, token: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/calendar/{token}.ics"
+
+
+def _ics(request: Request, cursor: Any, enterprise: dict[str, Any]) -> Response:
+    eid = enterprise["enterprise_id"]
     page = fee_page(cursor, enterprise, dt.date.today())
     base = str(request.base_url).rstrip("/")
     events = [CalendarEvent(

@@ -321,6 +321,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "enterprises_list": {"zh": "企业", "en": "Enterprises"},
     "undelivered": {"zh": "未送达的预警", "en": "Undelivered warnings"},
+    "subscribe_hint": {"zh": "日历应用订阅地址（请勿外传）：", "en": "Address for calendar apps (keep it private):"},
+    "new_address": {"zh": "更换地址", "en": "New address"},
     "channel": {"zh": "渠道", "en": "Channel"},
     "attempts": {"zh": "尝试次数", "en": "Attempts"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
