@@ -248,3 +248,11 @@ def test_page_loads_nothing_from_the_internet(client: TestClient) -> None:
         assert kind in response.headers["content-type"]
         assert len(response.content) > size
     assert b"echarts" in client.get("/static/echarts.min.js").content[:2000].lower()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/summary", "/regions/330000", "/docs", "/no-such-page"])
+def test_every_answer_tells_the_browser_to_load_only_from_us(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert (headers["x-content-type-options"], headers["x-frame-options"]) == ("nosniff", "DENY")

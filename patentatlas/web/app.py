@@ -45,6 +45,7 @@ def create_app(db_path: str | Path) -> FastAPI:
                   description="Regional patent monitoring — JSON API behind every page.")
     app.state.conn = open_store(db_path)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.middleware("http")(_security_headers)
     app.add_exception_handler(PatentAtlasError, _error_handler)  # type: ignore[arg-type]
     # FastAPI's own errors (bad query values, unknown paths) get the same shape as ours
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
@@ -59,6 +60,25 @@ def create_app(db_path: str | Path) -> FastAPI:
     return app
 
 
+
+
+# Everything comes from this server (ECharts and Swagger UI are served by us): the browser is told
+# so, and refuses any other source; no page may be framed by another site.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+                                "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                                "form-action 'self'; base-uri 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+async def _security_headers(request: Request, call_next: Any) -> Response:
+    response: Response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _blank_to_none(value: Any) -> Any:
