@@ -39,6 +39,7 @@ demo-data: install
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/patentatlas --db $(DEMO_DB) import $(DATA)/cn_patents/*.csv
+	$(BIN)/patentatlas --db $(DEMO_DB) optimize
 	$(BIN)/patentatlas --db $(DEMO_DB) demo-accounts
 
 demo: demo-data

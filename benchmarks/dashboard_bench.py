@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from patentatlas.domain.indicators import map_data, region_indicators  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
+from patentatlas.store.cluster import needs_clustering  # noqa: E402
 
 TARGETS_MS = {"overview": 100.0, "map": 50.0}
 
@@ -61,6 +62,9 @@ def main() -> None:
     if not args.db.exists():
         sys.exit(f"no store at {args.db}: run benchmarks/import_bench.py --workdir {args.db.parent} first")
     conn = open_store(args.db, read_only=True)
+    if needs_clustering(conn):
+        print("note: the store is not clustered by region (as a running server keeps it): "
+              f"run `patentatlas --db {args.db} optimize` first for the figures a server gives")
     patents = conn.execute("SELECT count(*) FROM patents").fetchall()[0][0]
     province = args.province or _largest(conn, "first_applicant_province_code")
     city = args.city or _largest(conn, "first_applicant_city_code")

@@ -1,11 +1,13 @@
 """The alerts job inside the web server: a daemon thread that runs ``run_alerts`` once a day and
 sends the deliveries due every 10 minutes.
 
-The daily run happens at startup when today's run is missing from ``job_runs``, and otherwise from
-``PATENTATLAS_ALERTS_HOUR`` (0–23, local time, default 7) once today's run is missing. Mail settings
-are read from ``PATENTATLAS_SMTP_*`` at each pass, so fixing them needs no restart.
-``PATENTATLAS_SCHEDULER=off`` switches the thread off (a second server on the same store, tests).
-An error is logged and the thread goes on: it never takes the server down.
+The daily run happens at startup when today's run is missing from ``job_runs``, and otherwise
+from ``PATENTATLAS_ALERTS_HOUR`` (0–23, local time, default 7) once today's run is missing.
+After it, the patents are rewritten in region order if an import came since the last time
+(:mod:`patentatlas.store.cluster`). Mail settings are read from ``PATENTATLAS_SMTP_*`` at each
+pass, so fixing them needs no restart. ``PATENTATLAS_SCHEDULER=off`` switches the thread off (a
+second server on the same store, tests). An error is logged and the thread goes on: it never
+takes the server down.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from patentatlas.domain.accounts import now as utc_now
 from patentatlas.domain.outbox import deliver_pending
 from patentatlas.domain.warnings import ran_on, run_alerts
 from patentatlas.errors import UsageError
+from patentatlas.store.cluster import cluster_patents, needs_clustering
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,8 @@ class Scheduler:
             summary = run_alerts(cursor, local.date(), MailSettings.from_env())
             self.caught_up, self.last_delivery = True, local
             log.info("alerts run for %s: %s", local.date(), summary)
+            if needs_clustering(cursor):  # after the day's imports: each region's patents together again
+                log.info("patents clustered by region: %s", cluster_patents(cursor))
             return "alerts"
         if self.last_delivery is None or local - self.last_delivery >= DELIVERY_INTERVAL:
             self.last_delivery = local
