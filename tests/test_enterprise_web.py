@@ -259,3 +259,16 @@ def test_the_calendar_feed_at_its_secret_address(as_a: TestClient, app: Any) -> 
     assert new_url != url
     assert calendar_app.get(path).status_code == 404  # the old address stops working
     assert calendar_app.get(new_url[new_url.index("/calendar/"):]).status_code == 200
+
+
+def test_an_expired_session_is_refused_with_its_time(app: Any) -> None:
+    client = _client(app, "b@b.cn")
+    cursor = app.state.conn.cursor()
+    cursor.execute("UPDATE sessions SET expires_at = TIMESTAMP '2026-01-02 03:04:00' WHERE user_id = "
+                   "(SELECT user_id FROM users WHERE email = 'b@b.cn')")
+    cursor.close()
+    answer = client.get("/api/enterprises/2")
+    assert answer.status_code == 401
+    assert answer.json()["message"] == "your session expired at 2026-01-02 03:04 UTC: please sign in again"
+    page = client.get("/enterprises/2/fees")  # a browser is sent to sign in again
+    assert (page.status_code, page.headers["location"]) == (303, "/sign-in?next=%2Fenterprises%2F2%2Ffees")
