@@ -272,3 +272,12 @@ def test_an_expired_session_is_refused_with_its_time(app: Any) -> None:
     assert answer.json()["message"] == "your session expired at 2026-01-02 03:04 UTC: please sign in again"
     page = client.get("/enterprises/2/fees")  # a browser is sent to sign in again
     assert (page.status_code, page.headers["location"]) == (303, "/sign-in?next=%2Fenterprises%2F2%2Ffees")
+
+
+def test_an_admin_reads_an_enterprise_inbox_with_the_rule_in_words(app: Any) -> None:
+    admin = _client(app, "root@gov.cn")
+    page = admin.get("/enterprises/2/inbox")
+    assert page.status_code == 200
+    assert "规则: 法律状态变化 · 2026-" in page.text and "CN201410720504.0" in page.text
+    english = admin.get("/enterprises/2/inbox?lang=en")
+    assert "Rule: Legal status changed" in english.text
