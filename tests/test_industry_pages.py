@@ -329,3 +329,61 @@ def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
         html = client.get(url).text
         assert not re.search(r"https?://", html), url
 
+
+
+# --------------------------------------------------------------------------- defining a specialty database
+
+
+PASSWORD = "correct horse battery"
+
+
+def _signed_in(client: TestClient, email: str, role: str, **scope: Any) -> TestClient:
+    from patentatlas.domain.accounts import create_user
+
+    cursor = client.app.state.conn.cursor()  # type: ignore[attr-defined]
+    create_user(cursor, email, role, password=PASSWORD, **scope)
+    cursor.close()
+    user = TestClient(client.app, follow_redirects=False)
+    csrf = user.post("/api/session", json={"email": email, "password": PASSWORD}).json()["csrf_token"]
+    user.headers["X-CSRF-Token"] = csrf
+    return user
+
+
+def test_an_analyst_defines_a_specialty_database_through_the_form(client: TestClient,
+                                                                  store: duckdb.DuckDBPyConnection) -> None:
+    analyst = _signed_in(client, "pens@zj.gov.cn", "analyst", region_code="330000")
+    form = _Page(analyst.get("/industries").text)
+    assert "specialty-form" in form.attrs
+    answer = analyst.post("/industries/specialty", data={"db_id": "endoscope", "name": "内窥镜",
+                                                         "ipc_codes": "A61B1/00", "keywords": "内窥镜, 内镜"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/industries/specialty/endoscope")
+    rows = store.execute("SELECT ipc_codes, concat_ws(' ', title_zh, title_en, abstract_zh, abstract_en) "
+                         "FROM patents").fetchall()
+    # a main group (A61B1/00) covers its subgroups; a keyword anywhere in the titles or abstracts
+    expected = sum(1 for codes, words in rows
+                   if any(c.startswith("A61B1/") for c in codes or ()) or "内窥镜" in words or "内镜" in words)
+    assert expected > 0
+    page = analyst.get("/api/industries/specialty/endoscope").json()
+    assert page["dashboard"]["version"] == 1
+    assert page["dashboard"]["members"] == expected
+
+
+def test_a_bad_definition_is_a_form_error_and_stores_nothing(client: TestClient,
+                                                             store: duckdb.DuckDBPyConnection) -> None:
+    admin = _signed_in(client, "root@pens.gov.cn", "admin")
+    before = store.execute("SELECT count(*) FROM specialty_databases").fetchall()
+    page = admin.post("/industries/specialty", data={"db_id": "pens", "name": "制笔", "ipc_codes": "B43K, B4X"})
+    assert page.status_code == 400
+    error = _Page(page.text).text["form-error"]
+    assert "'B4X' is not an IPC code" in error
+    empty = admin.post("/api/industries/specialty", json={"db_id": "pens", "name": "制笔"})
+    assert empty.status_code == 400
+    assert empty.json() == {"error": "UsageError", "message": "specialty database pens is empty: give at least one "
+                                                                "IPC code, keyword or applicant"}
+    assert store.execute("SELECT count(*) FROM specialty_databases").fetchall() == before
+
+
+def test_only_offices_define_specialty_databases(client: TestClient) -> None:
+    signed_out = TestClient(client.app).post("/api/industries/specialty", json={"db_id": "x", "name": "x",
+                                                                                 "keywords": ["笔"]})
+    assert signed_out.status_code == 401

@@ -323,6 +323,7 @@ WORDS: dict[str, dict[str, str]] = {
     "undelivered": {"zh": "未送达的预警", "en": "Undelivered warnings"},
     "subscribe_hint": {"zh": "日历应用订阅地址（请勿外传）：", "en": "Address for calendar apps (keep it private):"},
     "new_address": {"zh": "更换地址", "en": "New address"},
+    "define_specialty": {"zh": "新建或修订特色产业库（新版本）", "en": "Define a specialty database (new version)"},
     "rule_fee_due": {"zh": "年费到期提醒", "en": "Fee due"},
     "rule_fee_grace": {"zh": "滞纳期预警", "en": "In the grace period"},
     "rule_fee_lapsed": {"zh": "未缴费失效", "en": "Lapsed for non-payment"},

@@ -9,15 +9,25 @@ from the ``/api/`` route with ``?format=csv|xlsx&table=NAME``.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import duckdb
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from patentatlas.domain.accounts import audit, require_role
 from patentatlas.domain.indicators import TYPES
-from patentatlas.domain.industries import NOT_JUDGED_NOTE, list_specialties, sei_tree, specialty_dashboard
+from patentatlas.domain.industries import (
+    NOT_JUDGED_NOTE,
+    define_specialty,
+    list_specialties,
+    sei_tree,
+    specialty_dashboard,
+)
+from patentatlas.errors import UsageError
+from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
+from patentatlas.web.forms import is_json, payload, text
 from patentatlas.web.regions_api import Format, table_response
 
 router = APIRouter()
@@ -198,6 +208,38 @@ def industries(request: Request, cursor: Cursor, region: Region = None, as_of: A
             summary="A specialty industry database's dashboard (JSON with ?format=json)")
 def specialty(request: Request, cursor: Cursor, db_id: str) -> Response:
     return _render(request, "specialty.html", specialty_page(cursor, db_id))
+
+
+def _listed(fields: dict[str, Any], name: str) -> list[str]:
+    value = fields.get(name) or []
+    items = value if isinstance(value, list) else str(value).replace("，", ",").replace("\n", ",").split(",")
+    return [item.strip() for item in items if str(item).strip()]
+
+
+@router.post("/industries/specialty", include_in_schema=False)
+@router.post("/api/industries/specialty", tags=["industries"],
+             summary="Define a specialty database or a new version of one (admins and analysts): db_id, name, "
+                     "ipc_codes, keywords, applicants; its members are computed at once and after each import")
+async def define(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    require_role(user, "admin", "analyst")
+    fields = await payload(request)
+    try:
+        definition = define_specialty(cursor, text(fields, "db_id"), text(fields, "name"),
+                                      _listed(fields, "ipc_codes"), _listed(fields, "keywords"),
+                                      _listed(fields, "applicants"))
+    except UsageError as exc:
+        if is_json(request) or request.url.path.startswith("/api/"):
+            raise
+        page = industries_page(cursor) | {"form_error": exc.message, "form": fields}
+        response = _render(request, "industries.html", page)
+        response.status_code = 400
+        return response
+    audit(cursor, user.user_id, "specialty.define", definition["db_id"], {"version": definition["version"]})
+    if is_json(request) or request.url.path.startswith("/api/"):
+        from patentatlas.web.app import _jsonable
+
+        return JSONResponse(_jsonable(definition))
+    return RedirectResponse(f"/industries/specialty/{quote(definition['db_id'])}", status_code=303)
 
 
 @router.get("/api/industries", tags=["industries"],
