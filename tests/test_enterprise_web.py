@@ -143,7 +143,8 @@ def test_a_cannot_mark_b_warning_read_through_its_own_inbox(as_a: TestClient, ap
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/admin/users"), ("GET", "/admin/audit"),
-                                              ("GET", "/admin/deliveries"), ("POST", "/admin/users")])
+                                              ("GET", "/admin/deliveries"), ("POST", "/admin/users"),
+                                              ("POST", "/api/enterprises")])
 def test_admin_pages_are_for_admins(as_a: TestClient, as_analyst: TestClient, method: str, path: str) -> None:
     for client in (as_a, as_analyst):
         answer = client.request(method, path, json={"email": "x@x.cn", "role": "admin"},
@@ -281,3 +282,14 @@ def test_an_admin_reads_an_enterprise_inbox_with_the_rule_in_words(app: Any) -> 
     assert "规则: 法律状态变化 · 2026-" in page.text and "CN201410720504.0" in page.text
     english = admin.get("/enterprises/2/inbox?lang=en")
     assert "Rule: Legal status changed" in english.text
+
+
+def test_the_admin_registers_an_enterprise(app: Any) -> None:
+    admin = _client(app, "root@gov.cn")
+    bad = admin.post("/api/enterprises", json={"name": "西安中科创达软件有限公司", "uscc": "9144030071526726XA"})
+    assert (bad.status_code, bad.json()["message"]) == (
+        400, "unified social credit code '9144030071526726XA': check character is A, expected G")
+    made = admin.post("/api/enterprises", json={"name": "西安中科创达软件有限公司", "uscc": "9144030071526726XG"})
+    assert made.status_code == 200 and made.json()["region_code"] == "440300"
+    listed = admin.get("/enterprises", headers={"Accept": "application/json"}).json()["enterprises"]
+    assert [e["name"] for e in listed][-1] == "西安中科创达软件有限公司"

@@ -174,3 +174,18 @@ def test_payment_list_records_rows_and_quarantines_the_rest(db: duckdb.DuckDBPyC
     assert quarantined[1][2] == "31 is outside 1–20 for this invention"
     (first, *_) = _old_invention_states(db, dt.date(2026, 11, 22))
     assert (first.state, first.payment["receipt_number"]) == ("paid", "R1")
+
+
+def test_cli_registers_and_claims(base_db: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from patentatlas.cli import main
+
+    shutil.copy(base_db, tmp_path / "cli.duckdb")
+    db = str(tmp_path / "cli.duckdb")
+    bad = CliRunner().invoke(main, ["--db", db, "enterprises", "register", THUNDERSOFT_NAME, USCC[:-1] + "A"])
+    assert bad.exit_code != 0 and "check character is A, expected Q" in bad.output
+    made = CliRunner().invoke(main, ["--db", db, "enterprises", "register", THUNDERSOFT_NAME, USCC, "--claim"])
+    assert made.exit_code == 0, made.output
+    assert made.output.strip() == (f"enterprise 1: {THUNDERSOFT_NAME} ({USCC}, region 110108); "
+                                   "309 patents taken into custody")

@@ -1,4 +1,5 @@
-"""``patentatlas users …`` (the first admin, invitations) and ``patentatlas demo-accounts``."""
+"""``patentatlas users …`` (the first admin, invitations), ``patentatlas enterprises …`` and
+``patentatlas demo-accounts``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def _password(value: str | None) -> str:
 
 
 def register(main: click.Group) -> None:
-    """Add ``users`` and ``demo-accounts`` to the ``patentatlas`` group."""
+    """Add ``users``, ``enterprises`` and ``demo-accounts`` to the ``patentatlas`` group."""
 
     @main.group()
     def users() -> None:
@@ -75,6 +76,43 @@ def register(main: click.Group) -> None:
         for row in rows:
             click.echo(f"{row['user_id']:>4}  {row['role']:<10} {row['email']:<40} "
                        f"{row['region_code'] or row['enterprise_id'] or ''}")
+
+    @main.group()
+    def enterprises() -> None:
+        """Enterprises: register one by its unified social credit code, list them."""
+
+    @enterprises.command("register")
+    @click.argument("name")
+    @click.argument("uscc")
+    @click.option("--variant", "variants", multiple=True, help="Another name its patents carry (repeatable).")
+    @click.option("--claim", is_flag=True, help="Take every proposed patent into custody at once.")
+    @click.pass_context
+    def register_enterprise(ctx: click.Context, name: str, uscc: str, variants: tuple[str, ...], claim: bool) -> None:
+        """Register an enterprise; prints its number and how many patents were proposed (or claimed)."""
+        from patentatlas.cli import _conn
+        from patentatlas.domain import enterprises as ent
+        from patentatlas.store import transaction
+
+        conn = _conn(ctx)
+        with transaction(conn):
+            enterprise = ent.register_enterprise(conn, name, uscc, name_variants=variants)
+            eid = enterprise["enterprise_id"]
+            proposed = [p["application_number"] for p in ent.proposals(conn, eid)]
+            if claim:
+                ent.confirm_proposals(conn, eid, proposed)
+        click.echo(f"enterprise {eid}: {enterprise['name']} ({enterprise['uscc']}, region "
+                   f"{enterprise['region_code'] or 'unknown'}); {len(proposed)} patents "
+                   + ("taken into custody" if claim else "proposed"))
+
+    @enterprises.command("list")
+    @click.pass_context
+    def list_enterprises(ctx: click.Context) -> None:
+        """The registered enterprises with their custody counts."""
+        from patentatlas.cli import _conn
+        from patentatlas.domain.enterprises import list_enterprises as rows
+
+        for row in rows(_conn(ctx, read_only=True)):
+            click.echo(f"{row['enterprise_id']:>4}  {row['uscc']}  {row['custody']:>5}  {row['name']}")
 
     @main.command("demo-accounts")
     @click.pass_context

@@ -136,6 +136,20 @@ def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Res
     return _page(request, "enterprises.html", {"enterprises": ent.list_enterprises(cursor)})
 
 
+@router.post("/enterprises", include_in_schema=False)
+@router.post("/api/enterprises", summary="Register an enterprise (admin): name, uscc, name_variants")
+async def register(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+    from patentatlas.domain.accounts import require_role
+
+    require_role(user, "admin")
+    fields = await payload(request)
+    variants = text(fields, "name_variants", required=False).replace("，", ",").split(",")
+    with transaction(cursor):
+        enterprise = ent.register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
+                                             name_variants=[v for v in variants if v.strip()], by=user.user_id)
+    return answer(request, ent.public_profile(enterprise), "/enterprises")
+
+
 @router.get("/enterprises/{eid}", response_class=HTMLResponse, summary="An enterprise's dashboard")
 @router.get("/api/enterprises/{eid}", summary="An enterprise's dashboard (JSON)")
 def dashboard(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:

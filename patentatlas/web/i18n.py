@@ -323,6 +323,8 @@ WORDS: dict[str, dict[str, str]] = {
     "undelivered": {"zh": "未送达的预警", "en": "Undelivered warnings"},
     "subscribe_hint": {"zh": "日历应用订阅地址（请勿外传）：", "en": "Address for calendar apps (keep it private):"},
     "new_address": {"zh": "更换地址", "en": "New address"},
+    "register_enterprise": {"zh": "登记企业", "en": "Register an enterprise"},
+    "register_hint": {"zh": "登记后可在用户管理中邀请该企业的用户。", "en": "Then invite its users under Users."},
     "define_specialty": {"zh": "新建或修订特色产业库（新版本）", "en": "Define a specialty database (new version)"},
     "rule_fee_due": {"zh": "年费到期提醒", "en": "Fee due"},
     "rule_fee_grace": {"zh": "滞纳期预警", "en": "In the grace period"},
