@@ -99,7 +99,7 @@ def test_ragged_lens_rows_keep_every_cell_in_quarantine(store: duckdb.DuckDBPyCo
     assert '"(column 25)": "多出的一格"' in raw
 
 
-@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-16"])
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])  # -le/-be: no BOM
 def test_other_encodings_import_like_the_utf8_original(tmp_path: Path, encoding: str) -> None:
     original = open_store(tmp_path / "original.duckdb")
     expected = _counts(import_file(original, THUNDERSOFT))

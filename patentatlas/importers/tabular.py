@@ -83,12 +83,30 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    without_bom = _utf16_without_bom(head)
+    if without_bom:
+        return without_bom
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(head, final=False)
     except UnicodeDecodeError:
         return "utf-8" if _mostly_utf8(head) else "gb18030"
     return "utf-8"
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 written without a BOM: every ASCII character (commas, digits, line ends) has a zero
+    byte beside it, on the odd bytes in little-endian and the even ones in big-endian.
+
+    >>> _utf16_without_bom("申请号,申请日,1".encode("utf-16-le")), _utf16_without_bom("a,b".encode("utf-8"))
+    ('utf-16-le', None)
+    """
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if even + odd < max(2, len(head) // 10):
+        return None
+    if odd >= 9 * even:
+        return "utf-16-le"
+    return "utf-16-be" if even >= 9 * odd else None
 
 
 def _mostly_utf8(head: bytes) -> bool:
@@ -113,10 +131,10 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
     Reads 1 MiB blocks and decodes a block at once when it can (the common case); only a block
     that does not decode is taken line by line.
     """
-    if encoding == "utf-16":
+    if encoding.startswith("utf-16"):
         # undecodable code units become U+FFFD: their line is marked bad (so is a line that held
         # U+FFFD already, the mark of an earlier conversion that lost data)
-        with path.open(encoding="utf-16", errors="replace", newline="") as fh:
+        with path.open(encoding=encoding, errors="replace", newline="") as fh:
             for number, line in enumerate(fh, start=1):
                 if "\ufffd" in line:
                     bad_lines.add(number)
