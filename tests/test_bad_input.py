@@ -207,6 +207,7 @@ def test_workbook_with_two_sheets_and_an_empty_one(store: duckdb.DuckDBPyConnect
     first.append(header)
     for row in rows[:3]:
         first.append(row)
+    first.append(["  ", None, " \t"])  # a row of only spaces is no row (as in a CSV file)
     second = book.create_sheet("第二批")
     second.append(header)
     excel_dated: list[Any] = list(rows[3])

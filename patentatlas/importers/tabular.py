@@ -304,10 +304,10 @@ def _excel_tables(path: Path) -> Iterator[Table]:
 def _excel_rows(rows: Iterator[tuple[Any, ...]], header_row: int, width: int) -> Iterator[TableRow]:
     for number, values in enumerate(rows, start=header_row + 1):
         cells = [_excel_cell(v) for v in values]
-        if any(c != "" for c in cells):
+        if any(not isinstance(c, str) or c.strip() for c in cells):  # a row of only spaces is no row, as in CSV
             cells.extend([""] * (width - len(cells)))  # a workbook row may stop at its last value
             problem = None
-            if any(c != "" for c in cells[width:]):
+            if any(not isinstance(c, str) or c.strip() for c in cells[width:]):
                 problem = f"row has values in {len(cells)} columns but the header has {width}"
             yield TableRow(number, cells, problem)
 
