@@ -144,7 +144,7 @@ def test_a_cannot_mark_b_warning_read_through_its_own_inbox(as_a: TestClient, ap
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/admin/users"), ("GET", "/admin/audit"),
                                               ("GET", "/admin/deliveries"), ("POST", "/admin/users"),
-                                              ("POST", "/api/enterprises")])
+                                              ("POST", "/api/enterprises"), ("POST", "/api/admin/users/1/reset")])
 def test_admin_pages_are_for_admins(as_a: TestClient, as_analyst: TestClient, method: str, path: str) -> None:
     for client in (as_a, as_analyst):
         answer = client.request(method, path, json={"email": "x@x.cn", "role": "admin"},
@@ -293,3 +293,42 @@ def test_the_admin_registers_an_enterprise(app: Any) -> None:
     assert made.status_code == 200 and made.json()["region_code"] == "440300"
     listed = admin.get("/enterprises", headers={"Accept": "application/json"}).json()["enterprises"]
     assert [e["name"] for e in listed][-1] == "西安中科创达软件有限公司"
+
+
+def _new_user(app: Any, email: str) -> None:
+    cursor = app.state.conn.cursor()
+    accounts.create_user(cursor, email, "analyst", password=PASSWORD, region_code="330000")
+    cursor.close()
+
+
+def test_changing_the_password_ends_the_other_sessions(app: Any) -> None:
+    _new_user(app, "pw@gov.cn")
+    here, elsewhere = _client(app, "pw@gov.cn"), _client(app, "pw@gov.cn")
+    wrong = here.post("/api/account/password", json={"current_password": "guess", "new_password": "x" * 12})
+    assert (wrong.status_code, wrong.json()["message"]) == (401, "the current password is wrong")
+    short = here.post("/api/account/password", json={"current_password": PASSWORD, "new_password": "short"})
+    assert (short.status_code, short.json()["message"]) == (400, "password: at least 10 characters, please")
+    done = here.post("/api/account/password", json={"current_password": PASSWORD, "new_password": "a new passphrase"})
+    assert done.json() == {"changed": True}
+    assert 'id="password-form"' in here.get("/account").text
+    assert here.get("/api/session").status_code == 200
+    assert elsewhere.get("/api/session").status_code == 401
+    signing_in = TestClient(app)
+    assert signing_in.post("/api/session", json={"email": "pw@gov.cn", "password": PASSWORD}).status_code == 401
+    assert signing_in.post("/api/session", json={"email": "pw@gov.cn",
+                                                 "password": "a new passphrase"}).status_code == 200
+
+
+def test_the_admin_resets_a_forgotten_password(app: Any) -> None:
+    _new_user(app, "forgot@gov.cn")
+    forgetful = _client(app, "forgot@gov.cn")
+    user_id = forgetful.get("/api/session").json()["user"]["user_id"]
+    link = _client(app, "root@gov.cn").post(f"/api/admin/users/{user_id}/reset").json()["invite_url"]
+    assert forgetful.get("/api/session").status_code == 401  # its sessions ended
+    path = link[link.index("/invite/"):]
+    fresh = TestClient(app, follow_redirects=False)
+    fresh.get(path)
+    accepted = fresh.post(path, data={"password": "remembered now", "csrf_token": fresh.cookies.get("pa_csrf_pre")})
+    assert accepted.status_code == 303
+    old = TestClient(app).post("/api/session", json={"email": "forgot@gov.cn", "password": PASSWORD})
+    assert old.status_code == 401

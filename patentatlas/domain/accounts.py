@@ -174,6 +174,30 @@ def accept_invite(conn: duckdb.DuckDBPyConnection, token: str, password: str) ->
     return get_user(conn, user_id)
 
 
+def change_password(conn: duckdb.DuckDBPyConnection, user_id: int, current: str, new: str,
+                    keep_session: str | None = None) -> None:
+    """A new password, given the current one; every other session of the user ends."""
+    rows = conn.execute("SELECT password_hash FROM users WHERE user_id = ?", [user_id]).fetchall()
+    if not rows or rows[0][0] is None or not _verify(rows[0][0], current):
+        raise AuthError("the current password is wrong")
+    _check_password(new)
+    conn.execute("UPDATE users SET password_hash = ? WHERE user_id = ?", [_hasher.hash(new), user_id])
+    conn.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
+                 [user_id, token_hash(keep_session) if keep_session else None])
+    audit(conn, user_id, "user.password")
+
+
+def reset_user(conn: duckdb.DuckDBPyConnection, user_id: int, *, by: int | None) -> tuple[User, str]:
+    """A forgotten password: the old one and every session end, and a new one-time link is made."""
+    user = get_user(conn, user_id)
+    token = secrets.token_urlsafe(24)
+    conn.execute("UPDATE users SET password_hash = NULL, invite_token_hash = ?, invite_expires_at = ? "
+                 "WHERE user_id = ?", [token_hash(token), now() + dt.timedelta(days=INVITE_DAYS), user_id])
+    conn.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+    audit(conn, by, "user.reset", user.email)
+    return user, token
+
+
 # --------------------------------------------------------------------------- sign-in
 
 

@@ -161,6 +161,25 @@ async def accept_invite(request: Request, cursor: Cursor, token: str) -> Respons
     return _signed_in(request, session, None)
 
 
+# --------------------------------------------------------------------------- one's own account
+
+
+@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+def account_page(request: Request, session: SignedIn) -> Response:
+    page = {"user": session.user.to_dict(), "changed": "changed" in request.query_params}
+    return _render(request, "account.html", page)
+
+
+@router.post("/account/password", include_in_schema=False)
+@router.post("/api/account/password", tags=["accounts"],
+             summary="Change one's password (current_password, new_password); other sessions end")
+async def change_password(request: Request, cursor: Cursor, session: SignedIn) -> Response:
+    fields = await payload(request)
+    accounts.change_password(cursor, session.user.user_id, text(fields, "current_password"),
+                             text(fields, "new_password"), keep_session=session.token)
+    return answer(request, {"changed": True}, "/account?changed=1")
+
+
 # --------------------------------------------------------------------------- admin
 
 
@@ -189,6 +208,18 @@ async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
         display_name=text(fields, "display_name", required=False) or None)
     link = f"{str(request.base_url).rstrip('/')}/invite/{token}"
     result = {"user": invited.to_dict(), "invite_url": link}
+    if wants_json(request):
+        return JSONResponse(result)
+    return _render(request, "admin_users.html", _users_page(cursor, result))
+
+
+@router.post("/admin/users/{user_id}/reset", include_in_schema=False)
+@router.post("/api/admin/users/{user_id}/reset", tags=["admin"],
+             summary="A user forgot the password (admin): it and the user's sessions end; returns a new one-time link")
+async def reset(request: Request, cursor: Cursor, user: CurrentUser, user_id: int) -> Response:
+    require_role(user, "admin")
+    target, token = accounts.reset_user(cursor, user_id, by=user.user_id)
+    result = {"user": target.to_dict(), "invite_url": f"{str(request.base_url).rstrip('/')}/invite/{token}"}
     if wants_json(request):
         return JSONResponse(result)
     return _render(request, "admin_users.html", _users_page(cursor, result))
