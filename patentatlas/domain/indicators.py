@@ -354,7 +354,8 @@ def region_indicators(conn: duckdb.DuckDBPyConnection, region_code: str, industr
 # --------------------------------------------------------------------------- the map
 
 
-def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[dict[str, str]]:
+def region_ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[dict[str, str]]:
+    """China, then each parent down to the region's (for a breadcrumb); none above China itself."""
     chain, code = [], region["parent_code"]
     while code:
         rows = conn.execute("SELECT code, name, parent_code FROM regions WHERE code = ?", [code]).fetchall()
@@ -439,7 +440,7 @@ def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "val
     rest = [sum(v[i] for v in counts.values()) for i in range(4)]
     return {
         "parent": {k: scope.region[k] for k in ("code", "name", "level")},
-        "ancestors": _ancestors(conn, scope.region), "child_level": child_level, "indicator": indicator,
+        "ancestors": region_ancestors(conn, scope.region), "child_level": child_level, "indicator": indicator,
         "industry": scope.industry, "as_of": scope.as_of.isoformat(), "counting_rule": COUNTING_RULE,
         "regions": regions,
         "unassigned": dict(zip(("applications", "grants", "valid_invention_count", "high_value_invention_count"),

@@ -24,6 +24,7 @@ from patentatlas.domain.indicators import (
     COUNTING_RULE,
     MAP_INDICATORS,
     map_data,
+    region_ancestors,
     region_enterprises,
     region_indicators,
     resolve_region,
@@ -139,7 +140,7 @@ def region_page(conn: duckdb.DuckDBPyConnection, code: str, indicator: str | Non
     ranked = sorted(children["regions"], key=_by_value) if children else []
     return {
         "region": region,
-        "ancestors": children["ancestors"] if children else _ancestors(conn, resolve_region(conn, code)),
+        "ancestors": children["ancestors"] if children else region_ancestors(conn, resolve_region(conn, code)),
         "indicator": indicator,
         "indicator_choices": list(MAP_INDICATORS),
         "filters": filters,
@@ -203,7 +204,7 @@ def enterprises_page(conn: duckdb.DuckDBPyConnection, code: str, industry: str |
         enterprise["sparkline"] = sparkline([enterprise["applications_by_year"].get(y, 0) for y in years])
     return {
         "region": {k: region[k] for k in ("code", "name", "level")},
-        "ancestors": _ancestors(conn, region),
+        "ancestors": region_ancestors(conn, region),
         "filters": filters,
         "page": page,
         "per_page": ENTERPRISES_PER_PAGE,
@@ -226,20 +227,6 @@ def sparkline(counts: list[int], width: int = 160, height: int = 28) -> str:
     step = (width - 2) / max(len(counts) - 1, 1)
     return " ".join(f"{round(1 + i * step, 1):g},{round(height - 1 - n * (height - 2) / top, 1):g}"
                     for i, n in enumerate(counts))
-
-
-def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any]) -> list[dict[str, str]]:
-    """China, then each parent down to the region's, for the breadcrumb."""
-    chain: list[dict[str, str]] = []
-    code = region.get("parent_code")
-    while code:
-        parent = resolve_region(conn, code)
-        chain.insert(0, {"code": parent["code"], "name": parent["name"]})
-        code = parent["parent_code"]
-    if region["code"] != "100000":
-        china = resolve_region(conn, "100000")
-        chain.insert(0, {"code": china["code"], "name": china["name"]})
-    return chain
 
 
 _REGION_CLAUSE = {  # each patent once, by its first applicant's region (as the indicators count)
@@ -274,7 +261,7 @@ def region_patents_page(conn: duckdb.DuckDBPyConnection, code: str, flt: RegionP
     query = {"q": flt.q, "type": flt.patent_type, "status": flt.status, "year": flt.year}
     return {
         "region": {k: region[k] for k in ("code", "name", "level")},
-        "ancestors": _ancestors(conn, region),
+        "ancestors": region_ancestors(conn, region),
         "filters": filters,
         "results": list_patents(conn, flt),
         "counting_rule": COUNTING_RULE,

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from patentatlas.domain.accounts import User, audit, region_within, require_region
 from patentatlas.domain.fee_watch import ENTERPRISE_LIMIT, TABLES, region_warning_summary, warning_table
-from patentatlas.domain.indicators import resolve_region
+from patentatlas.domain.indicators import region_ancestors, resolve_region
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor
@@ -53,16 +53,8 @@ def _may_read(conn: duckdb.DuckDBPyConnection, user: User, code: str) -> bool:
 
 
 def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any], user: User) -> list[dict[str, Any]]:
-    """China, then each parent down to the region's; ``allowed`` says whether the user may open it."""
-    chain: list[dict[str, Any]] = []
-    code = region.get("parent_code")
-    while code:
-        parent = resolve_region(conn, code)
-        chain.insert(0, {"code": parent["code"], "name": parent["name"]})
-        code = parent["parent_code"]
-    if region["code"] != "100000":
-        chain.insert(0, {"code": "100000", "name": "全国"})
-    return [{**a, "allowed": _may_read(conn, user, a["code"])} for a in chain]
+    """The breadcrumb; ``allowed`` says whether the user may open each region's warnings."""
+    return [{**a, "allowed": _may_read(conn, user, a["code"])} for a in region_ancestors(conn, region)]
 
 
 def _link(path: str, **params: Any) -> str:
