@@ -22,15 +22,10 @@ from patentatlas.store import transaction
 from patentatlas.web.auth import COOKIE, CurrentUser, SignedIn, clear_session_cookie, client_ip, set_session_cookie
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import answer, is_json, payload, text, wants_json
+from patentatlas.web.render import render
 
 router = APIRouter()
 PRE_COOKIE = "pa_csrf_pre"
-
-
-def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
-    from patentatlas.web.app import _render as app_render
-
-    return app_render(request, template, page)
 
 
 def home_of(user: User) -> str:
@@ -55,7 +50,7 @@ def _safe_next(target: str | None, user: User) -> str:
 def _pre_session_page(request: Request, template: str, page: dict[str, Any]) -> Response:
     token = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(24)
     request.state.csrf = token
-    response = _render(request, template, page)
+    response = render(request, template, page)
     response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
@@ -167,7 +162,7 @@ async def accept_invite(request: Request, cursor: Cursor, token: str) -> Respons
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
 def account_page(request: Request, session: SignedIn) -> Response:
     page = {"user": session.user.to_dict(), "changed": "changed" in request.query_params}
-    return _render(request, "account.html", page)
+    return render(request, "account.html", page)
 
 
 @router.post("/account/password", include_in_schema=False)
@@ -191,7 +186,7 @@ def _users_page(cursor: Any, invited: dict[str, Any] | None = None) -> dict[str,
 @router.get("/admin/users", response_class=HTMLResponse, tags=["admin"], summary="Users (admin)")
 def users_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     require_role(user, "admin")
-    return _render(request, "admin_users.html", _users_page(cursor))
+    return render(request, "admin_users.html", _users_page(cursor))
 
 
 @router.post("/admin/users", tags=["admin"], summary="Invite a user (admin): returns the invitation link")
@@ -210,7 +205,7 @@ async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
     result = {"user": invited.to_dict(), "invite_url": link}
     if wants_json(request):
         return JSONResponse(result)
-    return _render(request, "admin_users.html", _users_page(cursor, result))
+    return render(request, "admin_users.html", _users_page(cursor, result))
 
 
 @router.post("/admin/users/{user_id}/reset", include_in_schema=False)
@@ -222,20 +217,20 @@ async def reset(request: Request, cursor: Cursor, user: CurrentUser, user_id: in
     result = {"user": target.to_dict(), "invite_url": f"{str(request.base_url).rstrip('/')}/invite/{token}"}
     if wants_json(request):
         return JSONResponse(result)
-    return _render(request, "admin_users.html", _users_page(cursor, result))
+    return render(request, "admin_users.html", _users_page(cursor, result))
 
 
 @router.get("/admin/deliveries", response_class=HTMLResponse, tags=["admin"],
             summary="Warnings not delivered: failed for good, or waiting after a failure (admin)")
 def deliveries_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     require_role(user, "admin")
-    return _render(request, "admin_deliveries.html", {"deliveries": delivery_failures(cursor)})
+    return render(request, "admin_deliveries.html", {"deliveries": delivery_failures(cursor)})
 
 
 @router.get("/admin/audit", response_class=HTMLResponse, tags=["admin"], summary="The audit log (admin)")
 def audit_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     require_role(user, "admin")
-    return _render(request, "admin_audit.html", {"entries": accounts.audit_entries(cursor)})
+    return render(request, "admin_audit.html", {"entries": accounts.audit_entries(cursor)})
 
 
 __all__ = ["router", "home_of", "COOKIE"]

@@ -11,12 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, Field
 from starlette.exceptions import HTTPException
 
-from patentatlas.config import setting
-from patentatlas.domain.accounts import User, session_for
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
@@ -28,15 +25,13 @@ from patentatlas.web import (
     regions_pages,
     warnings_gov,
 )
-from patentatlas.web.auth import COOKIE
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import wants_json
-from patentatlas.web.i18n import LANGS, translator
 from patentatlas.web.pages import overview_page, patent_page
+from patentatlas.web.render import jsonable, render, render_template
 from patentatlas.web.scheduler import lifespan as scheduler_lifespan
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 
 
 def create_app(db_path: str | Path) -> FastAPI:
@@ -88,46 +83,6 @@ def _blank_to_none(value: Any) -> Any:
 Year = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator(_blank_to_none), Query()]
 
 
-def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang") or request.cookies.get("lang") or setting("lang")
-    return lang if lang in LANGS else "zh"
-
-
-def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
-    """JSON when asked for (``?format=json`` or Accept), else the HTML page."""
-    if request.query_params.get("format") == "json" or "application/json" in request.headers.get("accept", ""):
-        return JSONResponse(_jsonable(page))
-    lang = _lang(request)
-    context = {"page": page, "t": translator(lang), "lang": lang, "query": dict(request.query_params),
-               "user": _page_user(request), "csrf": getattr(request.state, "csrf", None)}
-    response = templates.TemplateResponse(request, template, context)
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie("lang", lang, httponly=True, samesite="lax")
-    return response
-
-
-def _page_user(request: Request) -> User | None:
-    """Who is signed in, for the page header (pages open to all look the session up themselves)."""
-    if getattr(request.state, "user", None) is None and request.cookies.get(COOKIE):
-        cursor = request.app.state.conn.cursor()
-        try:
-            session = session_for(cursor, request.cookies.get(COOKIE))
-            request.state.user, request.state.csrf = session.user, session.csrf_token
-        except AuthError:
-            return None
-        finally:
-            cursor.close()
-    return getattr(request.state, "user", None)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
     problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
                          for e in exc.errors())
@@ -144,15 +99,11 @@ async def _http_handler(request: Request, exc: HTTPException) -> Response:
 
 
 async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
-    if request.url.path.startswith("/api/") or wants_json(request):
+    if wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
     if type(exc) is AuthError and request.method == "GET":  # a page that needs a session: sign in first
         return RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
-    lang = _lang(request)
-    return templates.TemplateResponse(
-        request, "error.html", {"error": exc.to_dict(), "t": translator(lang), "lang": lang, "query": {}},
-        status_code=exc.status_code,
-    )
+    return render_template(request, "error.html", {"error": exc.to_dict(), "query": {}}, exc.status_code)
 
 
 def _filter(q: str | None, patent_type: str | None, status: str | None, province: str | None,
@@ -177,11 +128,11 @@ def _routes(app: FastAPI) -> None:
                  year: Year = None,
                  page: Annotated[int, Query(ge=1)] = 1) -> Response:
         flt = _filter(q, type, status, province, year, page, 50)
-        return _render(request, "overview.html", overview_page(cursor, flt))
+        return render(request, "overview.html", overview_page(cursor, flt))
 
     @app.get("/patents/{number}", response_class=HTMLResponse, summary="One patent's page")
     def patent(request: Request, cursor: Cursor, number: str) -> Response:
-        return _render(request, "patent.html", patent_page(cursor, number))
+        return render(request, "patent.html", patent_page(cursor, number))
 
     @app.get("/api/overview", summary="The overview page's data")
     def api_overview(cursor: Cursor, q: str | None = None, type: str | None = None,
@@ -189,7 +140,7 @@ def _routes(app: FastAPI) -> None:
                      year: Year = None,
                      page: Annotated[int, Query(ge=1)] = 1,
                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
-        return _jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))
+        return jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))
 
     @app.get("/api/summary", summary="Counts by type, status, filing year, province")
     def api_summary(cursor: Cursor) -> Any:
@@ -197,7 +148,7 @@ def _routes(app: FastAPI) -> None:
 
     @app.get("/api/patents/{number}", summary="One patent by application number")
     def api_patent(cursor: Cursor, number: str) -> Any:
-        return _jsonable(patent_page(cursor, number)["patent"])
+        return jsonable(patent_page(cursor, number)["patent"])
 
     @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason")
     def api_quarantine(cursor: Cursor, file: str | None = None,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from patentatlas.domain import enterprises as ent
@@ -27,26 +27,13 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import answer, numbers, payload, text
 from patentatlas.web.regions_api import table_response
+from patentatlas.web.render import render
 
 router = APIRouter(tags=["enterprise end"])
 STATE_ORDER = ("grace", "lapsed", "upcoming", "paid")
 CHART_DAYS = 365  # the fee calendar's chart: the grace periods running and the next twelve months
 FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent_year", "amount", "full_amount",
                "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional")
-
-
-def _page(request: Request, template: str, page: dict[str, Any]) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse(_jsonable(page))
-    from patentatlas.web.app import _render
-
-    return _render(request, template, page)
-
-
-def _jsonable(value: Any) -> Any:
-    from patentatlas.web.app import _jsonable as app_jsonable
-
-    return app_jsonable(value)
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -133,7 +120,7 @@ def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Res
     from patentatlas.domain.accounts import require_role
 
     require_role(user, "admin")
-    return _page(request, "enterprises.html", {"enterprises": ent.list_enterprises(cursor)})
+    return render(request, "enterprises.html", {"enterprises": ent.list_enterprises(cursor)})
 
 
 @router.post("/enterprises", include_in_schema=False)
@@ -153,7 +140,7 @@ async def register(request: Request, cursor: Cursor, user: CurrentUser) -> Respo
 @router.get("/enterprises/{eid}", response_class=HTMLResponse, summary="An enterprise's dashboard")
 @router.get("/api/enterprises/{eid}", summary="An enterprise's dashboard (JSON)")
 def dashboard(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
-    return _page(request, "enterprise.html", dashboard_page(cursor, _enterprise(cursor, user, eid)))
+    return render(request, "enterprise.html", dashboard_page(cursor, _enterprise(cursor, user, eid)))
 
 
 @router.get("/enterprises/{eid}/custody", response_class=HTMLResponse, summary="Custody portfolio and proposals")
@@ -162,7 +149,7 @@ def custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Re
     enterprise = _enterprise(cursor, user, eid)
     page = {"enterprise": ent.public_profile(enterprise), "custody": ent.custody_patents(cursor, eid),
             "proposals": ent.proposals(cursor, eid), "match_names": ent.match_names(enterprise)}
-    return _page(request, "custody.html", page)
+    return render(request, "custody.html", page)
 
 
 @router.post("/enterprises/{eid}/custody", include_in_schema=False)
@@ -190,7 +177,7 @@ async def change_custody(request: Request, cursor: Cursor, user: CurrentUser, ei
 @router.get("/api/enterprises/{eid}/profile", summary="The enterprise's profile (JSON)")
 def profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
     enterprise = _enterprise(cursor, user, eid)
-    return _page(request, "profile.html", {"enterprise": ent.public_profile(enterprise),
+    return render(request, "profile.html", {"enterprise": ent.public_profile(enterprise),
                                            "revenue_bands": list(ent.REVENUE_BANDS),
                                            "fee_reductions": list(ent.FEE_REDUCTIONS)})
 
@@ -212,7 +199,7 @@ def watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Re
     enterprise = _enterprise(cursor, user, eid)
     page = {"enterprise": ent.public_profile(enterprise), "watch_ipc": enterprise["watch_ipc"],
             "watch_keywords": enterprise["watch_keywords"], "watch_since": enterprise["watch_since"]}
-    return _page(request, "watches.html", page)
+    return render(request, "watches.html", page)
 
 
 @router.post("/enterprises/{eid}/watches", include_in_schema=False)
@@ -235,7 +222,7 @@ def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: A
         rows = [{k: f[k] for k in FEE_COLUMNS} for f in page["fees"]]
         return table_response(rows, format, f"fees_{eid}_{page['as_of']}")
     page["calendar_url"] = _calendar_url(request, page["enterprise"]["calendar_token"])
-    return _page(request, "fees.html", page)
+    return render(request, "fees.html", page)
 
 
 @router.get("/enterprises/{eid}/fees.ics", summary="Fee calendar as an iCalendar feed (signed in)")
@@ -310,7 +297,7 @@ def inbox(request: Request, cursor: Cursor, user: CurrentUser, eid: int, unread:
     enterprise = _enterprise(cursor, user, eid)
     page = {"enterprise": ent.public_profile(enterprise),
             "warnings": warnings.inbox(cursor, eid, unread_only=unread), "unread_only": unread}
-    return _page(request, "inbox.html", page)
+    return render(request, "inbox.html", page)
 
 
 @router.post("/enterprises/{eid}/inbox/read", include_in_schema=False)

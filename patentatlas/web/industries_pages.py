@@ -29,6 +29,7 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import is_json, payload, text
 from patentatlas.web.regions_api import Format, table_response
+from patentatlas.web.render import jsonable, render
 
 router = APIRouter()
 
@@ -36,12 +37,6 @@ TREE_TABLES = ("summary", "top_level", "tree", "specialties")
 SPECIALTY_TABLES = ("definition", "by_year", "by_type", "by_status", "by_criterion", "top_applicants")
 STATUSES = ("pending", "in_force", "lapsed")
 SUMMARY_KEYS = ("patents", "sei_patents", "valid_inventions", "sei_valid_inventions", "not_judged", "judged_not_sei")
-
-
-def _render(request: Request, template: str, page: dict[str, Any]) -> Response:
-    from patentatlas.web.app import _render as app_render  # the app imports this module
-
-    return app_render(request, template, page)
 
 
 def _links(path: str, **params: Any) -> dict[str, str]:
@@ -191,9 +186,7 @@ SpecialtyTable = Annotated[Literal["definition", "by_year", "by_type", "by_statu
 
 def _respond(page: dict[str, Any], fmt: str | None, rows: list[dict[str, Any]], name: str) -> Response:
     if fmt in (None, "json"):
-        from patentatlas.web.app import _jsonable
-
-        return JSONResponse(_jsonable(page))
+        return JSONResponse(jsonable(page))
     return table_response(rows, fmt, name)
 
 
@@ -201,13 +194,13 @@ def _respond(page: dict[str, Any], fmt: str | None, rows: list[dict[str, Any]], 
             summary="Strategic emerging industries with patent counts, and the specialty databases (JSON with "
                     "?format=json)")
 def industries(request: Request, cursor: Cursor, region: Region = None, as_of: AsOf = None) -> Response:
-    return _render(request, "industries.html", industries_page(cursor, region, as_of))
+    return render(request, "industries.html", industries_page(cursor, region, as_of))
 
 
 @router.get("/industries/specialty/{db_id}", response_class=HTMLResponse, tags=["pages"],
             summary="A specialty industry database's dashboard (JSON with ?format=json)")
 def specialty(request: Request, cursor: Cursor, db_id: str) -> Response:
-    return _render(request, "specialty.html", specialty_page(cursor, db_id))
+    return render(request, "specialty.html", specialty_page(cursor, db_id))
 
 
 def _listed(fields: dict[str, Any], name: str) -> list[str]:
@@ -231,14 +224,12 @@ async def define(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
         if is_json(request) or request.url.path.startswith("/api/"):
             raise
         page = industries_page(cursor) | {"form_error": exc.message, "form": fields}
-        response = _render(request, "industries.html", page)
+        response = render(request, "industries.html", page)
         response.status_code = 400
         return response
     audit(cursor, user.user_id, "specialty.define", definition["db_id"], {"version": definition["version"]})
     if is_json(request) or request.url.path.startswith("/api/"):
-        from patentatlas.web.app import _jsonable
-
-        return JSONResponse(_jsonable(definition))
+        return JSONResponse(jsonable(definition))
     return RedirectResponse(f"/industries/specialty/{quote(definition['db_id'])}", status_code=303)
 
 

@@ -34,6 +34,7 @@ from patentatlas.errors import NotFoundError, PatentAtlasError
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.deps import Cursor
 from patentatlas.web.regions_api import table_response
+from patentatlas.web.render import render
 
 router = APIRouter()
 
@@ -44,17 +45,6 @@ LEGEND_COLORS = ("#eef3f8", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c
 MAP_COLUMNS = ("valid_invention_per_10k", "valid_invention_count", "high_value_invention_count",
                "high_value_invention_per_10k", "applications", "grants", "population")
 ENTERPRISES_PER_PAGE = 50
-
-
-# --------------------------------------------------------------------------- dependencies
-
-
-def _render(request: Request, template: str, page: dict[str, Any], status_code: int = 200) -> Response:
-    from patentatlas.web.app import _render as app_render
-
-    response = app_render(request, template, page)
-    response.status_code = status_code
-    return response
 
 
 # --------------------------------------------------------------------------- boundaries
@@ -301,14 +291,14 @@ def _with_form_error(request: Request, cursor: duckdb.DuckDBPyConnection, templa
     Asked for JSON, the same error is the one JSON error shape."""
     resolve_region(cursor, code)  # an unknown region is a 404 page, not a form error
     try:
-        return _render(request, template, build(**filters))
+        return render(request, template, build(**filters))
     except PatentAtlasError as exc:
         if not any(filters.values()) or request.query_params.get("format") == "json":
             raise
         page = build(**{k: None for k in filters})
         page["form_error"] = exc.message
         page["filters"] = {**page["filters"], **{k: v for k, v in filters.items() if k in page["filters"]}}
-        return _render(request, template, page, status_code=exc.status_code)
+        return render(request, template, page, status_code=exc.status_code)
 
 
 @router.get("/regions", include_in_schema=False)
@@ -352,4 +342,4 @@ def region_patents(request: Request, cursor: Cursor, code: str, q: str | None = 
                              year=int(year) if year else None, page=page, per_page=50)
     if format in ("csv", "xlsx"):
         return table_response(region_patents_table(cursor, code, flt), format, f"patents-{code}")
-    return _render(request, "region_patents.html", region_patents_page(cursor, code, flt))
+    return render(request, "region_patents.html", region_patents_page(cursor, code, flt))

@@ -27,6 +27,7 @@ from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.regions_pages import industry_choices
+from patentatlas.web.render import render
 
 router = APIRouter(tags=["warnings"])
 
@@ -93,10 +94,8 @@ def _private(response: Response) -> Response:
                     "(JSON with ?format=json; admins and the region's analysts)")
 def warnings_region_page(request: Request, cursor: Cursor, user: CurrentUser, code: str, industry: Industry = None,
                          as_of: AsOf = None) -> Response:
-    from patentatlas.web.app import _render
-
     allowed(cursor, user, code)
-    return _private(_render(request, "region_warnings.html", warnings_page(cursor, user, code, industry, as_of)))
+    return _private(render(request, "region_warnings.html", warnings_page(cursor, user, code, industry, as_of)))
 
 
 @router.get("/api/warnings/regions/{code}", summary="A region's fee warnings (admins and the region's analysts)")
