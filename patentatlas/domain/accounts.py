@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from patentatlas.errors import AuthError, ForbiddenError, NotFoundError, RateLimitedError, UsageError
 from patentatlas.store import scalar
+from patentatlas.store import utc_now as now
 
 ROLES = ("admin", "analyst", "enterprise")
 MIN_PASSWORD_LENGTH = 10
@@ -34,11 +35,6 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 _hasher = PasswordHasher()
-
-
-def now() -> dt.datetime:
-    """The current UTC time, naive (the store keeps UTC timestamps)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def token_hash(token: str) -> str:

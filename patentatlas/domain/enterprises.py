@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from patentatlas.domain.accounts import audit, now
+from patentatlas.domain.accounts import EMAIL, audit, now
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
@@ -201,7 +201,7 @@ def _webhook_url(value: Any) -> str | None:
 def _email(value: Any) -> str | None:
     if value in (None, ""):
         return None
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(value).strip()):
+    if not EMAIL.fullmatch(str(value).strip()):
         raise UsageError(f"notify_email: {value!r} is not an e-mail address")
     return str(value).strip()
 

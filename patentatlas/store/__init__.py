@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,11 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
     """The single value a query returns (the result is read to its end, as DuckDB requires)."""
     rows = conn.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def utc_now() -> dt.datetime:
+    """The current UTC time, naive: the store keeps UTC timestamps (and its clock is set to UTC)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @contextmanager

@@ -14,7 +14,6 @@ the last time, and ``patentatlas optimize`` does it by hand.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from typing import Any
@@ -22,14 +21,11 @@ from typing import Any
 import duckdb
 
 from patentatlas.store import scalar, transaction
+from patentatlas.store import utc_now as now
 
 JOB = "cluster"
 ORDER = ("first_applicant_province_code, first_applicant_city_code, first_applicant_county_code, "
          "first_applicant_region_code, filing_date, application_number")
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def last_clustered_batch(conn: duckdb.DuckDBPyConnection) -> int | None:
