@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -21,7 +21,7 @@ from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.ipc import canonical_ipc
-from patentatlas.normalize.names import normalize_name
+from patentatlas.normalize.names import normalize_name, split_list
 from patentatlas.store import scalar
 
 REVENUE_BANDS = ("<5m", "5m-20m", "20m-100m", "100m-1b", ">1b")  # yuan per year
@@ -30,15 +30,6 @@ PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "
                   "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
 _COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
             "watch_since", "calendar_token", "created_at", "updated_at")
-
-
-def _clean(values: Iterable[str] | None) -> list[str]:
-    out: list[str] = []
-    for value in values or ():
-        value = value.strip()
-        if value and value not in out:
-            out.append(value)
-    return out
 
 
 def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *,
@@ -54,7 +45,7 @@ def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *
     region = division if scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [division]) else None
     enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, calendar_token) "
                            "VALUES (?, ?, ?, ?, ?) RETURNING enterprise_id",
-                           [name, code, _clean(name_variants), region, secrets.token_urlsafe(24)])
+                           [name, code, split_list(list(name_variants)), region, secrets.token_urlsafe(24)])
     audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id})
     return get_enterprise(conn, int(enterprise_id))
 
@@ -208,7 +199,7 @@ def _email(value: Any) -> str | None:
 
 def _ipc_list(values: Any) -> list[str]:
     codes = []
-    for raw in _listed(values):
+    for raw in split_list(values):
         try:
             codes.append(canonical_ipc(raw, "watch_ipc"))
         except FieldError as exc:
@@ -216,14 +207,8 @@ def _ipc_list(values: Any) -> list[str]:
     return codes
 
 
-def _listed(values: Any) -> list[str]:
-    if isinstance(values, str):
-        values = re.split(r"[,;，；\n]+", values)
-    return _clean(values)
-
-
 _CHECKS = {
-    "name_variants": _listed,
+    "name_variants": split_list,
     "revenue_band": lambda v: _choice("revenue_band", v, REVENUE_BANDS),
     "rd_spending": lambda v: _int_or_none("rd_spending", v),
     "employees": lambda v: _int_or_none("employees", v),
@@ -232,7 +217,7 @@ _CHECKS = {
     "webhook_url": _webhook_url,
     "webhook_secret": lambda v: (str(v).strip() or None) if v is not None else None,
     "watch_ipc": _ipc_list,
-    "watch_keywords": _listed,
+    "watch_keywords": split_list,
 }
 
 

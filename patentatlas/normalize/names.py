@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 PARTY_KINDS = ("individual", "enterprise", "university", "research_institute", "government", "other")
 
@@ -59,6 +60,20 @@ def split_names(cell: str | None) -> tuple[str, ...]:
         return ()
     text = str(cell).strip().strip("[]")
     return tuple(dict.fromkeys(p.strip() for p in _SPLIT.split(text) if p.strip()))
+
+
+_LIST_SPLIT = re.compile(r"[,;，；\n]+")
+
+
+def split_list(values: Any) -> list[str]:
+    """The items a person typed into one field, or sent as a list: commas, semicolons (ASCII or
+    full-width) and lines separate them; blanks and repeats are dropped, the order is kept.
+
+    >>> split_list("G06F，H04W; G06F,,"), split_list([" 内镜 ", ""])
+    (['G06F', 'H04W'], ['内镜'])
+    """
+    items = _LIST_SPLIT.split(values) if isinstance(values, str) else [str(v) for v in values or ()]
+    return list(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 
 @lru_cache(maxsize=131072)

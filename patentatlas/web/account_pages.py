@@ -21,7 +21,7 @@ from patentatlas.errors import ForbiddenError, UsageError
 from patentatlas.store import transaction
 from patentatlas.web.auth import COOKIE, CurrentUser, SignedIn, clear_session_cookie, client_ip, set_session_cookie
 from patentatlas.web.deps import Cursor
-from patentatlas.web.forms import answer, is_json, payload, text, wants_json
+from patentatlas.web.forms import answer, is_json, listed, payload, text, wants_json
 from patentatlas.web.render import render
 
 router = APIRouter()
@@ -132,10 +132,9 @@ def sign_up_page(request: Request) -> Response:
 async def sign_up(request: Request, cursor: Cursor) -> Response:
     fields, _ = await _fields(request)
     email, password = text(fields, "email"), text(fields, "password")
-    variants = text(fields, "name_variants", required=False).replace("，", ",").split(",")
     with transaction(cursor):
         enterprise = register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
-                                         name_variants=[v for v in variants if v.strip()])
+                                         name_variants=listed(fields, "name_variants"))
         accounts.create_user(cursor, email, "enterprise", password=password,
                              display_name=text(fields, "display_name", required=False) or None,
                              enterprise_id=enterprise["enterprise_id"])

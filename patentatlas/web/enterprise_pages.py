@@ -25,7 +25,7 @@ from patentatlas.errors import UsageError
 from patentatlas.store import transaction
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
-from patentatlas.web.forms import answer, numbers, payload, text
+from patentatlas.web.forms import answer, listed, numbers, payload, text
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import render
 
@@ -130,10 +130,9 @@ async def register(request: Request, cursor: Cursor, user: CurrentUser) -> Respo
 
     require_role(user, "admin")
     fields = await payload(request)
-    variants = text(fields, "name_variants", required=False).replace("，", ",").split(",")
     with transaction(cursor):
         enterprise = ent.register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
-                                             name_variants=[v for v in variants if v.strip()], by=user.user_id)
+                                             name_variants=listed(fields, "name_variants"), by=user.user_id)
     return answer(request, ent.public_profile(enterprise), "/enterprises")
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from patentatlas.errors import UsageError
+from patentatlas.normalize.names import split_list
 
 LIST_FIELDS = {"numbers"}  # form fields that may repeat
 
@@ -56,12 +57,15 @@ def text(fields: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value.strip()
 
 
+def listed(fields: dict[str, Any], name: str) -> list[str]:
+    """A field's items: a list, or text separated by commas, semicolons or lines (one per line)."""
+    value = fields.get(name) or []
+    return [item for part in (value if isinstance(value, list) else [value]) for item in split_list(str(part))]
+
+
 def numbers(fields: dict[str, Any]) -> list[str]:
     """Application numbers from a list field, or one text field separated by commas or lines."""
-    value = fields.get("numbers") or []
-    items = value if isinstance(value, list) else [value]
-    out = [n.strip() for item in items for n in str(item).replace("，", ",").replace("\n", ",").split(",")]
-    out = [n for n in out if n]
+    out = listed(fields, "numbers")
     if not out:
         raise UsageError("numbers: choose at least one patent")
     return out

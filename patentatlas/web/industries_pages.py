@@ -27,7 +27,7 @@ from patentatlas.domain.industries import (
 from patentatlas.errors import UsageError
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
-from patentatlas.web.forms import is_json, payload, text
+from patentatlas.web.forms import is_json, listed, payload, text
 from patentatlas.web.regions_api import Format, table_response
 from patentatlas.web.render import jsonable, render
 
@@ -203,12 +203,6 @@ def specialty(request: Request, cursor: Cursor, db_id: str) -> Response:
     return render(request, "specialty.html", specialty_page(cursor, db_id))
 
 
-def _listed(fields: dict[str, Any], name: str) -> list[str]:
-    value = fields.get(name) or []
-    items = value if isinstance(value, list) else str(value).replace("，", ",").replace("\n", ",").split(",")
-    return [item.strip() for item in items if str(item).strip()]
-
-
 @router.post("/industries/specialty", include_in_schema=False)
 @router.post("/api/industries/specialty", tags=["industries"],
              summary="Define a specialty database or a new version of one (admins and analysts): db_id, name, "
@@ -218,8 +212,8 @@ async def define(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
     fields = await payload(request)
     try:
         definition = define_specialty(cursor, text(fields, "db_id"), text(fields, "name"),
-                                      _listed(fields, "ipc_codes"), _listed(fields, "keywords"),
-                                      _listed(fields, "applicants"))
+                                      listed(fields, "ipc_codes"), listed(fields, "keywords"),
+                                      listed(fields, "applicants"))
     except UsageError as exc:
         if is_json(request) or request.url.path.startswith("/api/"):
             raise
