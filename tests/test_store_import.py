@@ -130,3 +130,21 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     committed = sum(loaded for _, loaded, _ in batches)
     assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (committed,)
     assert committed < 511 + 400_000
+
+
+def test_batches_imported_before_observed_on_existed_are_dated_by_when_they_finished(
+        tmp_path: Path) -> None:
+    from patentatlas.store import schema
+
+    conn = duckdb.connect(str(tmp_path / "old.duckdb"))
+    shipped = list(schema.MIGRATIONS)
+    schema.MIGRATIONS[:] = shipped[:2]  # a store of last release: no import_batches.observed_on yet
+    try:
+        schema.migrate(conn)
+    finally:
+        schema.MIGRATIONS[:] = shipped
+    conn.execute("INSERT INTO import_batches (batch_id, file, started_at, finished_at) VALUES "
+                 "(1, 'a.csv', TIMESTAMP '2025-03-01 23:59:00', TIMESTAMP '2025-03-02 00:01:00')")
+    assert 3 in schema.migrate(conn)
+    assert conn.execute("SELECT observed_on FROM import_batches").fetchall() == [(dt.date(2025, 3, 2),)]
+    conn.close()

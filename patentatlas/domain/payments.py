@@ -53,7 +53,7 @@ class FeeState:
 def seen_in_force(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[str, dt.date]:
     """The date each patent was last observed in force: when the data of its last import was taken."""
     rows = conn.execute(
-        "SELECT p.application_number, coalesce(b.observed_on, CAST(b.finished_at AS DATE)) FROM patents p "
+        "SELECT p.application_number, b.observed_on FROM patents p "
         "JOIN import_batches b ON b.batch_id = p.last_batch_id "
         "WHERE p.status = 'in_force' AND p.application_number IN (SELECT unnest(?))", [numbers]).fetchall()
     return {k: d for k, d in rows if d is not None}

@@ -43,7 +43,7 @@ def quarter_of(day: dt.date) -> dict[str, Any]:
 
 def data_observed_on(conn: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The day the data of the latest patent import was observed (payment lists do not count)."""
-    rows = conn.execute("SELECT max(coalesce(observed_on, CAST(finished_at AS DATE))) FROM import_batches "
+    rows = conn.execute("SELECT max(observed_on) FROM import_batches "
                         "WHERE format IS DISTINCT FROM 'payments'").fetchall()
     return rows[0][0] if rows else None
 
@@ -115,7 +115,7 @@ base AS (
   SELECT p.application_number, p.patent_type, p.filing_date, p.grant_date, p.applicant_names[1] AS first_applicant,
     p.first_applicant_province_code AS province_code, p.first_applicant_city_code AS city_code,
     p.first_applicant_county_code AS county_code, p.first_applicant_region_code AS region_code,
-    coalesce(p.sei_codes, []) AS sei_codes, coalesce(ib.observed_on, CAST(ib.finished_at AS DATE)) AS seen_on,
+    coalesce(p.sei_codes, []) AS sei_codes, ib.observed_on AS seen_on,
     CASE WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
          WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END AS term_years,
     {year_now} AS y_now, {grant_year} + 1 AS first_year

@@ -106,7 +106,7 @@ _FEEABLE = """
 CREATE OR REPLACE TEMP TABLE alert_feeable AS
 SELECT c.enterprise_id, e.fee_reduction AS reduction, p.application_number,
        coalesce(p.title_zh, p.title_en, '') AS title, p.patent_type, p.filing_date, p.grant_date,
-       coalesce(b.observed_on, CAST(b.finished_at AS DATE)) AS seen_on
+       b.observed_on AS seen_on
 FROM custody c JOIN enterprises e USING (enterprise_id) JOIN patents p USING (application_number)
 LEFT JOIN import_batches b ON b.batch_id = p.last_batch_id
 WHERE p.status = 'in_force' AND p.grant_date IS NOT NULL AND p.filing_date IS NOT NULL

@@ -199,6 +199,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         -- when the data of an import was observed: a patent seen in force by a later import
         -- settles the fee whose grace period ended before it (REFERENCE §3, issue 4)
         ALTER TABLE import_batches ADD COLUMN observed_on DATE;
+        UPDATE import_batches SET observed_on = CAST(coalesce(finished_at, started_at) AS DATE);
         -- national-economy industries follow from the SEI codes (reference.sei.nic_for_sei): stored,
         -- they cost 15 % of the import's speed and said nothing new
         ALTER TABLE patents DROP COLUMN nic_codes;

@@ -38,8 +38,8 @@ def _arrow(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str, part: int = 1,
-                observed_on: dt.date | None = None) -> int:
+def start_batch(conn: duckdb.DuckDBPyConnection, file: str, fmt: str, checksum: str, part: int,
+                observed_on: dt.date) -> int:
     """A new import batch (``part`` of its file, its data observed on ``observed_on``); returns its id."""
     batch_id = scalar(conn, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
     conn.execute(
