@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, served_copy
+from tests.browser_support import CHROMIUM, chromium, served_copy
 
 SCREENSHOT = Path("/tmp/overview.png")
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +28,8 @@ def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _api(server: str, path: str, **params: Any) -> Any:

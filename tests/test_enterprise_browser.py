@@ -14,11 +14,11 @@ import pytest
 
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.store import open_store
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, served_copy
+from tests.browser_support import CHROMIUM, chromium, served_copy
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,8 @@ def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = chromium.new_context()
-        yield context.new_page()
-        chromium.close()
+    with chromium() as browser:
+        yield browser.new_context().new_page()
 
 
 def test_sign_in_see_the_fee_calendar_and_record_a_payment(server: str, page: Any) -> None:

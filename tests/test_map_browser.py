@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from patentatlas.reference.regions import iter_regions
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, served_copy
+from tests.browser_support import CHROMIUM, chromium, served_copy
 
 SCREENSHOTS = Path("/tmp")
 ZHEJIANG_CITIES = [f"33{n:02d}00" for n in range(1, 12)]
@@ -21,7 +21,7 @@ HANGZHOU = "330100"
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
 
 # the page's chart, its option, and what ECharts drew for each data item (the visual map's colour)
 CHART = "window.regionPage.chart"
@@ -46,10 +46,8 @@ def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
