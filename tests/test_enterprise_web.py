@@ -19,6 +19,7 @@ from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT
+from tests.web_support import signed_in
 
 PASSWORD = "correct horse battery"
 A_NAME, A_USCC = "中科创达软件股份有限公司", "91110108551385082Q"
@@ -52,13 +53,8 @@ def app(db_path: Path) -> Iterator[Any]:
     application.state.conn.close()
 
 
-def _client(app: Any, email: str | None) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    if email:
-        answer = client.post("/api/session", json={"email": email, "password": PASSWORD})
-        assert answer.status_code == 200, answer.text
-        client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return client
+def _client(app: Any, email: str) -> TestClient:
+    return signed_in(app, email, PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import CHATBOT, THUNDERSOFT, TOYOTA, VR
+from tests.web_support import signed_in
 
 OBSERVED = dt.date(2023, 5, 15)  # the day the exports' data was taken (their latest date is 2023-05-11)
 AS_OF = dt.date(2023, 6, 30)  # the last day of 2023Q2
@@ -338,12 +339,8 @@ def app(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[An
     application.state.conn.close()
 
 
-def _client(app: Any, email: str | None) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    if email:
-        answer = client.post("/api/session", json={"email": email, "password": PASSWORD})
-        assert answer.status_code == 200, answer.text
-    return client
+def _client(app: Any, email: str) -> TestClient:
+    return signed_in(app, email, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -368,13 +365,13 @@ API = "/api/warnings/regions/{}?as_of=2023-06-30"
 
 
 def test_signed_out_is_refused(app: Any) -> None:
-    client = _client(app, None)
+    client = TestClient(app, follow_redirects=False)
     answer = client.get(API.format("330100"))
     assert answer.status_code == 401
     assert answer.json()["error"] == "AuthError"
     assert client.get(API.format("330100") + "&format=csv").status_code == 401
     page = client.get("/warnings/regions/330100")
-    assert page.status_code in (303, 401)  # the sign-in page, or the error
+    assert (page.status_code, page.headers["location"]) == (303, "/sign-in?next=%2Fwarnings%2Fregions%2F330100")
     assert client.get("/warnings/regions/330100?format=json").json()["error"] == "AuthError"
 
 

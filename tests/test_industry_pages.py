@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT
+from tests.web_support import HtmlPage, get_page, signed_in
 
 AI = "1"  # 新一代信息技术产业, the largest first-level industry of the four files
 VR_WORD = "虚拟现实"
@@ -47,64 +47,6 @@ def client(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture(scope="module")
 def store(client: TestClient) -> duckdb.DuckDBPyConnection:
     return client.app.state.conn.cursor()  # type: ignore[attr-defined]
-
-
-class _Page(HTMLParser):
-    """Script addresses, links, and each element with an id: its text and attributes; every <tr>."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.scripts: list[str] = []
-        self.hrefs: list[str] = []
-        self.text: dict[str, str] = {}
-        self.attrs: dict[str, dict[str, str | None]] = {}
-        self.rows: list[tuple[dict[str, str | None], list[str]]] = []  # (attributes, cell texts)
-        self._open: list[tuple[str, str | None]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "script" and a.get("src"):
-            self.scripts.append(a["src"] or "")
-        if tag in ("a", "link") and a.get("href"):
-            self.hrefs.append(a["href"] or "")
-        if tag == "tr":
-            self.rows.append((a, []))
-        if tag == "td" and self.rows:
-            self.rows[-1][1].append("")
-        if a.get("id"):
-            self.text[a["id"] or ""] = ""
-            self.attrs[a["id"] or ""] = a
-        if tag not in self.VOID:
-            self._open.append((tag, a.get("id")))
-
-    def handle_data(self, data: str) -> None:
-        for _tag, key in self._open:
-            if key:
-                self.text[key] += data
-        if any(tag == "td" for tag, _ in self._open) and self.rows and self.rows[-1][1]:
-            self.rows[-1][1][-1] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i][0] == tag:
-                del self._open[i:]
-                break
-
-    def row(self, **attrs: str) -> list[str]:
-        """The cell texts of the one row with these attributes (data_code="1" for data-code)."""
-        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
-        found = [cells for a, cells in self.rows if all(a.get(k) == v for k, v in wanted.items())]
-        assert len(found) == 1, (wanted, len(found))
-        return [c.strip() for c in found[0]]
-
-
-def _page(client: TestClient, url: str, status: int = 200, **params: Any) -> _Page:
-    response = client.get(url, params=params)
-    assert response.status_code == status, response.text[:500]
-    return _Page(response.text)
 
 
 def _csv(client: TestClient, url: str) -> list[dict[str, str]]:
@@ -166,7 +108,7 @@ def test_a_regions_tree_counts_its_first_applicants(client: TestClient, store: d
 
 def test_the_page_shows_the_tree_in_chinese(client: TestClient) -> None:
     data = client.get("/api/industries").json()
-    page = _page(client, "/industries", lang="zh")
+    page = get_page(client, "/industries", lang="zh")
     assert page.text["region-name"] == "全部专利（不限地区）"
     cells = page.row(data_code=AI, data_level="1")
     assert cells[1:5] == [AI, "新一代信息技术产业", "7,397", f"{data['top_level'][0]['valid_inventions']:,}"]
@@ -185,7 +127,7 @@ def test_the_page_shows_the_tree_in_chinese(client: TestClient) -> None:
 
 
 def test_the_page_in_english(client: TestClient) -> None:
-    page = _page(client, "/industries", lang="en", region="330000")
+    page = get_page(client, "/industries", lang="en", region="330000")
     assert page.text["page-title"].startswith("Strategic emerging industries · 浙江省")
     assert "Industries (two levels)" in page.text["tree-panel"]
     assert page.text["region-name"] == "浙江省" and page.text["region-code"] == "330000"
@@ -223,7 +165,7 @@ def test_bad_input_is_the_one_error_shape(client: TestClient) -> None:
     assert response.status_code == 400 and response.json()["error"] == "UsageError"
     response = client.get("/api/industries", params={"format": "csv", "table": "nonsense"})
     assert response.status_code == 400 and response.json()["error"] == "UsageError"
-    page = _page(client, "/industries", status=404, region="999999")
+    page = get_page(client, "/industries", status=404, region="999999")
     assert "999999" in page.text["error-message"]
     response = client.get("/industries", params={"region": "999999", "format": "json"})
     assert response.status_code == 404 and response.json()["error"] == "NotFoundError"
@@ -251,7 +193,7 @@ def test_the_specialty_dashboard(client: TestClient, store: duckdb.DuckDBPyConne
 
 def test_the_specialty_page_shows_it(client: TestClient) -> None:
     data = client.get("/api/industries/specialty/vr").json()
-    page = _page(client, "/industries/specialty/vr", lang="zh")
+    page = get_page(client, "/industries/specialty/vr", lang="zh")
     assert page.text["specialty-name"] == "虚拟现实产业" and "v1" in page.text["specialty-version"]
     assert page.attrs["card-members"]["data-value"] == "7813" and page.text["card-members"] == "7,813"
     assert page.text["definition-keywords"] == VR_WORD and page.text["definition-ipc"] == "—"
@@ -260,7 +202,7 @@ def test_the_specialty_page_shows_it(client: TestClient) -> None:
     assert page.row(data_key="keyword") == ["关键词匹配", "7,813"]
     assert page.row(data_rank="1") == ["1", BOE, "134"]
     assert "specialty-years-chart" in page.attrs and "/static/industries.js" in page.scripts
-    english = _page(client, "/industries/specialty/vr", lang="en")
+    english = get_page(client, "/industries/specialty/vr", lang="en")
     assert "Member patents by filing year" in english.text["years-panel"]
     client.cookies.clear()
 
@@ -287,7 +229,7 @@ def test_unknown_specialty_is_a_404(client: TestClient) -> None:
     response = client.get("/api/industries/specialty/pens")
     assert response.status_code == 404 and response.json()["error"] == "NotFoundError"
     assert "pens" in response.json()["message"]
-    page = _page(client, "/industries/specialty/pens", status=404)
+    page = get_page(client, "/industries/specialty/pens", status=404)
     assert "pens" in page.text["error-message"]
     assert client.get("/api/industries/specialty/pens", params={"format": "csv"}).status_code == 404
 
@@ -299,10 +241,10 @@ def test_a_new_version_shows_on_a_fresh_store(tmp_path: Path) -> None:
     conn.close()
     app = create_app(tmp_path / "store.duckdb")
     with TestClient(app) as fresh:
-        assert "patentatlas specialty define" in _page(fresh, "/industries").text["no-specialties"]
+        assert "patentatlas specialty define" in get_page(fresh, "/industries").text["no-specialties"]
         define_specialty(app.state.conn, "xr", "扩展现实", keywords=[VR_WORD])
         second = define_specialty(app.state.conn, "xr", "扩展现实", ipc_codes=["G06T19/00"], keywords=["增强现实"])
-        page = _page(fresh, "/industries/specialty/xr")
+        page = get_page(fresh, "/industries/specialty/xr")
         assert "v2" in page.text["specialty-version"] and page.text["definition-ipc"] == "G06T19/00"
         assert page.attrs["card-members"]["data-value"] == str(second["members"])
         rows = {r["db_id"]: r for r in fresh.get("/api/industries").json()["specialties"]}
@@ -324,7 +266,7 @@ def test_routes_are_documented(client: TestClient) -> None:
 
 def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
     for url in ("/industries", "/industries?region=330000", "/industries/specialty/vr"):
-        page = _page(client, url)
+        page = get_page(client, url)
         assert page.scripts == ["/static/echarts.min.js", "/static/industries.js"], url
         html = client.get(url).text
         assert not re.search(r"https?://", html), url
@@ -343,16 +285,13 @@ def _signed_in(client: TestClient, email: str, role: str, **scope: Any) -> TestC
     cursor = client.app.state.conn.cursor()  # type: ignore[attr-defined]
     create_user(cursor, email, role, password=PASSWORD, **scope)
     cursor.close()
-    user = TestClient(client.app, follow_redirects=False)
-    csrf = user.post("/api/session", json={"email": email, "password": PASSWORD}).json()["csrf_token"]
-    user.headers["X-CSRF-Token"] = csrf
-    return user
+    return signed_in(client.app, email, PASSWORD)
 
 
 def test_an_analyst_defines_a_specialty_database_through_the_form(client: TestClient,
                                                                   store: duckdb.DuckDBPyConnection) -> None:
     analyst = _signed_in(client, "pens@zj.gov.cn", "analyst", region_code="330000")
-    form = _Page(analyst.get("/industries").text)
+    form = HtmlPage(analyst.get("/industries").text)
     assert "specialty-form" in form.attrs
     answer = analyst.post("/industries/specialty", data={"db_id": "endoscope", "name": "内窥镜",
                                                          "ipc_codes": "A61B1/00", "keywords": "内窥镜, 内镜"})
@@ -374,7 +313,7 @@ def test_a_bad_definition_is_a_form_error_and_stores_nothing(client: TestClient,
     before = store.execute("SELECT count(*) FROM specialty_databases").fetchall()
     page = admin.post("/industries/specialty", data={"db_id": "pens", "name": "制笔", "ipc_codes": "B43K, B4X"})
     assert page.status_code == 400
-    error = _Page(page.text).text["form-error"]
+    error = HtmlPage(page.text).text["form-error"]
     assert "'B4X' is not an IPC code" in error
     empty = admin.post("/api/industries/specialty", json={"db_id": "pens", "name": "制笔"})
     assert empty.status_code == 400

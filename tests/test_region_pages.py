@@ -8,11 +8,8 @@ import csv
 import io
 import json
 import re
-import shutil
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -20,68 +17,16 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain.indicators import map_data, region_enterprises, region_indicators
 from patentatlas.reference.regions import iter_regions
-from patentatlas.web.app import create_app
 from patentatlas.web.regions_pages import GEO_DIR, legend_classes, sparkline
+from tests.web_support import HtmlPage, client_on_copy, get_page
 
 ZHEJIANG_CITIES = [f"33{n:02d}00" for n in range(1, 12)]
 
 
 @pytest.fixture(scope="module")
 def client(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on a copy of the session store (the app opens its store for writing)."""
-    db = tmp_path_factory.mktemp("region_pages") / "store.duckdb"
-    shutil.copy(loaded_db, db)
-    app = create_app(db)
-    with TestClient(app) as test_client:
+    with client_on_copy(loaded_db, tmp_path_factory.mktemp("region_pages")) as test_client:
         yield test_client
-    app.state.conn.close()
-
-
-class _Page(HTMLParser):
-    """Script and stylesheet addresses, and each element with an id: its text and attributes."""
-
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.scripts: list[str] = []
-        self.links: list[str] = []
-        self.text: dict[str, str] = {}
-        self.attrs: dict[str, dict[str, str | None]] = {}
-        self.rows: list[dict[str, str | None]] = []  # every <tr>'s attributes
-        self._open: list[tuple[str, str | None]] = []  # (tag, id) of every element not closed yet
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "script" and a.get("src"):
-            self.scripts.append(a["src"] or "")
-        if tag == "link" and a.get("href"):
-            self.links.append(a["href"] or "")
-        if tag == "tr":
-            self.rows.append(a)
-        if a.get("id"):
-            self.text[a["id"] or ""] = ""
-            self.attrs[a["id"] or ""] = a
-        if tag not in self.VOID:
-            self._open.append((tag, a.get("id")))
-
-    def handle_data(self, data: str) -> None:
-        for _tag, key in self._open:
-            if key:
-                self.text[key] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i][0] == tag:
-                del self._open[i:]
-                break
-
-
-def _page(client: TestClient, url: str, status: int = 200, **params: Any) -> _Page:
-    response = client.get(url, params=params)
-    assert response.status_code == status, response.text[:500]
-    return _Page(response.text)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +103,7 @@ def test_region_page_json_is_the_domains_figures(client: TestClient, store: duck
 
 def test_region_page_shows_the_numbers_in_chinese(client: TestClient) -> None:
     data = client.get("/regions/330000", params={"format": "json"}).json()
-    page = _page(client, "/regions/330000", lang="zh")
+    page = get_page(client, "/regions/330000", lang="zh")
     assert page.text["region-name"] == "浙江省"
     for card in data["headline"]:
         shown = page.attrs[f"card-{card['key']}"]["data-value"]
@@ -167,7 +112,7 @@ def test_region_page_shows_the_numbers_in_chinese(client: TestClient) -> None:
     assert "每件专利只计一次" in page.text["counting-rule"] and "第一申请人" in page.text["counting-rule"]
     assert "每万人口有效发明专利拥有量" in page.text["map-panel"]
     # the table under the map: every city, in the order of the chosen indicator
-    table_codes = [r["data-code"] for r in page.rows if r.get("data-code")]
+    table_codes = [a["data-code"] for a, _ in page.rows if a.get("data-code")]
     assert sorted(table_codes) == ZHEJIANG_CITIES
     assert table_codes == [r["code"] for r in data["map_ranked"]]
     assert re.sub(r"\s+", "", page.text["breadcrumb"]).startswith("全国›浙江省↑")
@@ -176,7 +121,7 @@ def test_region_page_shows_the_numbers_in_chinese(client: TestClient) -> None:
 
 
 def test_region_page_in_english(client: TestClient) -> None:
-    page = _page(client, "/regions/330000", lang="en")
+    page = get_page(client, "/regions/330000", lang="en")
     assert "Valid invention patents per 10,000 people" in page.text["map-panel"]
     assert "first applicant" in page.text["counting-rule"]
     assert re.sub(r"\s+", "", page.text["breadcrumb"]).startswith("China›浙江省↑Up")
@@ -192,7 +137,7 @@ def test_each_indicator_can_be_mapped(client: TestClient) -> None:
 
 
 def test_drilling_down_keeps_the_view(client: TestClient) -> None:
-    page = _page(client, "/regions/330000", indicator="applications", lang="zh")
+    page = get_page(client, "/regions/330000", indicator="applications", lang="zh")
     hangzhou = re.search(r'href="(/regions/330100[^"]*)"', client.get("/regions/330000?indicator=applications").text)
     assert hangzhou and "indicator=applications" in hangzhou.group(1)
     assert page.attrs["region-map"]["data-parent"] == "330000"
@@ -202,7 +147,7 @@ def test_drilling_down_keeps_the_view(client: TestClient) -> None:
 
 
 def test_population_note_is_shown(client: TestClient) -> None:
-    page = _page(client, "/regions/330113")  # 临平区: created in 2021, after the census
+    page = get_page(client, "/regions/330113")  # 临平区: created in 2021, after the census
     data = client.get("/regions/330113", params={"format": "json"}).json()
     assert data["indicators"]["population_note"]
     assert "population-note" in page.text
@@ -219,13 +164,13 @@ def test_townships_are_ranked_bars_not_a_map(client: TestClient, store: duckdb.D
     count = store.execute("SELECT count(*) FROM patents WHERE first_applicant_region_code = ?",
                           [top["code"]]).fetchall()[0][0]
     assert top["applications"] == count
-    page = _page(client, "/regions/110108")
+    page = get_page(client, "/regions/110108")
     assert "该级别无边界数据" in page.text["map-panel"]
     assert page.attrs["region-map"]["data-has-boundaries"] == "false"
 
 
 def test_a_township_has_no_map(client: TestClient) -> None:
-    page = _page(client, "/regions/110108024")
+    page = get_page(client, "/regions/110108024")
     assert "没有下一级地区" in page.text["no-children"]
     assert client.get("/regions/110108024", params={"format": "json"}).json()["map"] is None
 
@@ -233,7 +178,7 @@ def test_a_township_has_no_map(client: TestClient) -> None:
 def test_unknown_region_is_a_404_page(client: TestClient) -> None:
     response = client.get("/regions/999999")
     assert response.status_code == 404
-    assert "999999" in _Page(response.text).text["error-message"]
+    assert "999999" in HtmlPage(response.text).text["error-message"]
     response = client.get("/regions/999999", params={"format": "json"})
     assert response.status_code == 404 and response.json()["error"] == "NotFoundError"
     assert client.get("/regions/hangzhou").status_code == 400
@@ -242,10 +187,10 @@ def test_unknown_region_is_a_404_page(client: TestClient) -> None:
 
 
 def test_bad_filters_are_a_form_error(client: TestClient) -> None:
-    page = _page(client, "/regions/330000", status=400, as_of="2099-01-01")
+    page = get_page(client, "/regions/330000", status=400, as_of="2099-01-01")
     assert "2099-01-01" in page.text["form-error"]
     assert page.text["region-name"] == "浙江省"  # the page is still there, without the bad date
-    page = _page(client, "/regions/330000", status=404, industry="99")
+    page = get_page(client, "/regions/330000", status=404, industry="99")
     assert "99" in page.text["form-error"]
     response = client.get("/regions/330000", params={"as_of": "2099-01-01", "format": "json"})
     assert response.status_code == 400 and response.json()["error"] == "UsageError"  # the one error shape
@@ -254,9 +199,9 @@ def test_bad_filters_are_a_form_error(client: TestClient) -> None:
 
 
 def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
-    assert "/static/echarts.min.js" in _page(client, "/regions/330000").scripts
+    assert "/static/echarts.min.js" in get_page(client, "/regions/330000").scripts
     for url in ("/regions/330000", "/regions/110108", "/regions/330000/enterprises", "/regions/330000/patents"):
-        page = _page(client, url)
+        page = get_page(client, url)
         assert all(s.startswith("/static/") for s in page.scripts), url
         assert all(link.startswith("/") for link in page.links), url
         html = client.get(url).text
@@ -264,7 +209,7 @@ def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
 
 
 def test_nav_links_to_the_region_page(client: TestClient) -> None:
-    assert _page(client, "/").attrs["nav-regions"]["href"] == "/regions/330000"
+    assert get_page(client, "/").attrs["nav-regions"]["href"] == "/regions/330000"
     response = client.get("/regions", follow_redirects=False)
     assert response.status_code == 307 and response.headers["location"] == "/regions/330000"
 
@@ -289,7 +234,7 @@ def test_enterprise_list(client: TestClient, store: duckdb.DuckDBPyConnection) -
                             "AND applicant_names[1] = ?", [first["name"]]).fetchall()[0][0]
     assert first["patents"] == patents
     for lang, word in (("zh", "企业名单"), ("en", "Enterprises")):
-        page = _page(client, "/regions/330100/enterprises", lang=lang)
+        page = get_page(client, "/regions/330100/enterprises", lang=lang)
         assert word in page.text["region-name"] + client.get(f"/regions/330100/enterprises?lang={lang}").text
         assert page.text["enterprise-total"] == str(expected["total"])
     client.cookies.clear()
@@ -305,7 +250,7 @@ def test_patent_list_filters_within_the_region(client: TestClient, store: duckdb
     data = client.get("/regions/330100/patents", params={"format": "json", "type": "invention", "year": "2018"}).json()
     assert data["results"]["total"] == count("patent_type = 'invention' AND year(filing_date) = 2018") > 0
     assert data["filters"] == {"patent_type": "invention", "year": 2018}
-    page = _page(client, "/regions/330100/patents", type="invention", year="2018")
+    page = get_page(client, "/regions/330100/patents", type="invention", year="2018")
     assert page.text["result-total"] == str(data["results"]["total"])
     # the download holds every match, not one page
     response = client.get("/regions/330100/patents", params={"format": "csv"})

@@ -7,7 +7,6 @@ import codecs
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,18 +18,13 @@ from openpyxl import load_workbook
 
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import map_data, region_enterprises, region_indicators
-from patentatlas.web.app import create_app
+from tests.web_support import client_on_copy
 
 
 @pytest.fixture(scope="module")
 def client(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on a copy of the session store (the app opens its store for writing)."""
-    db = tmp_path_factory.mktemp("regions_api") / "store.duckdb"
-    shutil.copy(loaded_db, db)
-    app = create_app(db)
-    with TestClient(app) as test_client:
+    with client_on_copy(loaded_db, tmp_path_factory.mktemp("regions_api")) as test_client:
         yield test_client
-    app.state.conn.close()
 
 
 def as_json(value: Any) -> Any:

@@ -4,7 +4,6 @@ and nothing loaded from the internet."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,18 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patentatlas.normalize.appno import with_check_digit
-from patentatlas.web.app import create_app
+from tests.web_support import client_on_copy
 
 
 @pytest.fixture(scope="module")
 def client(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app on a copy of the session store (the app opens its store for writing)."""
-    db = tmp_path_factory.mktemp("web") / "store.duckdb"
-    shutil.copy(loaded_db, db)
-    app = create_app(db)
-    with TestClient(app) as test_client:
+    with client_on_copy(loaded_db, tmp_path_factory.mktemp("web")) as test_client:
         yield test_client
-    app.state.conn.close()
 
 
 def counts(conn: duckdb.DuckDBPyConnection, expr: str, where: str = "TRUE") -> dict[str, int]:
