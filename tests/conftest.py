@@ -8,10 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from aiosmtpd.controller import Controller
 
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
+from tests.servers import Collector, free_port
 
 # the apps under test never start the daily warning job by themselves (tests run it when they mean to)
 os.environ["PATENTATLAS_SCHEDULER"] = "off"
@@ -52,3 +54,13 @@ def loaded(loaded_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     conn = duckdb.connect(str(loaded_db), read_only=True)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Controller, Collector]]:
+    """A real SMTP server on loopback (aiosmtpd), keeping every message it receives."""
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, collector
+    controller.stop()

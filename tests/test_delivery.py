@@ -28,15 +28,6 @@ SENDER = "专利地图 <noreply@patentatlas.cn>"
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Collector]]:
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-
-
-@pytest.fixture
 def smtp_auth() -> Iterator[tuple[Controller, Collector]]:
     collector = Collector()
     controller = Controller(

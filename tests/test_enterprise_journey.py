@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import CHATBOT, THUNDERSOFT, TOYOTA, VR
-from tests.servers import Collector, Receiver, free_port, serve
+from tests.servers import Collector, Receiver, serve
 
 NETEASE = "网易(杭州)网络有限公司"
 USCC = "91330100716105852F"  # a valid code (the test only needs the check character to hold)
@@ -46,15 +45,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         import_file(conn, source, observed_on=dt.date(2026, 11, 1))
     conn.close()
     return path
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Collector]]:
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
 
 
 def _sign_up_and_claim(db: Path, hook_url: str) -> int:

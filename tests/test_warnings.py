@@ -100,15 +100,6 @@ def conn(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Collector]]:
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-
-
-@pytest.fixture
 def receiver() -> Iterator[Receiver]:
     yield from serve(Receiver())
 
