@@ -276,6 +276,7 @@ def test_an_admin_reads_an_enterprise_inbox_with_the_rule_in_words(app: Any) -> 
     page = admin.get("/enterprises/2/inbox")
     assert page.status_code == 200
     assert "规则: 法律状态变化 · 2026-" in page.text and "CN201410720504.0" in page.text
+    assert admin.get("/api/enterprises/2").json()["unread"] == 1
     english = admin.get("/enterprises/2/inbox?lang=en")
     assert "Rule: Legal status changed" in english.text
 

@@ -34,7 +34,7 @@ from patentatlas.domain.enterprises import (
 )
 from patentatlas.domain.outbox import NO_SMTP, deliver_pending, delivery_failures
 from patentatlas.domain.payments import enterprise_fee_states, mark_paid
-from patentatlas.domain.warnings import inbox, mark_read, run_alerts
+from patentatlas.domain.warnings import inbox, mark_read, run_alerts, unread_count
 from patentatlas.errors import NotFoundError
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
@@ -437,7 +437,9 @@ def test_inbox_mark_read_and_isolation(conn: duckdb.DuckDBPyConnection) -> None:
         mark_read(conn, other, key)
     assert caught.value.message == f"no warning '{key}' in this enterprise's inbox"
     assert warnings_of(conn, eid)[key]["read_at"] is None
+    assert (unread_count(conn, eid), unread_count(conn, other)) == (3, 0)
     mark_read(conn, eid, key)
+    assert unread_count(conn, eid) == 2
     assert warnings_of(conn, eid)[key]["read_at"] is not None
     assert [w["warning_key"] for w in inbox(conn, eid, unread_only=True)] == [
         f"fee_grace:{eid}:{ANGLE}:8:m4", f"fee_due:{eid}:{DDOS}:8:30"]

@@ -432,6 +432,13 @@ def inbox(conn: duckdb.DuckDBPyConnection, enterprise_id: int, unread_only: bool
     return [dict(zip(_INBOX_COLUMNS, r, strict=True)) | {"facts": json.loads(r[5])} for r in rows]
 
 
+def unread_count(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> int:
+    """How many of the enterprise's warnings are unread (all of them, not one page of the inbox)."""
+    rows = conn.execute("SELECT count(*) FROM warnings WHERE enterprise_id = ? AND read_at IS NULL",
+                        [enterprise_id]).fetchall()
+    return int(rows[0][0])
+
+
 def mark_read(conn: duckdb.DuckDBPyConnection, enterprise_id: int, warning_key: str) -> None:
     """Mark one of the enterprise's warnings read; another enterprise's key is not found."""
     found = conn.execute("UPDATE warnings SET read_at = coalesce(read_at, ?) WHERE enterprise_id = ? "

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from patentatlas.domain import enterprises as ent
 from patentatlas.domain import payments, warnings
-from patentatlas.domain.accounts import require_enterprise
+from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
 from patentatlas.errors import UsageError
@@ -94,7 +94,7 @@ def dashboard_page(cursor: Any, enterprise: dict[str, Any]) -> dict[str, Any]:
         "proposals": len(ent.proposals(cursor, eid)),
         "fees_soon": soon[:20], "fee_counts": fees["counts"],
         "warnings": warnings.inbox(cursor, eid, limit=5),
-        "unread": sum(1 for w in warnings.inbox(cursor, eid, unread_only=True)),
+        "unread": warnings.unread_count(cursor, eid),
     }
 
 
@@ -117,8 +117,6 @@ def _enterprise(cursor: Any, user: Any, eid: int) -> dict[str, Any]:
 def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     if user.role == "enterprise":
         return RedirectResponse(f"/enterprises/{user.enterprise_id}", status_code=303)
-    from patentatlas.domain.accounts import require_role
-
     require_role(user, "admin")
     return render(request, "enterprises.html", {"enterprises": ent.list_enterprises(cursor)})
 
@@ -126,8 +124,6 @@ def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Res
 @router.post("/enterprises", include_in_schema=False)
 @router.post("/api/enterprises", summary="Register an enterprise (admin): name, uscc, name_variants")
 async def register(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
-    from patentatlas.domain.accounts import require_role
-
     require_role(user, "admin")
     fields = await payload(request)
     with transaction(cursor):
