@@ -16,8 +16,7 @@ members are the patents matching the latest version, recomputed after every impo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -36,22 +35,12 @@ from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
 from patentatlas.reference.sei import sei_for_ipc, sei_industries
 from patentatlas.rules import load_rule_set
+from patentatlas.store import transaction
 
 NOT_JUDGED_NOTE = ("Industries come from the 2021 IPC concordance, which has no H01L/H10 codes: patents with "
                    "no IPC code, or with H01L/H10 codes and no industry from their other codes, are counted as "
                    "not judged, not as non-SEI.")
 TOP_APPLICANTS = 10
-
-
-@contextmanager
-def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -77,7 +66,7 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
     table = pa.table({"ipc_codes": pa.array(distinct, strings),
                       "sei_codes": pa.array([d[0] for d in derived], strings),
                       "sei_judged": pa.array([d[1] for d in derived], pa.bool_())})
-    with _transaction(conn):
+    with transaction(conn):
         conn.register("derived_industries", table)
         try:
             rows = conn.execute(_RECOMPUTE_SQL).fetchall()
@@ -241,7 +230,7 @@ def define_specialty(conn: duckdb.DuckDBPyConnection, db_id: str, name: str,
     1
     """
     d = _checked_definition(db_id, name, ipc_codes, keywords, applicants)
-    with _transaction(conn):
+    with transaction(conn):
         rows = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM specialty_databases WHERE db_id = ?",
                             [d["db_id"]]).fetchall()
         version = int(rows[0][0])
@@ -312,7 +301,7 @@ def recompute_specialty(conn: duckdb.DuckDBPyConnection, db_id: str | None = Non
         raise NotFoundError(f"no specialty database {db_id!r}: define it first (patentatlas specialty define)")
     if not definitions:
         return {}
-    with _transaction(conn):
+    with transaction(conn):
         for definition in definitions:
             _compute_members(conn, definition)
     return {d["db_id"]: _member_count(conn, d["db_id"]) for d in definitions}

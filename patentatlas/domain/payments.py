@@ -27,7 +27,7 @@ from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, patent_year
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
-from patentatlas.store import scalar
+from patentatlas.store import scalar, transaction
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,7 @@ def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: b
         raise InputFileError(name, "the file is empty")
     columns = _columns(rows[0], name)
     report: dict[str, Any] = {"file": name, "read": 0, "recorded": 0, "quarantined": 0, "rejections": []}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         batch_id = scalar(conn, "INSERT INTO import_batches (batch_id, file, format, started_at, observed_on) "
                           "SELECT coalesce(max(batch_id), 0) + 1, ?, 'payments', ?, ? FROM import_batches "
                           "RETURNING batch_id", [name, now(), dt.date.today()])
@@ -241,10 +240,6 @@ def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: b
         conn.execute("UPDATE import_batches SET finished_at = ?, rows_read = ?, loaded = ?, quarantined = ? "
                      "WHERE batch_id = ?", [now(), report["read"], report["recorded"], report["quarantined"],
                                             batch_id])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return report
 
 

@@ -36,6 +36,7 @@ from patentatlas.domain.accounts import now as utc_now
 from patentatlas.domain.fees import add_months, fee_for_year, fee_rules, patent_year_on, term_years
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.errors import NotFoundError
+from patentatlas.store import transaction
 
 RULES = ("fee_due", "fee_grace", "fee_lapsed", "status_change", "term_end", "watch")
 FEE_DUE_STAGES = (7, 30, 90)  # days before the due date: the smallest stage not below the days left
@@ -365,21 +366,17 @@ def create_warnings(conn: duckdb.DuckDBPyConnection, as_of: dt.date, at: dt.date
     """Run every rule for every enterprise as of ``as_of``; store the warnings not stored yet (created
     at ``at``) with their deliveries, in one transaction. Returns the new warnings by rule and the
     number of fee states computed."""
-    conn.execute("BEGIN TRANSACTION")
     try:
-        fee_states = _fee_states(conn, as_of)
-        conn.execute(_CANDIDATES)
-        values = _rule_values(as_of)
-        for rule, sql in _RULE_SQL.items():
-            conn.execute(sql, _bound(sql, values | {"rule": rule}))
-        conn.execute(_NEW)
-        conn.execute(_INSERT, {"as_of": as_of, "at": at})
-        counts = dict(conn.execute("SELECT rule, count(*) FROM alert_new GROUP BY rule").fetchall())
-        enqueue_deliveries(conn, at)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            fee_states = _fee_states(conn, as_of)
+            conn.execute(_CANDIDATES)
+            values = _rule_values(as_of)
+            for rule, sql in _RULE_SQL.items():
+                conn.execute(sql, _bound(sql, values | {"rule": rule}))
+            conn.execute(_NEW)
+            conn.execute(_INSERT, {"as_of": as_of, "at": at})
+            counts = dict(conn.execute("SELECT rule, count(*) FROM alert_new GROUP BY rule").fetchall())
+            enqueue_deliveries(conn, at)
     finally:
         _drop_temp(conn)
     return {"created": {rule: int(counts.get(rule, 0)) for rule in RULES}, "fee_states": fee_states}

@@ -23,7 +23,7 @@ from patentatlas.domain.industries import recompute_specialty
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import Chunk, State
 from patentatlas.importers.prefetch import prefetched_chunks
-from patentatlas.store import writer
+from patentatlas.store import transaction, writer
 from patentatlas.store.merge import merge_state
 
 Progress = Callable[[int], None]
@@ -126,8 +126,7 @@ class _Loader:
     def load_batch(self, part: int, chunks: Iterator[Chunk], progress: Progress | None) -> None:
         """One batch in one transaction: all of it, or (on any failure) none of it."""
         conn, report = self.conn, self.report
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             batch_id = writer.start_batch(conn, report.file, report.format, self.checksum, part, self.observed_on)
             counts = ImportReport(report.file, report.format, [batch_id])
             batch = _Batch(self, counts, batch_id)
@@ -136,10 +135,6 @@ class _Loader:
                 if progress:
                     progress(chunk.read)
             writer.finish_batch(conn, batch_id, counts)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         report.add(counts)
 
 
