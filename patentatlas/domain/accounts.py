@@ -284,10 +284,15 @@ def require_enterprise(user: User, enterprise_id: int) -> None:
     raise ForbiddenError(f"enterprise {enterprise_id} is not yours to see")
 
 
-def require_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str) -> None:
-    """A region's warnings: admins, and analysts of that region or one above it."""
+def may_see_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str) -> bool:
+    """A region's warnings are for admins, and analysts of that region or one above it."""
     if user.role == "admin":
-        return
-    if user.role == "analyst" and user.region_code and region_within(conn, region_code, user.region_code):
-        return
-    raise ForbiddenError(f"region {region_code} is outside your region")
+        return True
+    return user.role == "analyst" and bool(user.region_code) and region_within(conn, region_code,
+                                                                               str(user.region_code))
+
+
+def require_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str) -> None:
+    """:func:`may_see_region`, or ForbiddenError."""
+    if not may_see_region(conn, user, region_code):
+        raise ForbiddenError(f"region {region_code} is outside your region")

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from patentatlas.domain.accounts import User, audit, region_within, require_region
+from patentatlas.domain.accounts import User, audit, may_see_region, require_region
 from patentatlas.domain.fee_watch import ENTERPRISE_LIMIT, TABLES, region_warning_summary, warning_table
 from patentatlas.domain.indicators import region_ancestors, resolve_region
 from patentatlas.store.export import EXCEL_MAX_ROWS
@@ -47,15 +47,9 @@ def allowed(conn: duckdb.DuckDBPyConnection, user: User, code: str) -> dict[str,
     return region
 
 
-def _may_read(conn: duckdb.DuckDBPyConnection, user: User, code: str) -> bool:
-    if user.role == "admin":
-        return True
-    return user.role == "analyst" and bool(user.region_code) and region_within(conn, code, str(user.region_code))
-
-
 def _ancestors(conn: duckdb.DuckDBPyConnection, region: dict[str, Any], user: User) -> list[dict[str, Any]]:
     """The breadcrumb; ``allowed`` says whether the user may open each region's warnings."""
-    return [{**a, "allowed": _may_read(conn, user, a["code"])} for a in region_ancestors(conn, region)]
+    return [{**a, "allowed": may_see_region(conn, user, a["code"])} for a in region_ancestors(conn, region)]
 
 
 def _link(path: str, **params: Any) -> str:
@@ -70,7 +64,7 @@ def warnings_page(conn: duckdb.DuckDBPyConnection, user: User, code: str, indust
     region = resolve_region(conn, data["region"]["code"])
     filters = {"industry": industry or None, "as_of": as_of or None}
     api = f"/api/warnings/regions/{region['code']}"
-    children = [{**c, "allowed": c["code"] is not None and _may_read(conn, user, c["code"])}
+    children = [{**c, "allowed": c["code"] is not None and may_see_region(conn, user, c["code"])}
                 for c in data["entering_grace"]["by_child_region"]]
     return {
         **data,
