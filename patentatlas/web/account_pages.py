@@ -6,7 +6,6 @@ double-submit CSRF token: a random cookie repeated in a hidden field.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 
@@ -17,9 +16,17 @@ from patentatlas.domain import accounts
 from patentatlas.domain.accounts import User, require_role
 from patentatlas.domain.enterprises import list_enterprises, register_enterprise
 from patentatlas.domain.outbox import delivery_failures
-from patentatlas.errors import ForbiddenError, UsageError
+from patentatlas.errors import UsageError
 from patentatlas.store import transaction
-from patentatlas.web.auth import COOKIE, CurrentUser, SignedIn, clear_session_cookie, client_ip, set_session_cookie
+from patentatlas.web.auth import (
+    COOKIE,
+    CurrentUser,
+    SignedIn,
+    check_csrf,
+    clear_session_cookie,
+    client_ip,
+    set_session_cookie,
+)
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import answer, is_json, listed, payload, text, wants_json
 from patentatlas.web.render import render
@@ -55,21 +62,12 @@ def _pre_session_page(request: Request, template: str, page: dict[str, Any]) -> 
     return response
 
 
-def _check_pre_session(request: Request, fields: dict[str, Any], form_token: str | None) -> None:
-    if is_json(request):
-        return  # a cross-site page cannot send a JSON body without the browser asking first (CORS)
-    cookie = request.cookies.get(PRE_COOKIE)
-    if not cookie or not form_token or not hmac.compare_digest(cookie, form_token):
-        raise ForbiddenError("the form's security token (CSRF) is missing or wrong: reload the page and try again")
-
-
-async def _fields(request: Request) -> tuple[dict[str, Any], str | None]:
-    form_token = None
+async def _fields(request: Request) -> dict[str, Any]:
+    """The fields of a form sent before any session: its token must be the one in its cookie. (A
+    cross-site page cannot send a JSON body without the browser asking first, so JSON needs none.)"""
     if not is_json(request):
-        form_token = str((await request.form()).get("csrf_token") or "") or None
-    fields = await payload(request)
-    _check_pre_session(request, fields, form_token)
-    return fields, form_token
+        await check_csrf(request, request.cookies.get(PRE_COOKIE))
+    return await payload(request)
 
 
 def _signed_in(request: Request, session: accounts.Session, target: str | None) -> Response:
@@ -91,7 +89,7 @@ def sign_in_page(request: Request) -> Response:
 
 @router.post("/sign-in", include_in_schema=False)
 async def sign_in_form(request: Request, cursor: Cursor) -> Response:
-    fields, _ = await _fields(request)
+    fields = await _fields(request)
     session = accounts.sign_in(cursor, text(fields, "email"), text(fields, "password"), client_ip(request))
     return _signed_in(request, session, text(fields, "next", required=False))
 
@@ -130,7 +128,7 @@ def sign_up_page(request: Request) -> Response:
 @router.post("/sign-up", tags=["accounts"], summary="An enterprise registers itself (name, unified social "
              "credit code, name variants) with its first user, and is signed in")
 async def sign_up(request: Request, cursor: Cursor) -> Response:
-    fields, _ = await _fields(request)
+    fields = await _fields(request)
     email, password = text(fields, "email"), text(fields, "password")
     with transaction(cursor):
         enterprise = register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
@@ -149,7 +147,7 @@ def invite_page(request: Request, token: str) -> Response:
 
 @router.post("/invite/{token}", tags=["accounts"], summary="Accept an invitation by choosing a password")
 async def accept_invite(request: Request, cursor: Cursor, token: str) -> Response:
-    fields, _ = await _fields(request)
+    fields = await _fields(request)
     user = accounts.accept_invite(cursor, token, text(fields, "password"))
     session = accounts.sign_in(cursor, user.email, text(fields, "password"), client_ip(request))
     return _signed_in(request, session, None)

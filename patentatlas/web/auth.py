@@ -36,19 +36,20 @@ def clear_session_cookie(response: Response) -> None:
 async def _session(request: Request, cursor: Cursor) -> Session:
     session = session_for(cursor, request.cookies.get(COOKIE))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        await _check_csrf(request, session)
+        await check_csrf(request, session.csrf_token)
     request.state.user = session.user
     request.state.csrf = session.csrf_token
     return session
 
 
-async def _check_csrf(request: Request, session: Session) -> None:
+async def check_csrf(request: Request, expected: str | None) -> None:
+    """The token the request sent (header, or the form's ``csrf_token``) must be ``expected``."""
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, session.csrf_token):
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise ForbiddenError("the form's security token (CSRF) is missing or wrong: reload the page and try again")
 
 
