@@ -126,6 +126,9 @@ def test_a_reads_its_own(as_a: TestClient) -> None:
     page = as_a.get("/api/enterprises/1/custody").json()
     assert len(page["custody"]) == 309 and page["proposals"] == []
     assert as_a.get("/enterprises/1/fees").status_code == 200
+    bad = as_a.get("/api/enterprises/1/fees?as_of=2026-13-01")
+    assert (bad.status_code, bad.json()["message"]) == (
+        400, "as_of='2026-13-01' is not a date: write it as YYYY-MM-DD, e.g. 2022-12-31")
     ics = as_a.get("/enterprises/1/fees.ics")
     assert ics.headers["content-type"] == "text/calendar; charset=utf-8"
     assert ics.text.startswith("BEGIN:VCALENDAR\r\n")

@@ -20,6 +20,7 @@ from patentatlas.domain import enterprises as ent
 from patentatlas.domain import payments, warnings
 from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.fees import fee_rules
+from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
 from patentatlas.errors import UsageError
 from patentatlas.store import transaction
@@ -37,12 +38,7 @@ FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent
 
 
 def _as_of(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"as_of: {value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_date(value) if value else dt.date.today()
 
 
 AsOf = Annotated[str | None, Query(description="statistics date, YYYY-MM-DD (default today)")]
