@@ -1,11 +1,27 @@
 """Exporting the store: Parquet partitioned by filing year (the shape a distributed engine
-reads), or one flat CSV / XLSX of patents for people."""
+reads), or one flat CSV / XLSX of patents for people; and the one table writer behind every CSV
+and XLSX the platform hands out (``patentatlas export`` and every download of the web pages).
+
+A spreadsheet runs text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as
+a formula (``=HYPERLINK(…)`` sends the reader's data away): such text is written with a leading
+``'``, as OWASP advises, so that it shows as text and never runs. Numbers stay numbers (``-5`` is
+a number, not text); integers longer than a spreadsheet's 15 significant digits (an 18-digit
+identifier held as a number) are written as their exact digits, as text.
+
+>>> table_cell('=HYPERLINK("http://x","y")'), table_cell(-5), table_cell(913301001234567890)
+('\\'=HYPERLINK("http://x","y")', -5, '913301001234567890')
+"""
 
 from __future__ import annotations
 
 import codecs
-import shutil
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import duckdb
 
@@ -13,6 +29,10 @@ from patentatlas.errors import UsageError
 from patentatlas.store import scalar
 
 EXCEL_MAX_ROWS = 1_048_575
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXACT_DIGITS = 15  # a spreadsheet keeps 15 significant digits of a number: longer integers go as text
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
 _FLAT = """
 SELECT application_number, country, patent_type, filing_date, publication_number,
        publication_date, grant_date, priority_date, title_zh, title_en, ipc_main,
@@ -25,6 +45,87 @@ SELECT application_number, country, patent_type, filing_date, publication_number
 FROM patents ORDER BY application_number
 """
 _TABLES = ("parties", "patent_parties", "status_changes", "import_batches", "quarantine", "regions", "ipc")
+_BATCH = 5000
+
+
+# --------------------------------------------------------------------------- the table writer
+
+
+def table_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet cell: text that would run as a formula gets a leading ``'``;
+    numbers stay numbers, except integers too long to keep every digit, which become text.
+
+    >>> table_cell("+86 571 1234"), table_cell("@SUM(A1)"), table_cell("\\t=1"), table_cell(2.5)
+    ("'+86 571 1234", "'@SUM(A1)", "'\\t=1", 2.5)
+    """
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return str(value) if len(str(abs(value))) > EXACT_DIGITS else value
+    if isinstance(value, float | dt.date | dt.datetime | dt.time):
+        return value
+    if isinstance(value, list | tuple):
+        value = "; ".join("" if v is None else str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    text = value if isinstance(value, str) else str(value)  # Decimal, UUID…: their text
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_text(value: Any) -> str:
+    cell = table_cell(value)
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    return cell.isoformat() if isinstance(cell, dt.date | dt.datetime | dt.time) else str(cell)
+
+
+def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """The table as CSV (CRLF lines, as Excel writes them) into ``out``."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_csv_text(c) for c in columns])
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+
+
+def write_xlsx(target: Path | IO[bytes], sheet_name: str, columns: Sequence[str],
+               rows: Iterable[Sequence[Any]]) -> None:
+    """The table as one sheet of an XLSX workbook written to ``target`` (streamed: write-only mode)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value: Any) -> Any:
+        value = table_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.replace(tzinfo=None)  # XLSX has no time zones
+        return value
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_name)
+    sheet.append([cell(c) for c in columns])
+    for row in rows:
+        sheet.append([cell(v) for v in row])
+    book.save(target)
+
+
+def table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
+    """Rows of dicts as a CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX file's bytes;
+    the columns are every key, in the order first seen."""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    values = ([row.get(c) for c in columns] for row in rows)
+    if fmt == "csv":
+        text = io.StringIO()
+        write_csv(text, columns, values)
+        return codecs.BOM_UTF8 + text.getvalue().encode("utf-8")
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        write_xlsx(out, "data", columns, values)
+        return out.getvalue()
+    raise UsageError(f"unknown table format {fmt!r}: use csv or xlsx")
+
+
+# --------------------------------------------------------------------------- the store
 
 
 def export_store(conn: duckdb.DuckDBPyConnection, fmt: str, output: Path) -> list[Path]:
@@ -42,14 +143,18 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def _batches(cursor: duckdb.DuckDBPyConnection) -> Iterable[Sequence[Any]]:
+    while batch := cursor.fetchmany(_BATCH):
+        yield from batch
+
+
 def _csv(conn: duckdb.DuckDBPyConnection, output: Path) -> Path:
     """UTF-8 with a byte-order mark: Excel on Chinese Windows reads it as UTF-8, not GBK."""
-    body = output.with_name(output.name + ".part")
-    conn.execute(f"COPY ({_FLAT}) TO '{_sql_path(body)}' (HEADER, DELIMITER ',')")
-    with output.open("wb") as out, body.open("rb") as src:
-        out.write(codecs.BOM_UTF8)
-        shutil.copyfileobj(src, out, 1 << 20)
-    body.unlink()
+    cursor = conn.execute(_FLAT)
+    part = output.with_name(output.name + ".part")
+    with part.open("w", encoding="utf-8-sig", newline="") as out:
+        write_csv(out, [d[0] for d in cursor.description], _batches(cursor))
+    part.replace(output)
     return output
 
 
@@ -69,18 +174,9 @@ def _parquet(conn: duckdb.DuckDBPyConnection, output: Path) -> list[Path]:
 
 
 def _xlsx(conn: duckdb.DuckDBPyConnection, output: Path) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     count = scalar(conn, "SELECT count(*) FROM patents")
     if count > EXCEL_MAX_ROWS:
         raise UsageError(f"{count} patents do not fit one Excel sheet; export parquet or csv instead")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("patents")
     cursor = conn.execute(_FLAT)
-    sheet.append([d[0] for d in cursor.description])
-    while batch := cursor.fetchmany(5000):
-        for row in batch:
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-    book.save(output)
+    write_xlsx(output, "patents", [d[0] for d in cursor.description], _batches(cursor))
     return output

@@ -7,9 +7,6 @@ Errors are PatentAtlasError, which the app answers with ``{"error", "message"}``
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from typing import Annotated, Any, Literal
 
@@ -19,11 +16,11 @@ from fastapi.responses import JSONResponse, Response
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
 from patentatlas.errors import UsageError
+from patentatlas.store.export import CSV_TYPE, XLSX_TYPE, table_bytes
 from patentatlas.web.deps import Cursor
 
 router = APIRouter(tags=["regions"])
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INDICATOR_TABLES = ("summary", "trends", "top_applicants", "top_ipc", "high_value")
 
 
@@ -38,33 +35,11 @@ AsOf = Annotated[str | None, Query(description="statistics date YYYY-MM-DD (defa
 
 
 def table_response(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
-    """``rows`` as a CSV (UTF-8 with BOM) or XLSX download named ``name``.``fmt``."""
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    """``rows`` as a CSV (UTF-8 with BOM) or XLSX download named ``name``.``fmt``, through the one
+    table writer (:func:`patentatlas.store.export.table_bytes`: no cell runs as a formula)."""
     filename = re.sub(r"[^\w.-]", "_", name, flags=re.ASCII) + f".{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if fmt == "csv":
-        text = io.StringIO()
-        writer = csv.DictWriter(text, columns, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response(codecs.BOM_UTF8 + text.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers=headers)
-    return Response(_xlsx(columns, rows), media_type=XLSX_TYPE, headers=headers)
-
-
-def _xlsx(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("data")
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
-                      for v in (row.get(c) for c in columns)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return Response(table_bytes(rows, fmt), media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE, headers=headers)
 
 
 def _respond(data: dict[str, Any], fmt: str | None, rows: Any, name: str) -> Response:
