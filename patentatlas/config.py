@@ -21,6 +21,17 @@ SETTINGS = (
     Setting("host", "127.0.0.1", "Address the web server listens on."),
     Setting("port", "8000", "Port the web server listens on (PORT also works)."),
     Setting("lang", "zh", "Default language of the web pages: zh or en."),
+    Setting("webhook_allowed_hosts", "", "Internal webhook receivers allowed despite a private, loopback or "
+            "link-local address: host names as written in the URL, or networks like 10.20.0.0/16, comma-separated "
+            "(default: none; webhooks go to public addresses only)."),
+    Setting("xlsx_max_mb", "512", "Largest total uncompressed size of an XLSX file's parts, in MB; a bigger "
+            "workbook is refused before it is read (zip bomb)."),
+    Setting("xlsx_max_ratio", "100", "Largest compression ratio of an XLSX file's parts (uncompressed / "
+            "compressed); spreadsheets compress about 5–20 times, bombs thousands of times."),
+    Setting("max_cell_kb", "256", "Largest cell of an imported CSV or XLSX file, in KB; a bigger cell refuses "
+            "the file, naming it and the row."),
+    Setting("max_request_mb", "100", "Largest request body the web server reads, in MB (every route; an "
+            "upload route may set a smaller limit); a bigger one is refused with HTTP 413 as it arrives."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -17,6 +17,8 @@ from tests.servers import Collector, free_port
 
 # the apps under test never start the daily warning job by themselves (tests run it when they mean to)
 os.environ["PATENTATLAS_SCHEDULER"] = "off"
+# the delivery tests' webhook receivers listen on loopback, which only this setting lets webhooks reach
+os.environ["PATENTATLAS_WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

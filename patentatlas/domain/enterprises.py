@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.delivery.webhook import check_webhook_url
 from patentatlas.domain.accounts import EMAIL, audit, now
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import FieldError, NotFoundError, UsageError
@@ -186,7 +187,7 @@ def _webhook_url(value: Any) -> str | None:
         return None
     if not re.match(r"https?://[^\s/]+", str(value)):
         raise UsageError(f"webhook_url: {value!r} is not an http(s) URL")
-    return str(value).strip()
+    return check_webhook_url(str(value).strip())  # no internal address (issue 10 §4)
 
 
 def _email(value: Any) -> str | None:
