@@ -48,7 +48,7 @@ def test_bad_check_digit_names_field_and_both_digits() -> None:
 
 
 def test_foreign_numbers_kept_with_country() -> None:
-    assert normalize_application_number("US17715764") == ("US17715764", "US", None)
+    assert normalize_application_number("US17715764") == ("US17715764", "US", None, None)
     assert normalize_application_number("AU 2016/219013 A").number == "AU2016/219013A"
     assert normalize_application_number("PCT/CN2014/095917").country == "WO"
 

@@ -33,7 +33,7 @@ from patentatlas.domain.indicators import resolve_region
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
-from patentatlas.reference.sei import sei_for_ipc, sei_industries
+from patentatlas.reference.sei import industries_of, sei_industries
 from patentatlas.rules import load_rule_set
 from patentatlas.store import transaction
 
@@ -52,20 +52,23 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
-    """Derive ``sei_codes`` and ``sei_judged`` again for every stored patent (after the
-    concordance changed, or for patents stored before industries existed); returns how many changed.
+    """Derive ``sei_codes``, ``sei_judged`` and ``sei_basis`` again for every stored patent (after
+    the concordance changed, or for patents stored before industries existed); returns how many changed.
 
-    Works per distinct list of IPC codes (far fewer than patents), joined back in one UPDATE.
+    Works per distinct classification (far fewer than patents), joined back in one UPDATE.
 
     >>> recompute_industries(conn)  # doctest: +SKIP
     0
     """
     strings = pa.list_(pa.string())
-    distinct = [row[0] for row in conn.execute("SELECT DISTINCT coalesce(ipc_codes, []) FROM patents").fetchall()]
-    derived = [sei_for_ipc(tuple(codes)) for codes in distinct]
-    table = pa.table({"ipc_codes": pa.array(distinct, strings),
+    distinct = conn.execute(_DISTINCT_SQL).fetchall()
+    derived = [industries_of(tuple(codes), main, tuple(labels)) for codes, main, labels in distinct]
+    table = pa.table({"ipc_codes": pa.array([d[0] for d in distinct], strings),
+                      "ipc_main": pa.array([d[1] for d in distinct], pa.string()),
+                      "labels": pa.array([d[2] for d in distinct], strings),
                       "sei_codes": pa.array([d[0] for d in derived], strings),
-                      "sei_judged": pa.array([d[1] for d in derived], pa.bool_())})
+                      "sei_judged": pa.array([d[1] for d in derived], pa.bool_()),
+                      "sei_basis": pa.array([d[2] for d in derived], pa.string())})
     with transaction(conn):
         conn.register("derived_industries", table)
         try:
@@ -75,11 +78,20 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+# the main IPC and the source's labels matter only where the fuller classification is missing
+_DISTINCT_SQL = """SELECT DISTINCT coalesce(ipc_codes, []),
+  CASE WHEN len(coalesce(ipc_codes, [])) = 0 THEN ipc_main END,
+  CASE WHEN len(coalesce(ipc_codes, [])) = 0 AND ipc_main IS NULL THEN coalesce(source_sei_labels, []) ELSE [] END
+FROM patents"""
 _RECOMPUTE_SQL = """
-UPDATE patents SET sei_codes = d.sei_codes, sei_judged = d.sei_judged
+UPDATE patents SET sei_codes = d.sei_codes, sei_judged = d.sei_judged, sei_basis = d.sei_basis
 FROM derived_industries d
 WHERE coalesce(patents.ipc_codes, []) = d.ipc_codes
-  AND (patents.sei_codes IS DISTINCT FROM d.sei_codes OR patents.sei_judged IS DISTINCT FROM d.sei_judged)
+  AND (CASE WHEN len(coalesce(patents.ipc_codes, [])) = 0 THEN patents.ipc_main END) IS NOT DISTINCT FROM d.ipc_main
+  AND (CASE WHEN len(coalesce(patents.ipc_codes, [])) = 0 AND patents.ipc_main IS NULL
+       THEN coalesce(patents.source_sei_labels, []) ELSE [] END) = d.labels
+  AND (patents.sei_codes IS DISTINCT FROM d.sei_codes OR patents.sei_judged IS DISTINCT FROM d.sei_judged
+       OR patents.sei_basis IS DISTINCT FROM d.sei_basis)
 """
 
 
@@ -108,7 +120,8 @@ FROM m GROUP BY 1
 _TOTALS_SQL = """
 SELECT count(*), count(*) FILTER (WHERE NOT coalesce(sei_judged, FALSE)),
        count(*) FILTER (WHERE sei_judged AND len(sei_codes) = 0), count(*) FILTER (WHERE len(sei_codes) > 0),
-       count(*) FILTER (WHERE valid), count(*) FILTER (WHERE valid AND len(sei_codes) > 0)
+       count(*) FILTER (WHERE valid), count(*) FILTER (WHERE valid AND len(sei_codes) > 0),
+       count(*) FILTER (WHERE sei_basis = 'main_ipc'), count(*) FILTER (WHERE sei_basis = 'source_label')
 FROM {facts}
 """
 
@@ -128,17 +141,18 @@ def sei_tree(conn: duckdb.DuckDBPyConnection, region_code: str | None = None,
     rules, hv = load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value")
     # "valid" exactly as the indicators count it (patentatlas.domain.high_value)
     facts = facts_from(rules, hv, f"{where} AND p.filing_date <= $as_of",
-                       "p.application_number, p.sei_codes, p.sei_judged", has_status_changes(conn), ("valid",))
+                       "p.application_number, p.sei_codes, p.sei_judged, p.sei_basis", has_status_changes(conn), ("valid",))
     params = {"region": region["code"] if region else None, **date_params(date, data_date, rules, hv)}
     tree_sql, totals_sql = _TREE_SQL.format(facts=facts), _TOTALS_SQL.format(facts=facts)
     rows = conn.execute(tree_sql, named_params(tree_sql, params)).fetchall()
     counts = {code: (n, valid) for code, n, valid in rows}
-    totals = conn.execute(totals_sql, named_params(totals_sql, params)).fetchone() or (0,) * 6
+    totals = conn.execute(totals_sql, named_params(totals_sql, params)).fetchone() or (0,) * 8
     return {
         "region": {k: region[k] for k in ("code", "name", "level")} if region else None,
         "as_of": date.isoformat(), "data_date": data_date.isoformat(),
         **dict(zip(("patents", "not_judged", "judged_not_sei", "sei_patents", "valid_inventions",
-                    "sei_valid_inventions"), totals, strict=True)),
+                    "sei_valid_inventions", "classified_from_main_ipc", "classified_from_source_label"),
+                    totals, strict=True)),
         "industries": _tree_nodes(counts),
         "note": NOT_JUDGED_NOTE,
     }

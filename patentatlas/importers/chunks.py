@@ -10,6 +10,7 @@ rejection.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,7 +21,7 @@ import pyarrow as pa
 from patentatlas.importers.records import PatentRecord, Rejection, RowResult
 from patentatlas.normalize.kinds import kind_rank
 from patentatlas.reference.regions import resolve_region
-from patentatlas.reference.sei import sei_for_ipc
+from patentatlas.reference.sei import industries_of
 
 _STRINGS = pa.list_(pa.string())
 PUBLICATION = pa.struct([("publication_number", pa.string()), ("kind", pa.string()),
@@ -46,9 +47,10 @@ STATE_SCHEMA = pa.schema([
     ("first_applicant_region_code", pa.string()), ("first_applicant_province_code", pa.string()),
     ("first_applicant_city_code", pa.string()), ("first_applicant_county_code", pa.string()),
     ("first_applicant_country", pa.string()), ("extra", pa.string()), ("biblio_rank", pa.int32()),
-    ("sei_codes", _STRINGS), ("sei_judged", pa.bool_()),
+    ("sei_codes", _STRINGS), ("sei_judged", pa.bool_()), ("sei_basis", pa.string()),
 ])
-INDUSTRY_FIELDS = ("sei_codes", "sei_judged")  # derived from ipc_codes (GB/T 4754 codes follow from sei_codes)
+# derived from the IPC codes (GB/T 4754 codes follow from sei_codes); sei_basis says from what
+INDUSTRY_FIELDS = ("sei_codes", "sei_judged", "sei_basis")
 REGION_FIELDS = ("first_applicant_region_code", "first_applicant_province_code", "first_applicant_city_code",
                  "first_applicant_county_code", "first_applicant_country")
 
@@ -63,6 +65,7 @@ class Chunk:
     states: pa.Table
     rows: list[int]
     rejections: list[RowResult] = field(default_factory=list)
+    derived: Counter[str] = field(default_factory=Counter)  # values derived, by how (importers.coverage)
 
     @property
     def read(self) -> int:
@@ -81,17 +84,19 @@ def chunks_from_results(results: Iterator[RowResult], size: int) -> Iterator[Chu
     states: list[State] = []
     rows: list[int] = []
     rejections: list[RowResult] = []
+    derived: Counter[str] = Counter()
     for result in results:
         if isinstance(result.outcome, Rejection):
             rejections.append(result)
         else:
             states.append(record_state(result.outcome))
             rows.append(result.row)
+            derived.update(result.outcome.derived)
         if len(states) + len(rejections) >= size:
-            yield Chunk(states_table(states), rows, rejections)
-            states, rows, rejections = [], [], []
+            yield Chunk(states_table(states), rows, rejections, derived)
+            states, rows, rejections, derived = [], [], [], Counter()
     if states or rejections:
-        yield Chunk(states_table(states), rows, rejections)
+        yield Chunk(states_table(states), rows, rejections, derived)
 
 
 def overseas_family(members: tuple[str, ...] | list[str], size: int | None) -> bool | None:
@@ -101,10 +106,11 @@ def overseas_family(members: tuple[str, ...] | list[str], size: int | None) -> b
     return False if size == 0 else None
 
 
-def industry_state(ipc_codes: tuple[str, ...] | list[str] | None) -> State:
-    """The industry fields (:data:`INDUSTRY_FIELDS`) a patent with these IPC codes gets."""
-    sei, judged = sei_for_ipc(tuple(ipc_codes or ()))
-    return {"sei_codes": list(sei), "sei_judged": judged}
+def industry_state(ipc_codes: tuple[str, ...] | list[str] | None, ipc_main: str | None = None,
+                   source_sei_labels: tuple[str, ...] | list[str] | None = ()) -> State:
+    """The industry fields (:data:`INDUSTRY_FIELDS`) a patent gets: see :func:`industries_of`."""
+    sei, judged, basis = industries_of(tuple(ipc_codes or ()), ipc_main, tuple(source_sei_labels or ()))
+    return {"sei_codes": list(sei), "sei_judged": judged, "sei_basis": basis}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -152,5 +158,5 @@ def record_state(record: PatentRecord) -> State:
     region = (first_applicant_region(first.name, first.address, first.country, record.country) if first
               else (None,) * 5)
     state.update(zip(REGION_FIELDS, region, strict=True))
-    state.update(industry_state(record.ipc_codes))
+    state.update(industry_state(record.ipc_codes, record.ipc_main, record.source_sei_labels))
     return state

@@ -16,7 +16,7 @@ from patentatlas.importers.records import Party, PatentRecord, Rejection, RowRes
 from patentatlas.importers.tabular import Table
 from patentatlas.normalize import ipc as ipc_norm
 from patentatlas.normalize.appno import normalize_application_number
-from patentatlas.normalize.dates import parse_date
+from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS
 
 LENS_COLUMNS = {
@@ -39,24 +39,6 @@ LENS_COLUMNS = {
     "npl": "npl_citation_ids",
 }
 _PRIORITY_DATE = re.compile(r"(\d{8})\s*$")
-_PCT = re.compile(r"^([A-Z]{2})\s*(\d{4})/?(\d{6,7})\s*W$")
-_PCT_OLD = re.compile(r"^([A-Z]{2})\s*(\d{2})(\d{5})\s*W$")
-
-
-def pct_number(text: str) -> str:
-    """Lens writes an international (PCT) application as ``CN 2014095917 W``, ``US 2014/0069213 W``
-    or, before 2004, ``US 9912345 W``: that is ``PCT/CN2014/095917`` (``PCT/US99/12345``), a WO
-    application, not a national one.
-
-    >>> pct_number("US 2014/0069213 W")
-    'PCT/US2014/069213'
-    """
-    text = text.strip()
-    match = _PCT.match(text)
-    if match and int(match.group(3)) < 1_000_000:
-        return f"PCT/{match.group(1)}{match.group(2)}/{int(match.group(3)):06d}"
-    match = _PCT_OLD.match(text)
-    return f"PCT/{match.group(1)}{match.group(2)}/{match.group(3)}" if match else text
 
 
 def is_lens_header(headers: list[str]) -> bool:
@@ -92,13 +74,9 @@ def _priority_date(text: str) -> object:
 
 def build_lens_record(values: dict[str, str]) -> PatentRecord:
     """The record for one Lens row; FieldError naming the Lens column when invalid."""
-    raw_number = pct_number(values.get("application_number", ""))
-    number = normalize_application_number(raw_number, "application_number")
+    # a PCT application (``CN 2014095917 W``) is recognised by the number's own rules
+    number = normalize_application_number(values.get("application_number", ""), "application_number")
     filing = parse_date(values.get("filing_date", ""), "application_date", day_first_short=True)
-    if filing is None:
-        raise FieldError("application_date", "filing date is missing")
-    if filing > dt.date.today():
-        raise FieldError("application_date", f"filing date {filing} is in the future")
     published = parse_date(values.get("publication_date", ""), "publication_date", day_first_short=True)
     kind = (values.get("kind", "") or "")[:1] or None
     jurisdiction = values.get("jurisdiction", "")
@@ -124,12 +102,13 @@ def build_lens_record(values: dict[str, str]) -> PatentRecord:
         forward_citation_count=_count(forward, "cited_count"),
         applicants=tuple(Party(n) for n in _split(values.get("applicants", ""))),
         inventors=_split(values.get("inventors", "")),
+        derived=(number.derived,) if number.derived else (),
         extra={"lens_id": values.get("lens_id", ""), "lens_type": values.get("type", ""),
                "npl_citation_count": len(_split(values.get("npl", "")))},
     )
-    for label, later in (("publication", record.publication_date), ("grant", record.grant_date)):
-        if later is not None and later < filing:
-            raise FieldError("application_date", f"filing date {filing} is after the {label} date {later}")
+    problem = date_order_problem(filing, record.publication_date, record.grant_date)
+    if problem:
+        raise FieldError("application_date", problem)
     return record
 
 

@@ -66,6 +66,7 @@ class PatentRecord:
     source_nic_codes: tuple[str, ...] = ()  # labels the export carries (incoPat 国民经济分类)
     source_sei_labels: tuple[str, ...] = ()  # incoPat 新兴产业分类, e.g. "6.5 (智能电网产业)"
     extra: dict[str, Any] = field(default_factory=dict)  # source fields with no column yet
+    derived: tuple[str, ...] = ()  # values reached by a rule, not read (importers.coverage.DERIVED)
 
 
 @dataclass(frozen=True, slots=True)

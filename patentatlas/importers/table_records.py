@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -32,13 +33,13 @@ from patentatlas.importers.records import Rejection, RowResult
 from patentatlas.importers.tabular import TableRow
 from patentatlas.normalize import ipc as ipc_norm
 from patentatlas.normalize.appno import TYPE_BY_DIGIT, ApplicationNumber, normalize_application_number
-from patentatlas.normalize.dates import parse_date
+from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS, kind_rank, patent_type_from_text, publication_kind
+from patentatlas.normalize.missing import is_placeholder
 from patentatlas.normalize.names import clean_text, split_names
-from patentatlas.normalize.status import status_family
-from patentatlas.reference.sei import sei_for_ipc
+from patentatlas.normalize.status import status_reading
+from patentatlas.reference.sei import industries_of
 
-_NONE_WORDS = {"", "0", "-", "--", "无", "nan", "None"}
 _EVENT = re.compile(r"^(?:\d+\s+)?(\d{4}\.\d{2}\.\d{2})\s+(\S+)")
 _SEI_SPLIT = re.compile(r",\s*(?=\d)")
 _NIC_SPLIT = re.compile(r"[;；,\s]+")
@@ -110,7 +111,7 @@ MAX_COUNT = 2**31 - 1  # the store keeps counts as INTEGER
 
 @lru_cache(maxsize=_CACHE)
 def _int(text: Any, column: str) -> int | None | FieldError:
-    if text == "" or text is None:
+    if text is None or is_placeholder(text, zero_is_value=True):
         return None
     try:
         number = float(text)
@@ -125,7 +126,7 @@ def _int(text: Any, column: str) -> int | None | FieldError:
 
 @lru_cache(maxsize=_CACHE)
 def _names(text: str) -> tuple[str, ...]:
-    return () if text in _NONE_WORDS else split_names(str(text))
+    return () if is_placeholder(text) else split_names(str(text))
 
 
 @lru_cache(maxsize=_CACHE)
@@ -140,17 +141,20 @@ def _agencies(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=_CACHE)
 def _nic(text: str) -> tuple[str, ...]:
-    return tuple(c for c in _NIC_SPLIT.split(str(text)) if c)
+    return () if is_placeholder(text) else tuple(c for c in _NIC_SPLIT.split(str(text)) if c)
 
 
 @lru_cache(maxsize=_CACHE)
 def _sei(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _SEI_SPLIT.split(str(text)) if s.strip())
+    return () if is_placeholder(text) else tuple(s.strip() for s in _SEI_SPLIT.split(str(text)) if s.strip())
 
 
 @lru_cache(maxsize=_CACHE)
 def _status(text: str, validity: str) -> tuple[str | None, str | None]:
-    return status_family(validity) or status_family(text), text or None
+    """(family, the source's words): 专利有效性 first, then the legal status; the words kept are
+    the legal status's (or the validity's when it is alone)."""
+    words = text if not is_placeholder(text) else (validity if not is_placeholder(validity) else "")
+    return status_reading(validity).family or status_reading(text).family, words or None
 
 
 @lru_cache(maxsize=_CACHE)
@@ -178,7 +182,7 @@ class _Parsed:
         self.ctx = ctx
         self.n = len(rows)
         self.values: dict[str, list[Any]] = {}
-        self.industries: list[tuple[tuple[str, ...], bool]] = []  # see _parse_industries
+        self.industries: list[tuple[tuple[str, ...], bool, str | None]] = []  # see _parse_industries
         self.errors: list[FieldError | None] = [None] * self.n
         fields = list(ctx.columns)
         transposed = _transpose(rows, [ctx.columns[f] for f in fields])
@@ -226,12 +230,13 @@ def _parse_identity(p: _Parsed) -> None:
     numbers: list[ApplicationNumber | None] = p.put(
         "_number", [_number(c, column) for c in p.cells("application_number")])
     p.values["application_number"] = [n.number if n else None for n in numbers]
+    p.values["_derived_number"] = [n.derived if n else None for n in numbers]
     p.values["country"] = [n.country if n else None for n in numbers]
     from_text = list(map(_type_from_text, map(str, p.cells("patent_type")), map(str, p.cells("publication_type"))))
     p.values["patent_type"] = [
         TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(numbers, from_text, strict=True)
     ]
-    publication = [c or None for c in p.cells("publication_number")]
+    publication = [None if is_placeholder(c) else c for c in p.cells("publication_number")]
     kinds = list(map(publication_kind, publication))
     p.values["publication_number"] = publication
     p.values["publication_kind"] = kinds
@@ -246,17 +251,14 @@ def _parse_dates(p: _Parsed) -> None:
     filing, published, granted = p.values["filing_date"], p.values["publication_date"], p.values["grant_date"]
     column = p.ctx.name("filing_date", "申请日")
     today = dt.date.today()
+    from_publication = p.values["_derived_grant"] = [False] * p.n
     for i, kind in enumerate(p.values["publication_kind"]):
-        if granted[i] is None and kind in GRANT_KINDS:
+        if granted[i] is None and kind in GRANT_KINDS and published[i] is not None:
             granted[i] = published[i]  # a grant publication's date is its grant announcement
-        if filing[i] is None:
-            p.fail(i, column, "filing date is missing")
-        elif filing[i] > today:
-            p.fail(i, column, f"filing date {filing[i]} is in the future")
-        elif published[i] is not None and published[i] < filing[i]:
-            p.fail(i, column, f"filing date {filing[i]} is after the publication date {published[i]}")
-        elif granted[i] is not None and granted[i] < filing[i]:
-            p.fail(i, column, f"filing date {filing[i]} is after the grant date {granted[i]}")
+            from_publication[i] = True
+        problem = date_order_problem(filing[i], published[i], granted[i], today)
+        if problem:
+            p.fail(i, column, problem)
 
 
 def _parse_classes(p: _Parsed) -> None:
@@ -269,11 +271,16 @@ def _parse_classes(p: _Parsed) -> None:
 
 
 def _parse_industries(p: _Parsed) -> None:
-    """SEI codes, whether judged, and NIC codes from the IPC codes: each row gets the index of its
-    distinct IPC tuple, whose industries are looked up once and turned into Arrow in :func:`_chunk`."""
-    distinct: dict[tuple[str, ...], int] = {}
-    p.values["_industries"] = [distinct.setdefault(codes or (), len(distinct)) for codes in p.values["ipc_codes"]]
-    p.industries = [sei_for_ipc(codes) for codes in distinct]
+    """SEI codes, whether judged and on what basis (:func:`industries_of`): each row gets the index
+    of its distinct classification, whose industries are looked up once and turned into Arrow in
+    :func:`_chunk`. The source's own labels (incoPat 新兴产业分类 / 国民经济分类) are kept beside."""
+    p.values["source_nic_codes"] = [_nic(str(c)) for c in p.cells("nic")]
+    p.values["source_sei_labels"] = labels = [_sei(str(c)) for c in p.cells("sei")]
+    distinct: dict[tuple[Any, ...], int] = {}
+    p.values["_industries"] = [
+        distinct.setdefault((codes or (), None if codes else main, () if codes or main else label), len(distinct))
+        for codes, main, label in zip(p.values["ipc_codes"], p.values["ipc_main"], labels, strict=True)]
+    p.industries = [industries_of(*key) for key in distinct]
 
 
 def _parse_texts(p: _Parsed) -> None:
@@ -301,7 +308,7 @@ def _parse_counts(p: _Parsed) -> None:
 
 def _parse_parties(p: _Parsed) -> None:
     applicants = [_names(str(c)) for c in p.cells("applicants")]
-    addresses = [str(a) or None for a in p.cells("address")]
+    addresses = [None if is_placeholder(a) else str(a) for a in p.cells("address")]
     p.values["applicant_names"] = applicants
     p.values["first_applicant_address"] = [a if names else None for a, names in zip(addresses, applicants, strict=True)]
     offices = p.values["country"]
@@ -319,8 +326,6 @@ def _parse_status(p: _Parsed) -> None:
     statuses = list(map(_status, map(str, p.cells("status_text")), map(str, p.cells("validity"))))
     p.values["status"] = [s[0] for s in statuses]
     p.values["status_text"] = [s[1] for s in statuses]
-    p.values["source_nic_codes"] = [_nic(str(c)) for c in p.cells("nic")]
-    p.values["source_sei_labels"] = [_sei(str(c)) for c in p.cells("sei")]
     p.values["_events"] = [legal_events(str(c)) if c else () for c in p.cells("legal_events")]
 
 
@@ -345,7 +350,9 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
             arrays.append(pa.array(values[field.name], type=field.type))
     states = pa.Table.from_arrays(arrays, schema=STATE_SCHEMA)
     rejections.sort(key=lambda r: r.row)
-    return Chunk(states, [p.rows[i].row for i in keep], rejections)
+    derived = Counter(d for d in values["_derived_number"] if d)
+    derived["grant_date_from_grant_publication"] += sum(values["_derived_grant"])
+    return Chunk(states, [p.rows[i].row for i in keep], rejections, +derived)
 
 
 def _offsets(lengths: list[int]) -> pa.Array:

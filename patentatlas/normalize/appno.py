@@ -4,8 +4,18 @@ REFERENCE §1. Since 2003: 4-digit year, type digit, 7-digit serial, check digit
 year, type digit, 5-digit serial, check digit. Foreign numbers are kept as written (spaces
 removed) with their country code.
 
+Lens, DOCDB-style and several commercial exports write a Chinese number without its check digit
+and with a kind code (``CN 200710063161 A``, ``CN200920245218U``, ``CN 89103458 A``): the check
+digit is computed (``derived='check_digit_computed'``). A check digit that is given and wrong is
+an error, never fixed. ``CN 2014071250 W`` is an international (PCT) application,
+``PCT/CN2014/071250``, stored as a WO application.
+
 >>> normalize_application_number("ZL2020103022578")
-ApplicationNumber(number='CN202010302257.8', country='CN', type_digit='1')
+ApplicationNumber(number='CN202010302257.8', country='CN', type_digit='1', derived=None)
+>>> normalize_application_number("CN 200710063161 A").number
+'CN200710063161.5'
+>>> normalize_application_number("CN 2014071250 W")
+ApplicationNumber(number='PCT/CN2014/071250', country='WO', type_digit=None, derived='pct')
 """
 
 from __future__ import annotations
@@ -19,7 +29,11 @@ from patentatlas.errors import FieldError
 
 _WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
-_CN = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])?$")
+# digits, then the check digit (after a dot or not), then a kind code (A, B, U, S; C, Y, D before 2010)
+_CN = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})(?:\.?([0-9X]))?([ABCDSUY]\d?)?$")
+# an international application as Lens / DOCDB write it: country, year, serial, kind W
+_PCT_W = re.compile(r"^([A-Z]{2})(\d{4})/?0?(\d{6})W$")
+_PCT_W_OLD = re.compile(r"^([A-Z]{2})(\d{2})/?(\d{5})W$")
 _FOREIGN = re.compile(r"^([A-Z]{2})([A-Z0-9/.\-]*\d[A-Z0-9/.\-]*)$")
 _CANONICAL = re.compile(r"^CN\d{12}\.[0-9X]$")
 _PCT = re.compile(r"^PCT/[A-Z]{2}(?:\d{4}/\d{6}|\d{2}/\d{5})$")
@@ -38,6 +52,7 @@ class ApplicationNumber(NamedTuple):
     number: str
     country: str
     type_digit: str | None
+    derived: str | None = None  # check_digit_computed | pct: how the canonical form was reached
 
 
 def check_digit(digits: str) -> str:
@@ -67,20 +82,22 @@ def _compact(raw: object) -> str:
 def _normalize_text(text: str, field: str) -> ApplicationNumber:
     if not text:
         raise FieldError(field, "application number is missing")
+    pct = pct_number(text)
+    if pct:
+        return ApplicationNumber(pct, "WO", None, "pct")
     match = _CN.match(text)
     if match:
-        digits, given = match.groups()
-        if given is None:
-            raise FieldError(field, f"{text!r} has no check digit")
+        digits, given, _kind = match.groups()
         expected = check_digit(digits)
-        if given != expected:
+        if given is not None and given != expected:
             raise FieldError(
                 field, f"check digit of {text!r} is {given}, the number's digits give {expected}"
             )
         type_digit = digits[4] if len(digits) == 12 else digits[2]
         if type_digit not in TYPE_BY_DIGIT:
             raise FieldError(field, f"{text!r} has type digit {type_digit}, not 1/2/3/8/9")
-        return ApplicationNumber(f"CN{digits}.{given}", "CN", type_digit)
+        return ApplicationNumber(f"CN{digits}.{expected}", "CN", type_digit,
+                                 None if given else "check_digit_computed")
     if text.startswith("CN"):
         raise FieldError(field, f"{text!r} is not a Chinese application number (YYYYTNNNNNNN.C)")
     if _PCT.match(text):
@@ -89,6 +106,20 @@ def _normalize_text(text: str, field: str) -> ApplicationNumber:
     if foreign:
         return ApplicationNumber(text, foreign.group(1), None)
     raise FieldError(field, f"{text!r} is not an application number")
+
+
+def pct_number(text: str) -> str | None:
+    """``PCT/CN2014/071250`` for an international application written as Lens and DOCDB do
+    (``CN2014071250W``, ``US2014/0069213W``, before 2004 ``US9912345W``), else None.
+
+    >>> pct_number("US2014/0069213W")
+    'PCT/US2014/069213'
+    """
+    match = _PCT_W.match(text)
+    if match:
+        return f"PCT/{match.group(1)}{match.group(2)}/{match.group(3)}"
+    match = _PCT_W_OLD.match(text)
+    return f"PCT/{match.group(1)}{match.group(2)}/{match.group(3)}" if match else None
 
 
 def normalize_application_number(raw: object, field: str = "application_number") -> ApplicationNumber:

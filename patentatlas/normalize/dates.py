@@ -12,18 +12,20 @@ import re
 from functools import lru_cache
 
 from patentatlas.errors import FieldError
+from patentatlas.normalize.missing import is_date_placeholder
 
-_YMD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_YMD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
 _DMY_SHORT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
 
 
 def parse_date(raw: object, field: str, *, day_first_short: bool = False) -> dt.date | None:
-    """Parse one date; None for an empty cell; FieldError for an impossible one.
+    """Parse one date; None for an empty cell or a placeholder (``0``, ``-``, ``0000-00-00``,
+    ``1900-01-01`` …, see :mod:`patentatlas.normalize.missing`); FieldError for an impossible one.
 
     ``day_first_short`` reads ``05/10/17`` as 5 October 2017 (Lens.org exports).
     """
-    if raw is None:
+    if raw is None or is_date_placeholder(raw):
         return None
     if isinstance(raw, dt.datetime):
         return raw.date()
@@ -36,7 +38,7 @@ def parse_date(raw: object, field: str, *, day_first_short: bool = False) -> dt.
 
 @lru_cache(maxsize=65536)
 def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
-    if not text or text in {"-", "--", "nan", "NaN", "None"}:
+    if is_date_placeholder(text):
         return None
     match = _COMPACT.match(text) or _YMD.match(text)
     if match:
@@ -55,3 +57,20 @@ def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
     if not 1900 <= value.year <= 2100:
         raise FieldError(field, f"{text!r} is outside 1900–2100")
     return value
+
+
+def date_order_problem(filing: dt.date | None, published: dt.date | None, granted: dt.date | None,
+                       today: dt.date | None = None) -> str | None:
+    """Why a record's dates cannot all be true, or None: the one check every importer applies.
+
+    >>> date_order_problem(dt.date(2020, 5, 1), dt.date(2020, 4, 1), None)
+    'filing date 2020-05-01 is after the publication date 2020-04-01'
+    """
+    if filing is None:
+        return "filing date is missing"
+    if filing > (today or dt.date.today()):
+        return f"filing date {filing} is in the future"
+    for label, later in (("publication", published), ("grant", granted)):
+        if later is not None and later < filing:
+            return f"filing date {filing} is after the {label} date {later}"
+    return None

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from patentatlas.errors import FieldError
+from patentatlas.normalize.missing import is_placeholder
 
 _SPLIT = re.compile(r"\s*(?:;;|[;|,，；、\n])\s*")
 # a trailing I / N is the inventive / non-inventive indicator some offices append
@@ -48,7 +49,7 @@ def canonical_ipc(raw: str, field: str = "IPC") -> str:
 @lru_cache(maxsize=65536)
 def split_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
     """All codes of one cell, canonical, in order, without repeats."""
-    if not cell:
+    if not cell or is_placeholder(cell):
         return ()
     seen: dict[str, None] = {}
     for part in _SPLIT.split(str(cell)):
@@ -61,7 +62,7 @@ def split_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
 def main_code(main_cell: str | None, codes: tuple[str, ...], field: str = "IPC主分类") -> str | None:
     """The main classification: the cell if it is a full symbol; a bare subclass (Patentics's
     国际主分类 ``G06F``) is completed with the first listed code of that subclass."""
-    if main_cell and str(main_cell).strip():
+    if main_cell and not is_placeholder(main_cell):
         main = split_codes(str(main_cell), field)[0]
         if "/" in main:
             return main

@@ -18,6 +18,7 @@ never "not SEI".
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,6 +104,34 @@ def sei_for_ipc(codes: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
         return tuple(found), True
     judged = bool(codes) and not any(code.startswith(UNCOVERED_PREFIXES) for code in codes)
     return (), judged
+
+
+SEI_BASES = ("ipc", "main_ipc", "source_label")  # all IPC codes / the main IPC alone / the export's own label
+_LABEL_CODE = re.compile(r"^\s*(\d+(?:\.\d+)*)")
+
+
+@lru_cache(maxsize=1 << 16)
+def industries_of(ipc_codes: tuple[str, ...], ipc_main: str | None = None,
+                  source_labels: tuple[str, ...] = ()) -> tuple[tuple[str, ...], bool, str | None]:
+    """``(sei_codes, sei_judged, sei_basis)`` from the best classification a record carries: all its
+    IPC codes; else its main IPC alone (incoPat's default template has only ``IPC主分类``); else,
+    with no IPC at all, the export's own SEI label (``6.5 (智能电网产业)``) where the code is one
+    of the 2021 tree's. ``sei_basis`` is None when nothing could be judged from.
+
+    >>> industries_of((), "G01R31/389")
+    (('6.5',), True, 'main_ipc')
+    >>> industries_of((), None, ("5.2 (新能源汽车装置、配件制造)",))
+    (('5.2',), True, 'source_label')
+    """
+    if ipc_codes:
+        return (*sei_for_ipc(ipc_codes), "ipc")
+    if ipc_main:
+        return (*sei_for_ipc((ipc_main,)), "main_ipc")
+    known = {industry.code for industry in sei_industries()}
+    codes = sorted({m.group(1) for label in source_labels if (m := _LABEL_CODE.match(label))} & known, key=_sei_key)
+    if codes:
+        return tuple(codes), True, "source_label"
+    return (), False, None
 
 
 @lru_cache(maxsize=1 << 12)

@@ -22,8 +22,9 @@ import pyarrow as pa
 from patentatlas.domain.industries import recompute_specialty
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import Chunk, State
+from patentatlas.importers.coverage import Coverage
 from patentatlas.importers.prefetch import prefetched_chunks
-from patentatlas.store import transaction, writer
+from patentatlas.store import scalar, transaction, writer
 from patentatlas.store.merge import merge_state
 
 Progress = Callable[[int], None]
@@ -44,15 +45,21 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    coverage: Coverage = field(default_factory=Coverage)
 
     def counts(self) -> dict[str, Any]:
-        """The figures as the CLI's ``--json`` prints them."""
-        return {k: getattr(self, k) for k in ("file", "read", "loaded", "updated", "unchanged", "quarantined")}
+        """The figures as the CLI's ``--json`` prints them: the counts, what the file carried
+        (``coverage``) and what an office must know before publishing from it (``warnings``)."""
+        figures: dict[str, Any] = {k: getattr(self, k) for k in
+                                   ("file", "read", "loaded", "updated", "unchanged", "quarantined")}
+        figures["quarantined_share"] = round(self.quarantined / self.read, 4) if self.read else None
+        return {**figures, "coverage": self.coverage.report(), "warnings": self.coverage.warnings()}
 
     def add(self, other: ImportReport) -> None:
         for name in ("read", "loaded", "updated", "unchanged", "quarantined"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.batch_ids += other.batch_ids
+        self.coverage.add(other.coverage)
 
 
 def file_checksum(path: Path) -> str:
@@ -88,8 +95,22 @@ def import_file(
     finally:
         if collecting:
             gc.enable()
+    _record_patent_figures(conn, report)
     recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
     return report
+
+
+def _record_patent_figures(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """The file's figures over merged patents, kept with its last batch (batches of a file add up)."""
+    if not report.batch_ids:
+        return
+    figures = Coverage()
+    figures.add_patent_figures(conn, report.batch_ids)
+    report.coverage.add(figures)
+    last = max(report.batch_ids)
+    stored = Coverage.from_json(scalar(conn, "SELECT coverage FROM import_batches WHERE batch_id = ?", [last]))
+    stored.add(figures)
+    conn.execute("UPDATE import_batches SET coverage = ? WHERE batch_id = ?", [stored.to_json(), last])
 
 
 def _parts(chunks: Iterator[Chunk], rows_limit: int, bytes_limit: int = BATCH_BYTES) -> Iterator[Iterator[Chunk]]:
@@ -160,6 +181,7 @@ class _Batch:
         merging = [i for i, k in enumerate(keys) if repeats[k] > 1 or k in stored]
         self.report.read += chunk.read
         self.report.quarantined += len(chunk.rejections)
+        self.report.coverage.add_states(chunk.states, chunk.derived)
         self.report.loaded += len(fresh)
         changed = self._merge(chunk.states.take(pa.array(merging, pa.int64())).to_pylist(), stored)
         new = chunk.states.take(pa.array(fresh, pa.int64())) if len(fresh) < len(keys) else chunk.states

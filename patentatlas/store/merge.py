@@ -49,7 +49,8 @@ def merge_state(old: State | None, new: State) -> State:
         value = new[field]
         if not _empty(value) and (authoritative or _empty(merged[field])):
             merged[field] = value
-    merged.update(industry_state(merged["ipc_codes"]))  # derived: follows the merged IPC codes
+    # derived: follows the merged classification
+    merged.update(industry_state(merged["ipc_codes"], merged["ipc_main"], merged["source_sei_labels"]))
     if authoritative:
         merged["biblio_rank"] = new["biblio_rank"]
     if merged["filing_date"] is None:

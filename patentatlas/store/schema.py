@@ -318,6 +318,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "the basis of each patent's industries; what each import's file carried (coverage)",
+        """
+        -- ipc (all IPC codes) | main_ipc (the main IPC alone: incoPat's default template) |
+        -- source_label (no IPC: the export's own 新兴产业分类); NULL: nothing to judge from.
+        -- Patents stored before this migration with only a main IPC get theirs from
+        -- 'patentatlas industries --recompute'.
+        ALTER TABLE patents ADD COLUMN sei_basis VARCHAR;
+        UPDATE patents SET sei_basis = 'ipc' WHERE len(ipc_codes) > 0;
+        -- per batch: how many rows carried each field the indicators and fees depend on, which
+        -- values were derived and how, the status words no vocabulary knows (domain.coverage)
+        ALTER TABLE import_batches ADD COLUMN coverage JSON;
+        """,
+    ),
 ]
 
 

@@ -58,11 +58,12 @@ def mark_seen(conn: duckdb.DuckDBPyConnection, keys: list[str], batch_id: int) -
 
 
 def finish_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, report: ImportReport) -> None:
-    """Record the batch's counts and end time."""
+    """Record the batch's counts, what its rows carried, and its end time."""
     conn.execute(
         "UPDATE import_batches SET finished_at = now(), rows_read = ?, loaded = ?, updated = ?, "
-        "unchanged = ?, quarantined = ? WHERE batch_id = ?",
-        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined, batch_id],
+        "unchanged = ?, quarantined = ?, coverage = ? WHERE batch_id = ?",
+        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined,
+         report.coverage.to_json(), batch_id],
     )
 
 

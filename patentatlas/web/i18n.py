@@ -166,6 +166,9 @@ WORDS: dict[str, dict[str, str]] = {
                         "en": "Industries come from the 2021 IPC concordance, which has no H01L/H10 codes: "
                               "patents with no IPC code, or with H01L/H10 codes and no industry from their "
                               "other codes, are counted as not judged, not as non-SEI."},
+    "classified_from_main_ipc": {"zh": "仅据 IPC 主分类判断产业的专利", "en": "Patents classified from the main IPC alone"},
+    "classified_from_source_label": {"zh": "无 IPC、采用数据源产业标注的专利",
+                                     "en": "Patents with no IPC, classified by the export's own label"},
     "judged_not_sei": {"zh": "非战略性新兴产业专利", "en": "Patents in no strategic emerging industry"},
     "top_level_chart": {"zh": "九大战略性新兴产业", "en": "The nine strategic emerging industries"},
     "sei_tree": {"zh": "产业分类（两级）", "en": "Industries (two levels)"},

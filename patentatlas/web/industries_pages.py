@@ -36,7 +36,8 @@ router = APIRouter()
 TREE_TABLES = ("summary", "top_level", "tree", "specialties")
 SPECIALTY_TABLES = ("definition", "by_year", "by_type", "by_status", "by_criterion", "top_applicants")
 STATUSES = ("pending", "in_force", "lapsed")
-SUMMARY_KEYS = ("patents", "sei_patents", "valid_inventions", "sei_valid_inventions", "not_judged", "judged_not_sei")
+SUMMARY_KEYS = ("patents", "sei_patents", "valid_inventions", "sei_valid_inventions", "not_judged", "judged_not_sei",
+                "classified_from_main_ipc", "classified_from_source_label")
 
 
 def _links(path: str, **params: Any) -> dict[str, str]:

@@ -1,0 +1,210 @@
+"""What a file carried: per import, how many rows held each field the indicators and fees depend on,
+which values were derived and how, and the status words no vocabulary knows.
+
+An office must see "industries from the main IPC only" before it publishes a number, so every
+import reports this beside its counts (``import --json`` → ``coverage`` and ``warnings``), each
+batch keeps its own (``import_batches.coverage``), and the admin page lists them.
+
+>>> cov = Coverage()
+>>> cov.counts["rows"]
+0
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from patentatlas.normalize.status import status_reading
+
+# the fields whose presence is counted: name → how a state shows it
+CARRIED = ("filing_date", "ipc", "ipc_main", "grant_date", "status", "applicant_address", "applicants")
+DERIVED = ("check_digit_computed", "pct", "grant_date_from_grant_publication", "granted_grant_date_unknown")
+SEI_BASES = ("ipc", "main_ipc", "source_label", "none")
+REGION_LEVELS = ("township", "county", "city", "province", "foreign", "none")
+UNMAPPED_LIMIT = 50  # distinct unmapped status words kept per batch
+
+
+@dataclass
+class Coverage:
+    """Counts over the rows loaded from one file (or one batch): see :data:`CARRIED` and friends."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    unmapped_status: Counter[str] = field(default_factory=Counter)
+
+    def add_states(self, states: pa.Table, derived: Counter[str]) -> None:
+        """Count one chunk's states, and the values its importer derived."""
+        c = self.counts
+        c["rows"] += states.num_rows
+        if states.num_rows == 0:
+            self.counts.update({f"derived.{k}": v for k, v in derived.items()})
+            return
+        c["carried.filing_date"] += _present(states, "filing_date")
+        c["carried.ipc"] += _nonempty(states, "ipc_codes")
+        c["carried.ipc_main"] += _present(states, "ipc_main")
+        c["carried.grant_date"] += _present(states, "grant_date")
+        c["carried.status"] += _present(states, "status")
+        c["carried.applicant_address"] += _present(states, "first_applicant_address")
+        c["carried.applicants"] += _nonempty(states, "applicant_names")
+        for basis, n in Counter(states.column("sei_basis").to_pylist()).items():
+            c[f"sei_basis.{basis or 'none'}"] += n
+        self._regions(states)
+        self._statuses(states)
+        self._agreement(states)
+        c["derived.granted_grant_date_unknown"] += _granted_without_date(states)
+        self.counts.update({f"derived.{k}": v for k, v in derived.items()})
+
+    def _regions(self, states: pa.Table) -> None:
+        county = states.column("first_applicant_county_code").to_pylist()
+        city = states.column("first_applicant_city_code").to_pylist()
+        province = states.column("first_applicant_province_code").to_pylist()
+        region = states.column("first_applicant_region_code").to_pylist()
+        country = states.column("first_applicant_country").to_pylist()
+        for r, co, ci, pr, cn in zip(region, county, city, province, country, strict=True):
+            level = ("township" if r and len(r) == 9 else "county" if co else "city" if ci else
+                     "province" if pr else "foreign" if cn and cn != "CN" else "none")
+            self.counts[f"region.{level}"] += 1
+
+    def _statuses(self, states: pa.Table) -> None:
+        statuses = states.column("status").to_pylist()
+        for status, words in zip(statuses, states.column("status_text").to_pylist(), strict=True):
+            if status is None and words and not status_reading(words).recognised:
+                if words in self.unmapped_status or len(self.unmapped_status) < UNMAPPED_LIMIT:
+                    self.unmapped_status[words] += 1
+                self.counts["status_unmapped"] += 1
+
+    def _agreement(self, states: pa.Table) -> None:
+        labels = states.column("source_sei_labels").to_pylist()
+        ours = states.column("sei_codes").to_pylist()
+        bases = states.column("sei_basis").to_pylist()
+        for label, codes, basis in zip(labels, ours, bases, strict=True):
+            if not label or basis in (None, "source_label"):
+                continue
+            theirs = {part.split(" ")[0].split("(")[0].strip() for part in label}
+            self.counts["agreement.sei_labelled"] += 1
+            self.counts["agreement.sei_equal"] += int(set(codes or ()) == theirs)
+            self.counts["agreement.sei_overlap"] += int(bool(set(codes or ()) & theirs))
+
+    def add_patent_figures(self, conn: Any, batch_ids: list[int]) -> None:
+        """Figures over the merged patents an import last touched (rows of one application merge:
+        incoPat's A row has no grant date, its B row has)."""
+        row = conn.execute(
+            "SELECT count(*), count_if(status = 'in_force' AND grant_date IS NULL), "
+            "count_if(status = 'in_force' AND grant_date IS NULL AND patent_type = 'invention') "
+            "FROM patents WHERE last_batch_id IN (SELECT unnest(?))", [batch_ids]).fetchone()
+        for name, value in zip(("patents", "patents.granted_grant_date_unknown",
+                                "patents.inventions_granted_grant_date_unknown"), row or (0, 0, 0), strict=True):
+            self.counts[name] += int(value)
+
+    def add(self, other: Coverage) -> None:
+        self.counts.update(other.counts)
+        self.unmapped_status.update(other.unmapped_status)
+
+    def to_json(self) -> str:
+        """What a batch keeps (counts, not shares: batches of a file add up)."""
+        return json.dumps({"counts": dict(self.counts), "unmapped_status": dict(self.unmapped_status)},
+                          ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Coverage:
+        data = json.loads(text) if text else {}
+        return cls(Counter(data.get("counts", {})), Counter(data.get("unmapped_status", {})))
+
+    def report(self) -> dict[str, Any]:
+        """Counts and shares of the rows loaded, grouped as ``import --json`` prints them."""
+        rows = self.counts["rows"]
+
+        def group(prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
+            return {n: {"rows": self.counts[f"{prefix}.{n}"], "share": _share(self.counts[f"{prefix}.{n}"], rows)}
+                    for n in names}
+
+        labelled = self.counts["agreement.sei_labelled"]
+        return {
+            "rows": rows,
+            "carried": group("carried", CARRIED),
+            "industries_basis": group("sei_basis", SEI_BASES),
+            "region_level": group("region", REGION_LEVELS),
+            "derived": {n: self.counts[f"derived.{n}"] for n in DERIVED},
+            "patents": {"touched": self.counts["patents"],
+                        "granted_grant_date_unknown": self.counts["patents.granted_grant_date_unknown"],
+                        "inventions_granted_grant_date_unknown":
+                            self.counts["patents.inventions_granted_grant_date_unknown"]},
+            "status_unmapped": {"rows": self.counts["status_unmapped"], "values": dict(self.unmapped_status.most_common())},
+            "source_sei_agreement": {"labelled": labelled,
+                                     "equal": self.counts["agreement.sei_equal"],
+                                     "overlap": self.counts["agreement.sei_overlap"],
+                                     "equal_share": _share(self.counts["agreement.sei_equal"], labelled),
+                                     "overlap_share": _share(self.counts["agreement.sei_overlap"], labelled)},
+        }
+
+    def warnings(self) -> list[dict[str, Any]]:
+        """What an office must know before publishing figures from this file, most serious first."""
+        c, rows = self.counts, self.counts["rows"]
+        found: list[dict[str, Any]] = []
+
+        def warn(code: str, n: int, zh: str, en: str) -> None:
+            if n:
+                found.append({"code": code, "rows": n, "share": _share(n, rows),
+                              "message_zh": zh.format(n=n, pct=_pct(n, rows)),
+                              "message": en.format(n=n, pct=_pct(n, rows))})
+
+        warn("status_unmapped", c["status_unmapped"],
+             "{n} 行（{pct}）的法律状态用语无法识别，未计入有效/审中/失效：" + _words(self.unmapped_status),
+             "{n} rows ({pct}) have status words no vocabulary knows, counted in no status family: "
+             + _words(self.unmapped_status))
+        warn("no_status", rows - c["carried.status"] - c["status_unmapped"],
+             "{n} 行（{pct}）没有法律状态", "{n} rows ({pct}) carry no legal status")
+        warn("industries_from_main_ipc", c["sei_basis.main_ipc"],
+             "{n} 行（{pct}）只有 IPC 主分类：其产业仅据主分类判断",
+             "{n} rows ({pct}) have only a main IPC: their industries come from it alone")
+        warn("industries_from_source_label", c["sei_basis.source_label"],
+             "{n} 行（{pct}）没有 IPC：产业采用数据源自带的新兴产业分类",
+             "{n} rows ({pct}) have no IPC: their industries are the export's own labels")
+        warn("no_classification", c["sei_basis.none"],
+             "{n} 行（{pct}）没有 IPC 也没有产业标注：不能判断产业",
+             "{n} rows ({pct}) have neither IPC nor an industry label: industries not judged")
+        patents, undated = c["patents"], c["patents.granted_grant_date_unknown"]
+        if undated:
+            found.append({"code": "grant_date_unknown", "patents": undated, "share": _share(undated, patents),
+                          "message_zh": f"{undated} 件专利（{_pct(undated, patents)}）已授权有效但文件中没有授权日："
+                                        "年费按申请日计算，授权当年是否已缴、费减期限未知",
+                          "message": f"{undated} patents ({_pct(undated, patents)}) are granted and in force with no "
+                                     "grant date in the file: fees follow the filing date; which year was paid at "
+                                     "grant and whether the reduction window runs are unknown"})
+        warn("region_not_county", rows - c["region.township"] - c["region.county"] - c["region.foreign"],
+             "{n} 行（{pct}）的第一申请人未能定位到区县", "{n} rows ({pct}) have a first applicant not placed to a county")
+        warn("check_digit_computed", c["derived.check_digit_computed"],
+             "{n} 行（{pct}）的申请号没有校验位：已按规则计算补全",
+             "{n} rows ({pct}) had application numbers without a check digit: computed")
+        return found
+
+
+def _present(states: pa.Table, name: str) -> int:
+    return states.num_rows - states.column(name).null_count
+
+
+def _nonempty(states: pa.Table, name: str) -> int:
+    lengths = pc.list_value_length(states.column(name))
+    return int(pc.sum(pc.greater(pc.fill_null(lengths, 0), 0)).as_py() or 0)
+
+
+def _granted_without_date(states: pa.Table) -> int:
+    mask = pc.and_(pc.equal(states.column("status"), "in_force"), pc.is_null(states.column("grant_date")))
+    return int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)
+
+
+def _share(n: int, total: int) -> float | None:
+    return round(n / total, 4) if total else None
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100 * n / total:.1f}%" if total else "—"
+
+
+def _words(counter: Counter[str]) -> str:
+    return "; ".join(f"{w} ×{n}" for w, n in counter.most_common(10))
