@@ -155,7 +155,7 @@ def quarantine(ctx: click.Context, file_filter: str | None, limit: int, as_json:
     """Rows that were rejected, with file, row, field and reason."""
     from patentatlas.domain.patents import quarantine_rows
 
-    rows = quarantine_rows(_conn(ctx, read_only=True), file_filter, limit)
+    rows = quarantine_rows(_conn(ctx, read_only=True), file_filter, limit, full_paths=True)
     if as_json:
         for row in rows:
             _print_json(row)

@@ -13,8 +13,9 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from patentatlas.domain.accounts import create_user
 from patentatlas.normalize.appno import with_check_digit
-from tests.web_support import client_on_copy
+from tests.web_support import client_on_copy, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +159,13 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
 
 
 def test_quarantine_api(client: TestClient) -> None:
-    (row,) = client.get("/api/quarantine").json()
-    assert (row["row"], row["field"], row["reason"]) == (
-        4788, "IPC", "'B60R/' is not an IPC/CPC symbol (e.g. G06F16/583)")
+    assert client.get("/api/quarantine").status_code == 401  # admins only (issue 10 §5)
+    cursor = client.app.state.conn.cursor()  # type: ignore[attr-defined]
+    create_user(cursor, "root@gov.cn", "admin", password="correct horse battery")
+    cursor.close()
+    (row,) = signed_in(client.app, "root@gov.cn", "correct horse battery").get("/api/quarantine").json()
+    assert (row["file"], row["row"], row["field"], row["reason"]) == (
+        "incopat_toyota_autodrive_5048.csv", 4788, "IPC", "'B60R/' is not an IPC/CPC symbol (e.g. G06F16/583)")
 
 
 # ---- the pages -----------------------------------------------------------------------------------

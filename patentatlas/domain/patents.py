@@ -73,7 +73,9 @@ def store_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "GROUP BY k ORDER BY n DESC, k"
     ).fetchall()
     total = scalar(conn, "SELECT count(*) FROM patents")
-    quarantined = scalar(conn, "SELECT count(*) FROM quarantine")
+    # the office's imports only: an enterprise's payment list and its rejects are its own
+    quarantined = scalar(conn, "SELECT count(*) FROM quarantine WHERE batch_id NOT IN "
+                         "(SELECT batch_id FROM import_batches WHERE format = 'payments')")
     return {
         "patents": total,
         "quarantined_rows": quarantined,
@@ -137,11 +139,36 @@ def list_patents(conn: duckdb.DuckDBPyConnection, flt: PatentFilter) -> dict[str
     return {"total": total, "page": flt.page, "per_page": flt.per_page, "patents": rows}
 
 
-def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    """Rejected rows with file, sheet, row, field and reason, newest batch first."""
-    sql = ("SELECT batch_id, file, sheet, row_number, field, reason, raw FROM quarantine "
-           + ("WHERE file LIKE ? " if file else "")
-           + "ORDER BY batch_id DESC, file, row_number LIMIT ?")
-    params: list[Any] = ([f"%{file}%"] if file else []) + [limit]
+def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, limit: int = 100, *,
+                    enterprise_id: int | None = None, full_paths: bool = False) -> list[dict[str, Any]]:
+    """Rejected rows with file, sheet, row, field and reason, newest batch first.
+
+    Every row (the office's imports and every payment list) unless ``enterprise_id`` asks for one
+    enterprise's own uploads. A file is named by its base name — no server path leaves the
+    server — unless ``full_paths`` (the CLI, run on the server itself).
+    """
+    where, params = [], []
+    if file:
+        where.append("q.file LIKE ?")
+        params.append(f"%{file}%")
+    if enterprise_id is not None:
+        where.append("b.enterprise_id = ?")
+        params.append(enterprise_id)
+    sql = ("SELECT q.batch_id, q.file, q.sheet, q.row_number, q.field, q.reason, q.raw FROM quarantine q "
+           "LEFT JOIN import_batches b USING (batch_id) " + ("WHERE " + " AND ".join(where) + " " if where else "")
+           + "ORDER BY q.batch_id DESC, q.file, q.row_number LIMIT ?")
     names = ("batch_id", "file", "sheet", "row", "field", "reason", "raw")
-    return [dict(zip(names, r, strict=True)) for r in conn.execute(sql, params).fetchall()]
+    rows = [dict(zip(names, r, strict=True)) for r in conn.execute(sql, [*params, limit]).fetchall()]
+    if not full_paths:
+        for row in rows:
+            row["file"] = base_name(row["file"])
+    return rows
+
+
+def base_name(path: str) -> str:
+    """The file's own name, whichever separator its path was written with.
+
+    >>> base_name("/srv/imports/2026/专利.xlsx"), base_name("C:\\上传\\缴费清单.csv"), base_name("a.csv")
+    ('专利.xlsx', '缴费清单.csv', 'a.csv')
+    """
+    return path.replace("\\", "/").rsplit("/", 1)[-1]

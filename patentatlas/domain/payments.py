@@ -229,9 +229,9 @@ def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: b
     columns = _columns(rows[0], name)
     report: dict[str, Any] = {"file": name, "read": 0, "recorded": 0, "quarantined": 0, "rejections": []}
     with transaction(conn):
-        batch_id = scalar(conn, "INSERT INTO import_batches (batch_id, file, format, started_at, observed_on) "
-                          "SELECT coalesce(max(batch_id), 0) + 1, ?, 'payments', ?, ? FROM import_batches "
-                          "RETURNING batch_id", [name, now(), dt.date.today()])
+        batch_id = scalar(conn, "INSERT INTO import_batches (batch_id, file, format, started_at, observed_on, "
+                          "enterprise_id) SELECT coalesce(max(batch_id), 0) + 1, ?, 'payments', ?, ?, ? "
+                          "FROM import_batches RETURNING batch_id", [name, now(), dt.date.today(), enterprise_id])
         for number, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue

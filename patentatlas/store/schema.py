@@ -333,6 +333,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE import_batches ADD COLUMN coverage JSON;
         """,
     ),
+    (
+        7,
+        "who uploaded an import: a payment list's rejected rows are its enterprise's alone",
+        """
+        -- the enterprise whose payment list a batch is; NULL for the office's own imports (admins
+        -- only). Older payment batches stay NULL: their uploader is not known, so admins alone see them
+        ALTER TABLE import_batches ADD COLUMN enterprise_id INTEGER;
+        """,
+    ),
 ]
 
 

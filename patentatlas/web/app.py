@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BeforeValidator, Field
 from starlette.exceptions import HTTPException
 
+from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, UsageError
 from patentatlas.store import open_store
@@ -25,6 +26,7 @@ from patentatlas.web import (
     regions_pages,
     warnings_gov,
 )
+from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import wants_json
 from patentatlas.web.pages import overview_page, patent_page
@@ -150,7 +152,15 @@ def _routes(app: FastAPI) -> None:
     def api_patent(cursor: Cursor, number: str) -> Any:
         return jsonable(patent_page(cursor, number)["patent"])
 
-    @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason")
-    def api_quarantine(cursor: Cursor, file: str | None = None,
+    @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason (admins)")
+    def api_quarantine(cursor: Cursor, user: CurrentUser, file: str | None = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+        require_role(user, "admin")  # raw rows of every import, payment lists included
         return quarantine_rows(cursor, file, limit)
+
+    @app.get("/api/enterprises/{eid}/quarantine", tags=["enterprise end"],
+             summary="The rejected rows of the enterprise's own payment lists (its users and admins)")
+    def api_enterprise_quarantine(cursor: Cursor, user: CurrentUser, eid: int, file: str | None = None,
+                                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+        require_enterprise(user, eid)
+        return quarantine_rows(cursor, file, limit, enterprise_id=eid)
