@@ -226,7 +226,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     from patentatlas.web.app import create_app
 
-    uvicorn.run(create_app(ctx.obj["db"]), host=host, port=port)
+    # proxy headers are read by the app, from the proxies in the trusted_proxies setting only
+    uvicorn.run(create_app(ctx.obj["db"]), host=host, port=port, proxy_headers=False)
 
 
 def _register_command_modules() -> None:

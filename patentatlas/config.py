@@ -32,6 +32,9 @@ SETTINGS = (
             "the file, naming it and the row."),
     Setting("max_request_mb", "100", "Largest request body the web server reads, in MB (every route; an "
             "upload route may set a smaller limit); a bigger one is refused with HTTP 413 as it arrives."),
+    Setting("trusted_proxies", "", "Addresses of reverse proxies whose X-Forwarded-For header is believed, "
+            "comma-separated (default: none; the client address is the connection's)."),
+    Setting("payment_list_max_mb", "10", "Largest payment list (CSV) an enterprise may upload, in MB."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

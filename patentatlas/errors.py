@@ -9,6 +9,8 @@
     │   └── StoreLockedError         another process (the web server) holds the file
     ├── NotFoundError                a thing asked for by key is not in the store
     ├── UsageError                   a bad option or argument
+    │   ├── PayloadTooLargeError     an upload over its size limit (413)
+    │   └── MediaTypeError           a body of a kind the endpoint does not take (415)
     ├── AuthError                    not signed in, a wrong password, an expired session (401)
     │   └── RateLimitedError         too many failed sign-ins (429)
     ├── ForbiddenError               signed in, but not allowed: another enterprise, region or role;
@@ -78,6 +80,18 @@ class NotFoundError(PatentAtlasError):
 
 class UsageError(PatentAtlasError):
     """A bad option or argument."""
+
+
+class PayloadTooLargeError(UsageError):
+    """An upload larger than its limit (the message names the limit and the setting)."""
+
+    status_code = 413
+
+
+class MediaTypeError(UsageError):
+    """A request body of a kind the endpoint does not accept (e.g. a form where JSON is required)."""
+
+    status_code = 415
 
 
 class DeliveryError(PatentAtlasError):

@@ -88,7 +88,8 @@ def register(main: click.Group) -> None:
     @click.option("--claim", is_flag=True, help="Take every proposed patent into custody at once.")
     @click.pass_context
     def register_enterprise(ctx: click.Context, name: str, uscc: str, variants: tuple[str, ...], claim: bool) -> None:
-        """Register an enterprise; prints its number and how many patents were proposed (or claimed)."""
+        """Register an enterprise (verified at once: the office registers it); prints its number and how many
+        patents were proposed (or claimed)."""
         from patentatlas.cli import _conn
         from patentatlas.domain import enterprises as ent
         from patentatlas.store import transaction
@@ -112,7 +113,8 @@ def register(main: click.Group) -> None:
         from patentatlas.domain.enterprises import list_enterprises as rows
 
         for row in rows(_conn(ctx, read_only=True)):
-            click.echo(f"{row['enterprise_id']:>4}  {row['uscc']}  {row['custody']:>5}  {row['name']}")
+            click.echo(f"{row['enterprise_id']:>4}  {row['uscc']}  {row['status']:<8}  {row['custody']:>5}  "
+                       f"{row['name']}")
 
     @main.command("demo-accounts")
     @click.pass_context

@@ -4,6 +4,11 @@ Three roles: ``admin`` (everything), ``analyst`` (a government analyst, scoped t
 the regions below it) and ``enterprise`` (a user of one enterprise, who sees only its data).
 Passwords are hashed with argon2id; a session's cookie token and an invitation's token are
 stored only as their SHA-256, so the store file holds nothing that signs anyone in.
+
+Failed sign-ins are counted per (e-mail, client address), per address and, from browsers the
+user never signed in with, per e-mail: a stranger who knows an e-mail cannot lock its owner out,
+because a browser that signed in before carries a device cookie and is counted on its own. An
+unknown e-mail gets the same answer after the same work (a check against a dummy hash).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -28,9 +34,13 @@ ROLES = ("admin", "analyst", "enterprise")
 MIN_PASSWORD_LENGTH = 10
 SESSION_HOURS = 12
 INVITE_DAYS = 7
-# failed sign-ins allowed in the window, per e-mail and per address
-MAX_FAILURES_PER_EMAIL = 5
+# failed sign-ins allowed in the window: per (e-mail, address), per address (any e-mail), per e-mail
+# from browsers it never signed in with (an attack spread over many addresses), and per (e-mail,
+# trusted browser) — the owner's own browser is never locked by anyone else's failures
+MAX_FAILURES_PER_ADDRESS = 5
 MAX_FAILURES_PER_IP = 20
+MAX_FAILURES_PER_EMAIL = 100
+MAX_FAILURES_PER_DEVICE = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -60,6 +70,7 @@ class Session:
     csrf_token: str
     user: User
     expires_at: dt.datetime
+    device: str | None = None  # the browser's device token: set as its cookie after a sign-in
 
 
 _USER_COLUMNS = "user_id, email, role, display_name, region_code, enterprise_id"
@@ -90,9 +101,28 @@ def audit_entries(conn: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dic
 # --------------------------------------------------------------------------- users
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
+    """A password good enough to set (UsageError saying why not)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UsageError(f"password: at least {MIN_PASSWORD_LENGTH} characters, please")
+
+
+
+def normal_email(email: str) -> str:
+    """The e-mail address as accounts keep it (lower case), or UsageError."""
+    email = email.strip().lower()
+    if not EMAIL.fullmatch(email):
+        raise UsageError(f"email: {email!r} is not an e-mail address")
+    return email
+
+
+def email_taken(conn: duckdb.DuckDBPyConnection, email: str) -> bool:
+    return bool(scalar(conn, "SELECT count(*) FROM users WHERE email = ?", [normal_email(email)]))
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash (also the work done for a sign-up that creates nothing)."""
+    return _hasher.hash(password)
 
 
 def _check_scope(conn: duckdb.DuckDBPyConnection, role: str, region_code: str | None,
@@ -112,12 +142,10 @@ def create_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, passw
                 display_name: str | None = None, region_code: str | None = None,
                 enterprise_id: int | None = None, by: int | None = None) -> User:
     """A new user; without a password the user can sign in only after accepting an invitation."""
-    email = email.strip().lower()
-    if not EMAIL.fullmatch(email):
-        raise UsageError(f"email: {email!r} is not an e-mail address")
+    email = normal_email(email)
     _check_scope(conn, role, region_code, enterprise_id)
     if password is not None:
-        _check_password(password)
+        check_password(password)
     if scalar(conn, "SELECT count(*) FROM users WHERE email = ?", [email]):
         raise UsageError(f"email: a user {email} already exists")
     pw_hash = _hasher.hash(password) if password is not None else None
@@ -163,7 +191,7 @@ def accept_invite(conn: duckdb.DuckDBPyConnection, token: str, password: str) ->
     user_id, expires = rows[0]
     if expires < now():
         raise AuthError(f"this invitation expired on {expires:%Y-%m-%d %H:%M} UTC: ask for a new one")
-    _check_password(password)
+    check_password(password)
     conn.execute("UPDATE users SET password_hash = ?, invite_token_hash = NULL, invite_expires_at = NULL "
                  "WHERE user_id = ?", [_hasher.hash(password), user_id])
     audit(conn, user_id, "user.accept_invite")
@@ -176,7 +204,7 @@ def change_password(conn: duckdb.DuckDBPyConnection, user_id: int, current: str,
     rows = conn.execute("SELECT password_hash FROM users WHERE user_id = ?", [user_id]).fetchall()
     if not rows or rows[0][0] is None or not _verify(rows[0][0], current):
         raise AuthError("the current password is wrong")
-    _check_password(new)
+    check_password(new)
     conn.execute("UPDATE users SET password_hash = ? WHERE user_id = ?", [_hasher.hash(new), user_id])
     conn.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
                  [user_id, token_hash(keep_session) if keep_session else None])
@@ -197,33 +225,66 @@ def reset_user(conn: duckdb.DuckDBPyConnection, user_id: int, *, by: int | None)
 # --------------------------------------------------------------------------- sign-in
 
 
-def _failures(conn: duckdb.DuckDBPyConnection, column: str, value: str | None, since: dt.datetime) -> int:
-    return int(scalar(conn, f"SELECT count(*) FROM sign_in_attempts WHERE {column} = ? AND NOT ok "
-                      "AND attempted_at > ?", [value, since]))
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches: an unknown e-mail is checked against it, so it costs the same."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
-def _check_rate(conn: duckdb.DuckDBPyConnection, email: str, ip: str | None, at: dt.datetime) -> None:
+def _failures(conn: duckdb.DuckDBPyConnection, where: str, params: list[Any], since: dt.datetime) -> int:
+    return int(scalar(conn, f"SELECT count(*) FROM sign_in_attempts WHERE {where} AND NOT ok AND attempted_at > ?",
+                      [*params, since]))
+
+
+def _trusted_device(conn: duckdb.DuckDBPyConnection, email: str, device: str | None) -> str | None:
+    """The hash of the browser's device token when that browser signed in as this e-mail before."""
+    if not device:
+        return None
+    digest = token_hash(device)
+    known = scalar(conn, "SELECT count(*) FROM trusted_devices d JOIN users u USING (user_id) "
+                   "WHERE d.token_hash = ? AND u.email = ?", [digest, email])
+    return digest if known else None
+
+
+def _check_rate(conn: duckdb.DuckDBPyConnection, email: str, ip: str | None, device: str | None,
+                at: dt.datetime) -> None:
     since = at - FAILURE_WINDOW
-    if (_failures(conn, "email", email, since) >= MAX_FAILURES_PER_EMAIL
-            or (ip and _failures(conn, "ip", ip, since) >= MAX_FAILURES_PER_IP)):
+    if device is not None:  # the owner's browser: only its own failures count
+        limited = _failures(conn, "email = ? AND device = ?", [email, device], since) >= MAX_FAILURES_PER_DEVICE
+    else:
+        limited = (_failures(conn, "email = ? AND ip IS NOT DISTINCT FROM ? AND device IS NULL", [email, ip], since)
+                   >= MAX_FAILURES_PER_ADDRESS
+                   or bool(ip) and _failures(conn, "ip = ?", [ip], since) >= MAX_FAILURES_PER_IP
+                   or _failures(conn, "email = ? AND device IS NULL", [email], since) >= MAX_FAILURES_PER_EMAIL)
+    if limited:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise RateLimitedError(f"too many failed sign-ins: try again in {minutes} minutes")
+        raise RateLimitedError(f"too many failed sign-ins from here: try again in {minutes} minutes "
+                               "(or from a browser you signed in with before)")
 
 
-def sign_in(conn: duckdb.DuckDBPyConnection, email: str, password: str, ip: str | None = None) -> Session:
-    """A new session for the right e-mail and password; a wrong one never says which part was wrong."""
+def sign_in(conn: duckdb.DuckDBPyConnection, email: str, password: str, ip: str | None = None,
+            device: str | None = None) -> Session:
+    """A new session for the right e-mail and password; a wrong one never says which part was wrong.
+
+    ``device`` is the browser's device cookie, if any; the session carries the token to set next."""
     email, at = email.strip().lower(), now()
-    _check_rate(conn, email, ip, at)
+    trusted = _trusted_device(conn, email, device)
+    _check_rate(conn, email, ip, trusted, at)
     rows = conn.execute(f"SELECT {_USER_COLUMNS}, password_hash, active FROM users WHERE email = ?",
                         [email]).fetchall()
-    ok = bool(rows) and rows[0][7] and rows[0][6] is not None and _verify(rows[0][6], password)
-    conn.execute("INSERT INTO sign_in_attempts VALUES (?, ?, ?, ?)", [email, ip, at, ok])
+    stored = rows[0][6] if rows and rows[0][7] and rows[0][6] is not None else None
+    ok = _verify(stored or _dummy_hash(), password) and stored is not None  # the same work either way
+    conn.execute("INSERT INTO sign_in_attempts (email, ip, attempted_at, ok, device) VALUES (?, ?, ?, ?, ?)",
+                 [email, ip, at, ok, trusted])
     if not ok:
         audit(conn, rows[0][0] if rows else None, "sign_in.failed", email, ip=ip)
         raise AuthError("wrong e-mail or password")
     user = _user(rows[0][:6])
+    token = device if trusted and device else secrets.token_urlsafe(32)
+    conn.execute("INSERT INTO trusted_devices VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen", [token_hash(token), user.user_id, at, at])
     session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user,
-                      at + dt.timedelta(hours=SESSION_HOURS))
+                      at + dt.timedelta(hours=SESSION_HOURS), token)
     conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
                  [token_hash(session.token), user.user_id, session.csrf_token, at, session.expires_at])
     audit(conn, user.user_id, "sign_in", email, ip=ip)

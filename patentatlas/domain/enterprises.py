@@ -1,9 +1,15 @@
 """Enterprises: registration by unified social credit code, the custody portfolio (托管), the profile.
 
+An enterprise that signs itself up is *pending* until an admin or the analyst of its region
+verifies it (:mod:`patentatlas.domain.approvals`); only a verified enterprise holds patents,
+records payments and receives warnings. Admins' registrations are verified at once.
+
 The platform proposes the patents whose applicants (by normalised name) match the enterprise's
-name or one of its known variants; the enterprise confirms them into custody or declines them,
-and can add or remove patents by hand. Its profile — revenue band, R&D spending, employees,
-declared fee-reduction eligibility, where warnings go, what it watches — is its own to edit.
+name or one of its known variants; the enterprise confirms them into custody or declines them.
+A patent added by hand goes into custody at once only when one of those names applied for it;
+any other becomes a custody request the office decides. Its profile — revenue band, R&D
+spending, employees, declared fee-reduction eligibility, where warnings go, what it watches — is
+its own to edit; its name variants, which decide what it may claim, only until it is verified.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from typing import Any
 import duckdb
 
 from patentatlas.delivery.webhook import check_webhook_url
+from patentatlas.domain import accounts
 from patentatlas.domain.accounts import EMAIL, audit, now
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
-from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name, split_list
@@ -30,25 +37,63 @@ FEE_REDUCTIONS = ("single", "joint")  # 85 % (one qualifying holder) or 70 % (al
 PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "fee_reduction", "notify_email",
                   "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
 _COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
-            "watch_since", "calendar_token", "created_at", "updated_at")
+            "watch_since", "calendar_token", "created_at", "updated_at", "status")
+STATUSES = ("pending", "verified", "refused")
 
 
 def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *,
-                        name_variants: Sequence[str] = (), by: int | None = None) -> dict[str, Any]:
-    """A new enterprise; its region is read from the credit code's administrative division."""
-    name = name.strip()
-    if not name:
-        raise UsageError("name: the enterprise's registered name is required")
-    code = validate_uscc(uscc)
-    if scalar(conn, "SELECT count(*) FROM enterprises WHERE uscc = ?", [code]):
-        raise UsageError(f"uscc: an enterprise with the credit code {code} is already registered")
+                        name_variants: Sequence[str] = (), by: int | None = None,
+                        pending: bool = False) -> dict[str, Any]:
+    """A new enterprise; its region is read from the credit code's administrative division.
+
+    Registered by the office it is verified at once; ``pending=True`` (an enterprise signing
+    itself up) leaves it waiting for an admin or its region's analyst."""
+    name, code = name.strip(), validate_uscc(uscc)
+    _check_new(conn, name, code)
     division = uscc_region_code(code)
     region = division if scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [division]) else None
-    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, calendar_token) "
-                           "VALUES (?, ?, ?, ?, ?) RETURNING enterprise_id",
-                           [name, code, split_list(list(name_variants)), region, secrets.token_urlsafe(24)])
-    audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id})
+    status = "pending" if pending else "verified"
+    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, calendar_token, "
+                           "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING enterprise_id",
+                           [name, code, split_list(list(name_variants)), region, secrets.token_urlsafe(24), status,
+                            None if pending else by, None if pending else now()])
+    audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id, "status": status})
     return get_enterprise(conn, int(enterprise_id))
+
+
+SIGN_UP_RECEIVED = ("registration received: if this e-mail had no account, the enterprise is registered and "
+                    "waits for the office to verify it — sign in with this e-mail and password to follow it; "
+                    "if the e-mail has an account already, sign in with that account (an admin can reset a "
+                    "forgotten password)")
+
+
+def sign_up(conn: duckdb.DuckDBPyConnection, fields: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    """An enterprise registers itself with its first user (``name``, ``uscc``, ``name_variants``,
+    ``email``, ``password``, ``display_name``): pending until the office verifies it.
+
+    The answer and the work are the same whether or not the e-mail has an account already, so the
+    form does not tell a stranger who is registered; with a taken e-mail nothing is created."""
+    email = accounts.normal_email(str(fields["email"]))
+    accounts.check_password(str(fields["password"]))
+    code = validate_uscc(str(fields["uscc"]))
+    _check_new(conn, str(fields["name"]), code)  # before the e-mail is looked at: the same errors for all
+    if accounts.email_taken(conn, email):
+        accounts.hash_password(str(fields["password"]))  # the work of a real sign-up
+        audit(conn, None, "sign_up.email_taken", email, {"uscc": code}, ip=ip)
+    else:
+        enterprise = register_enterprise(conn, str(fields["name"]), code, name_variants=fields["name_variants"],
+                                         pending=True)
+        accounts.create_user(conn, email, "enterprise", password=str(fields["password"]),
+                             display_name=fields.get("display_name") or None,
+                             enterprise_id=enterprise["enterprise_id"])
+    return {"received": True, "email": email, "message": SIGN_UP_RECEIVED}
+
+
+def _check_new(conn: duckdb.DuckDBPyConnection, name: str, code: str) -> None:
+    if not name.strip():
+        raise UsageError("name: the enterprise's registered name is required")
+    if scalar(conn, "SELECT count(*) FROM enterprises WHERE uscc = ?", [code]):
+        raise UsageError(f"uscc: an enterprise with the credit code {code} is already registered")
 
 
 def get_enterprise(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> dict[str, Any]:
@@ -61,14 +106,37 @@ def get_enterprise(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> dict[
 
 def list_enterprises(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT e.enterprise_id, e.name, e.uscc, e.region_code, count(c.application_number) "
+        "SELECT e.enterprise_id, e.name, e.uscc, e.region_code, e.status, count(c.application_number) "
         "FROM enterprises e LEFT JOIN custody c USING (enterprise_id) GROUP BY ALL ORDER BY e.enterprise_id").fetchall()
-    return [dict(zip(("enterprise_id", "name", "uscc", "region_code", "custody"), r, strict=True)) for r in rows]
+    keys = ("enterprise_id", "name", "uscc", "region_code", "status", "custody")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def require_verified(enterprise: dict[str, Any]) -> None:
+    """Holding patents, recording payments, receiving warnings: for verified enterprises only."""
+    if enterprise["status"] == "verified":
+        return
+    if enterprise["status"] == "refused":
+        raise ForbiddenError(f"enterprise {enterprise['enterprise_id']}: the office refused its registration; "
+                             "it cannot hold patents or record payments")
+    raise ForbiddenError(f"enterprise {enterprise['enterprise_id']} is waiting for the office (an admin or its "
+                         "region's analyst) to verify its registration: until then it cannot hold patents, "
+                         "record payments or receive warnings")
 
 
 def match_names(enterprise: dict[str, Any]) -> list[str]:
     """The normalised names its patents' applicants carry: the registered name and its variants."""
     return sorted({normalize_name(n) for n in [enterprise["name"], *enterprise["name_variants"]] if n.strip()})
+
+
+def owned_numbers(conn: duckdb.DuckDBPyConnection, enterprise: dict[str, Any], keys: Sequence[str]) -> set[str]:
+    """Which of these patents one of the enterprise's names applied for (or holds): the matching
+    that proposals use."""
+    rows = conn.execute(
+        "SELECT DISTINCT pp.application_number FROM patent_parties pp JOIN parties pa USING (party_id) "
+        "WHERE pp.role = 'applicant' AND pa.normalized_name IN (SELECT unnest(?)) "
+        "AND pp.application_number IN (SELECT unnest(?))", [match_names(enterprise), list(keys)]).fetchall()
+    return {r[0] for r in rows}
 
 
 # --------------------------------------------------------------------------- custody
@@ -101,6 +169,7 @@ def _known_number(conn: duckdb.DuckDBPyConnection, number: str) -> str:
 def confirm_proposals(conn: duckdb.DuckDBPyConnection, enterprise_id: int, numbers: Sequence[str],
                       by: int | None = None) -> int:
     """Take proposed patents into custody; a number that was not proposed is refused, nothing half-done."""
+    require_verified(get_enterprise(conn, enterprise_id))
     proposed = {p["application_number"] for p in proposals(conn, enterprise_id)}
     keys = [_known_number(conn, n) for n in numbers]
     stray = [k for k in keys if k not in proposed]
@@ -121,11 +190,38 @@ def _insert_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, keys: l
     audit(conn, by, f"custody.{source}", str(enterprise_id), {"application_numbers": keys})
 
 
-def add_to_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, by: int | None = None) -> str:
-    get_enterprise(conn, enterprise_id)
+def add_to_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str,
+                   by: int | None = None) -> dict[str, Any]:
+    """A patent added by hand: into custody when one of the enterprise's names applied for it
+    (``status`` added), else a custody request for the office to decide (``status`` requested)."""
+    enterprise = get_enterprise(conn, enterprise_id)
+    require_verified(enterprise)
     key = _known_number(conn, number)
-    _insert_custody(conn, enterprise_id, [key], "manual", by)
-    return key
+    held = scalar(conn, "SELECT count(*) FROM custody WHERE enterprise_id = ? AND application_number = ?",
+                  [enterprise_id, key])
+    if held or owned_numbers(conn, enterprise, [key]):
+        if not held:
+            _insert_custody(conn, enterprise_id, [key], "manual", by)
+        return {"application_number": key, "status": "added"}
+    open_request = scalar(conn, "SELECT request_id FROM custody_requests WHERE enterprise_id = ? "
+                          "AND application_number = ? AND status = 'pending'", [enterprise_id, key])
+    if open_request is None:
+        open_request = scalar(conn, "INSERT INTO custody_requests (enterprise_id, application_number, requested_by, "
+                              "requested_at) VALUES (?, ?, ?, ?) RETURNING request_id", [enterprise_id, key, by, now()])
+        audit(conn, by, "custody.request", str(enterprise_id), {"application_number": key,
+                                                                 "request_id": open_request})
+    return {"application_number": key, "status": "requested", "request_id": int(open_request),
+            "reason": "none of the enterprise's names applied for this patent: the office decides"}
+
+
+def custody_requests(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> list[dict[str, Any]]:
+    """The enterprise's requests for patents it did not apply for: waiting, or decided."""
+    rows = conn.execute(
+        "SELECT r.request_id, r.application_number, p.title_zh, r.status, r.requested_at, r.decided_at, "
+        "r.decision_note FROM custody_requests r LEFT JOIN patents p USING (application_number) "
+        "WHERE r.enterprise_id = ? ORDER BY r.request_id DESC", [enterprise_id]).fetchall()
+    keys = ("request_id", "application_number", "title", "status", "requested_at", "decided_at", "decision_note")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
 def remove_from_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str,
@@ -223,13 +319,20 @@ _CHECKS = {
 
 
 def update_profile(conn: duckdb.DuckDBPyConnection, enterprise_id: int, changes: dict[str, Any],
-                   by: int | None = None) -> dict[str, Any]:
-    """Change profile fields; every field is checked before anything is written."""
-    get_enterprise(conn, enterprise_id)
+                   by: int | None = None, *, by_office: bool = True) -> dict[str, Any]:
+    """Change profile fields; every field is checked before anything is written.
+
+    The name variants decide which patents the enterprise may claim: once it is verified, only
+    the office (``by_office``) changes them."""
+    enterprise = get_enterprise(conn, enterprise_id)
     unknown = sorted(set(changes) - set(PROFILE_FIELDS))
     if unknown:
         raise UsageError(f"{unknown[0]}: not a profile field (fields: {', '.join(PROFILE_FIELDS)})")
     values: dict[str, Any] = {field: _CHECKS[field](value) for field, value in changes.items()}
+    if ("name_variants" in values and values["name_variants"] != list(enterprise["name_variants"])
+            and not by_office and enterprise["status"] == "verified"):
+        raise ForbiddenError("name_variants: the names decide which patents are yours, so once the enterprise is "
+                             "verified only the office (an admin or your region's analyst) changes them")
     if values.get("webhook_url") and not (values.get("webhook_secret") or _stored_secret(conn, enterprise_id)):
         raise UsageError("webhook_secret: a webhook needs a secret to sign its messages with")
     if values:

@@ -9,21 +9,29 @@ as paid: its office must have received it. Each year of a granted patent in forc
     upcoming  due today or later
     grace     due date passed, grace period running: paying today adds the late fee shown
     lapsed    grace period over, nothing paid or seen: the patent terminates as of the due date
+
+A payment belongs to the enterprise that recorded it (by hand or from its payment list), for a
+patent in its custody: it counts for that enterprise's fees only, and no other enterprise reads,
+replaces or removes it. Rows of enterprise 0 are public facts (an office's own list) and count
+for every enterprise.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 
 from patentatlas.domain.accounts import audit, now
-from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, patent_year_on, term_years
+from patentatlas.domain.enterprises import get_enterprise, require_verified
+from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, first_annual_fee_year, term_years
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
@@ -59,9 +67,15 @@ def seen_in_force(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[s
     return {k: d for k, d in rows if d is not None}
 
 
-def _payments(conn: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
+PUBLIC = 0  # fee_payments.enterprise_id of a public fact, which counts for every enterprise
+
+
+def _payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int,
+              numbers: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The enterprise's own payment records and the public facts (its own win where both exist)."""
     rows = conn.execute("SELECT application_number, patent_year, paid_on, amount, receipt_number, source "
-                        "FROM fee_payments WHERE application_number IN (SELECT unnest(?))", [numbers]).fetchall()
+                        "FROM fee_payments WHERE enterprise_id IN (?, ?) AND application_number IN (SELECT unnest(?)) "
+                        "ORDER BY enterprise_id = ?", [PUBLIC, enterprise_id, numbers, enterprise_id]).fetchall()
     return {(r[0], r[1]): {"paid_on": r[2].isoformat() if r[2] else None, "amount": r[3], "receipt_number": r[4],
                            "source": r[5]} for r in rows}
 
@@ -86,7 +100,7 @@ def patent_fee_states(patent: dict[str, Any], as_of: dt.date, reduction: str | N
     stopping after a lapsed year (nothing after it is due)."""
     rules = rules or fee_rules()
     key, filing, grant = patent["application_number"], patent["filing_date"], patent["grant_date"]
-    first = patent_year_on(filing, grant) + 1  # the grant year's fee is paid with the registration
+    first = first_annual_fee_year(filing, grant)  # the grant year's fee is paid with the registration
     states: list[FeeState] = []
     for year in range(first, term_years(patent["patent_type"], filing, rules) + 1):
         fee = fee_for_year(filing, patent["patent_type"], grant, year, as_of, reduction, rules)
@@ -107,7 +121,7 @@ def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[l
         "ORDER BY p.application_number", [enterprise_id]).fetchall()
     keys = ("application_number", "title", "patent_type", "filing_date", "grant_date", "status")
     patents = [dict(zip(keys, r, strict=True)) for r in rows]
-    feeable = [p for p in patents if p["status"] == "in_force" and p["grant_date"] and p["filing_date"]
+    feeable = [p for p in patents if p["status"] == "in_force" and p["filing_date"]
                and p["patent_type"] in fee_rules()["term_years"]]
     left = [{"application_number": p["application_number"], "title": p["title"], "reason": _why_no_fees(p)}
             for p in patents if p not in feeable]
@@ -117,8 +131,6 @@ def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[l
 def _why_no_fees(patent: dict[str, Any]) -> str:
     if patent["status"] != "in_force":
         return f"not in force (status {patent['status'] or 'unknown'}): no annual fees"
-    if not patent["grant_date"]:
-        return "no grant date in the data: annual fees start after the grant"
     return f"no annual-fee rule for patent type {patent['patent_type']!r}"
 
 
@@ -127,7 +139,7 @@ def enterprise_fee_states(conn: duckdb.DuckDBPyConnection, enterprise_id: int, a
     """The open fees of an enterprise's custody portfolio by due date, and the patents that have none."""
     patents, without = _fee_patents(conn, enterprise_id)
     numbers = [p["application_number"] for p in patents]
-    payments, seen = _payments(conn, numbers), seen_in_force(conn, numbers)
+    payments, seen = _payments(conn, enterprise_id, numbers), seen_in_force(conn, numbers)
     rules = fee_rules()
     states = [s for p in patents
               for s in patent_fee_states(p, as_of, reduction, payments, seen.get(p["application_number"]), rules)]
@@ -178,11 +190,14 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
 def mark_paid(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: Any, paid_on: Any,
               amount: Any, receipt_number: str | None = None, by: int | None = None,
               source: str = "manual") -> dict[str, Any]:
-    """Record one fee as paid (a later record for the same year replaces the earlier one)."""
+    """Record one fee as paid by this enterprise, for a patent in its custody (its later record for
+    the same year replaces its earlier one; another enterprise's record is never touched)."""
+    require_verified(get_enterprise(conn, enterprise_id))
     key = _custody_key(conn, enterprise_id, number, "application_number")
     year, day, value = _checked_payment(conn, key, patent_year, paid_on, amount)
-    conn.execute("INSERT OR REPLACE INTO fee_payments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 [key, year, day, value, (receipt_number or "").strip() or None, source, by, now()])
+    conn.execute("INSERT OR REPLACE INTO fee_payments (enterprise_id, application_number, patent_year, paid_on, "
+                 "amount, receipt_number, source, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [enterprise_id, key, year, day, value, (receipt_number or "").strip() or None, source, by, now()])
     audit(conn, by, "fee.paid", key, {"patent_year": year, "paid_on": day.isoformat(), "amount": value,
                                        "receipt_number": receipt_number, "enterprise_id": enterprise_id})
     return {"application_number": key, "patent_year": year, "paid_on": day.isoformat(), "amount": value,
@@ -198,13 +213,28 @@ PAYMENT_HEADERS = {
 }
 
 
-def _decode(data: bytes, name: str) -> str:
+def _encoding(file: IO[bytes], name: str) -> str:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file in chunks."""
     for encoding in ("utf-8-sig", "gb18030"):
+        file.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            while chunk := file.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        file.seek(0)
+        return encoding
     raise InputFileError(name, "neither UTF-8 nor GB18030 text")
+
+
+def _csv_rows(file: IO[bytes], name: str) -> Iterator[list[str]]:
+    text = io.TextIOWrapper(file, encoding=_encoding(file, name), newline="")
+    try:
+        yield from csv.reader(text)
+    finally:
+        text.detach()  # the caller's file stays open
 
 
 def _columns(header: list[str], name: str) -> dict[str, int]:
@@ -219,20 +249,24 @@ def _columns(header: list[str], name: str) -> dict[str, int]:
     return found
 
 
-def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: bytes, name: str,
+def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: bytes | IO[bytes], name: str,
                     by: int | None = None) -> dict[str, Any]:
-    """A payment list (CSV: 申请号, 年度, 缴费日, 金额, 收据号): every row recorded or quarantined with
-    its row number, field and reason; one import batch, one transaction."""
-    rows = list(csv.reader(io.StringIO(_decode(data, name))))
-    if not rows:
+    """A payment list (CSV: 申请号, 年度, 缴费日, 金额, 收据号), read row by row from a file (or bytes):
+    every row recorded for this enterprise or quarantined with its row number, field and reason;
+    one import batch, one transaction."""
+    require_verified(get_enterprise(conn, enterprise_id))
+    file = io.BytesIO(data) if isinstance(data, bytes) else data
+    rows = _csv_rows(file, name)
+    header = next(rows, None)
+    if header is None:
         raise InputFileError(name, "the file is empty")
-    columns = _columns(rows[0], name)
+    columns = _columns(header, name)
     report: dict[str, Any] = {"file": name, "read": 0, "recorded": 0, "quarantined": 0, "rejections": []}
     with transaction(conn):
         batch_id = scalar(conn, "INSERT INTO import_batches (batch_id, file, format, started_at, observed_on, "
                           "enterprise_id) SELECT coalesce(max(batch_id), 0) + 1, ?, 'payments', ?, ?, ? "
                           "FROM import_batches RETURNING batch_id", [name, now(), dt.date.today(), enterprise_id])
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in enumerate(rows, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             report["read"] += 1

@@ -118,10 +118,10 @@ base AS (
     coalesce(p.sei_codes, []) AS sei_codes, ib.observed_on AS seen_on,
     CASE WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
          WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END AS term_years,
-    {year_now} AS y_now, {grant_year} + 1 AS first_year
+    {year_now} AS y_now, coalesce({grant_year} + 1, 2) AS first_year, p.grant_date IS NOT NULL AS grant_date_known
   FROM patents p LEFT JOIN import_batches ib ON ib.batch_id = p.last_batch_id
   WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
-    AND p.grant_date <= $as_of AND p.filing_date <= $as_of),
+    AND (p.grant_date <= $as_of OR p.grant_date IS NULL) AND p.filing_date <= $as_of),
 years AS (
   SELECT b.*, CASE WHEN c0.due <= $as_of THEN y_now ELSE y_now - 1 END AS cur
   FROM base b LEFT JOIN cal c0 ON c0.day = {start_now}
@@ -140,10 +140,10 @@ f AS (
   FROM marked m
   LEFT JOIN cal c1 ON m.patent_year IS NOT NULL AND c1.day = {start_cur}
   LEFT JOIN fee f1 ON f1.patent_type = m.patent_type AND f1.patent_year = m.patent_year
-  LEFT JOIN fee_payments pay1 ON pay1.application_number = m.application_number AND pay1.patent_year = m.patent_year
+  LEFT JOIN paid_fees pay1 ON pay1.application_number = m.application_number AND pay1.patent_year = m.patent_year
   LEFT JOIN cal c2 ON m.next_patent_year IS NOT NULL AND c2.day = {start_next}
   LEFT JOIN fee f2 ON f2.patent_type = m.patent_type AND f2.patent_year = m.next_patent_year
-  LEFT JOIN fee_payments pay2 ON pay2.application_number = m.application_number
+  LEFT JOIN paid_fees pay2 ON pay2.application_number = m.application_number
     AND pay2.patent_year = m.next_patent_year)
 SELECT * EXCLUDE (pct, paid, settled, state), paid, settled, state,
   CASE WHEN state = 'grace' THEN full_amount * pct // 100 ELSE 0 END AS late_fee
@@ -182,7 +182,8 @@ def current_fees(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date |
 
     Columns: application_number, patent_type, filing_date, grant_date, first_applicant, the first
     applicant's province/city/county/region codes, sei_codes, seen_on (the day its last import was
-    observed), term_years, first_year (the first annual-fee year: the one after the grant year);
+    observed), term_years, first_year (the first annual-fee year: the one after the grant year, 2
+    where the grant date is unknown), grant_date_known;
     the current fee (null where none is due yet): patent_year, due_date, full_amount,
     grace_period_end, paid (a payment is recorded), settled (an import after the grace period still
     saw it in force), state (paid | settled | due: due on the date | grace: past due, within the
@@ -191,7 +192,9 @@ def current_fees(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date |
     provisional (a date beyond the official holiday calendar).
 
     In force: status in force at its last import, granted on or before ``as_of``, before the end of
-    its term. In-force patents without a grant date are left out (their registration year is unknown).
+    its term. In-force patents whose grant date the data lacks are in (``grant_date_known`` false):
+    their fees fall due on the filing-date anniversaries from patent year 2 (which year was the
+    grant year is unknown, so a fee shown may have been paid with the registration).
     """
     as_of = as_of or scope.as_of
     sql, params = fees_sql(scope, as_of, load_rule_set(conn, "annual_fees"))

@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
-from patentatlas.domain.fees import add_months, fee_for_year, fee_rules, patent_year_on, term_years
+from patentatlas.domain.fees import add_months, fee_for_year, fee_rules, first_annual_fee_year, patent_year_on, term_years
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.errors import NotFoundError
 from patentatlas.store import transaction
@@ -70,12 +70,12 @@ def grace_month(due_date: dt.date, as_of: dt.date, months: int = 6) -> int | Non
     return month
 
 
-def _window(patent_type: str, filing: dt.date, grant: dt.date, seen_on: dt.date | None, as_of: dt.date,
+def _window(patent_type: str, filing: dt.date, grant: dt.date | None, seen_on: dt.date | None, as_of: dt.date,
             rules: dict[str, Any]) -> range:
     """The patent years that can warn: not settled by the last sighting in force (a year ending a
     year before it had its grace period end before it; one year of margin covers holiday shifts),
     and starting no later than the last fee_due stage after ``as_of``."""
-    first = patent_year_on(filing, grant) + 1  # the grant year's fee is paid with the registration
+    first = first_annual_fee_year(filing, grant)  # the grant year's fee is paid with the registration
     low = max(first, patent_year_on(filing, seen_on) - 1) if seen_on else first
     high = min(term_years(patent_type, filing, rules),
                patent_year_on(filing, as_of + dt.timedelta(days=max(FEE_DUE_STAGES))))
@@ -110,7 +110,7 @@ SELECT c.enterprise_id, e.fee_reduction AS reduction, p.application_number,
        b.observed_on AS seen_on
 FROM custody c JOIN enterprises e USING (enterprise_id) JOIN patents p USING (application_number)
 LEFT JOIN import_batches b ON b.batch_id = p.last_batch_id
-WHERE p.status = 'in_force' AND p.grant_date IS NOT NULL AND p.filing_date IS NOT NULL
+WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL
   AND p.patent_type IN (SELECT unnest($types))
 """
 
@@ -125,6 +125,7 @@ CREATE OR REPLACE TEMP TABLE alert_fees AS
 SELECT a.enterprise_id, a.application_number, a.title, a.patent_type, a.reduction, a.seen_on,
        f.patent_year, f.period_start, f.due_date, f.full_amount, f.amount, f.reduced, f.grace_period_end,
        f.late_fee, f.grace_month, f.late_fee_percent, f.provisional, f.due_date - $as_of AS days_left,
+       a.grant_date IS NOT NULL AS grant_date_known,
        CASE a.reduction WHEN 'single' THEN $single_percent WHEN 'joint' THEN $joint_percent END AS reduction_percent,
        CASE WHEN pay.application_number IS NOT NULL THEN 'paid'
             WHEN a.seen_on > f.grace_period_end THEN 'settled'
@@ -133,9 +134,10 @@ SELECT a.enterprise_id, a.application_number, a.title, a.patent_type, a.reductio
             ELSE 'lapsed' END AS state
 FROM alert_feeable a
 JOIN alert_fee_rows f ON f.patent_type = a.patent_type AND f.filing_date = a.filing_date
-     AND f.grant_date = a.grant_date AND f.reduction = coalesce(a.reduction, '')
+     AND f.grant_date IS NOT DISTINCT FROM a.grant_date AND f.reduction = coalesce(a.reduction, '')
      AND f.seen_on = coalesce(a.seen_on, $never)
-LEFT JOIN fee_payments pay ON pay.application_number = a.application_number AND pay.patent_year = f.patent_year
+LEFT JOIN enterprise_paid_fees pay ON pay.enterprise_id = a.enterprise_id
+     AND pay.application_number = a.application_number AND pay.patent_year = f.patent_year
 """
 
 # payments.patent_fee_states stops after a lapsed year: nothing after it is due
@@ -172,13 +174,17 @@ CREATE OR REPLACE TEMP TABLE alert_candidates (
 """
 
 _REDUCTION_NOTE = """
-CASE WHEN reduced THEN format('（已按费减 {}% 计算，全额 {} 元）', reduction_percent, format('{:,}', full_amount))
+CASE WHEN NOT grant_date_known AND reduction IS NOT NULL
+          THEN '（已声明费减，但数据中没有授权日，无法判断费减期限是否仍在，按全额计算）'
+     WHEN reduced THEN format('（已按费减 {}% 计算，全额 {} 元）', reduction_percent, format('{:,}', full_amount))
      WHEN reduction IS NULL THEN '（未声明费减资格，按全额计算）'
      ELSE format('（已声明费减，但费减只适用于授权当年起 {} 年，本年度按全额计算）', $reduction_years) END
 """
 
 _PROVISIONAL_NOTE = """
 CASE WHEN provisional THEN '注：节假日日历尚未覆盖其中的年份，这些日期只按周末顺延，为暂定日期。' ELSE '' END
+|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算；'
+        || '授权登记当年的年费随授权登记缴纳，哪一年是授权年度无法判断。' ELSE '' END
 """
 
 _FEE_FACTS = """
@@ -187,7 +193,12 @@ json_object('rule', $rule, 'rules', $rules::JSON, 'as_of', $as_of, 'application_
             'due_date', due_date, 'days_left', days_left, 'amount', amount, 'full_amount', full_amount,
             'reduced', reduced, 'reduction', reduction, 'reduction_percent', reduction_percent,
             'grace_period_end', grace_period_end, 'late_fee', late_fee, 'provisional', provisional,
-            'payment_recorded', false, 'last_seen_in_force', seen_on)
+            'payment_recorded', false, 'last_seen_in_force', seen_on, 'grant_date_known', grant_date_known,
+            'unknown', CASE WHEN grant_date_known THEN []::VARCHAR[]
+                            ELSE ['grant_date: which year was paid with the grant registration']
+                                 || CASE WHEN reduction IS NOT NULL
+                                         THEN ['grant_date: whether the fee reduction window still runs']
+                                         ELSE []::VARCHAR[] END END)
 """
 
 _FEE_DUE = f"""
@@ -352,7 +363,8 @@ _RULE_SQL = {"fee_due": _FEE_DUE, "fee_grace": _FEE_GRACE, "fee_lapsed": _FEE_LA
 # keys are unique within a run (each rule's query makes one row per key); the anti-join keeps the
 # stored ones out: ON CONFLICT DO NOTHING would do the same at twice the cost (5.7 s instead of
 # 2.6 s for 200,000 new warnings), and a key that slipped past would fail the run, never duplicate
-_NEW = "CREATE OR REPLACE TEMP TABLE alert_new AS SELECT * FROM alert_candidates ANTI JOIN warnings USING (warning_key)"
+_NEW = ("CREATE OR REPLACE TEMP TABLE alert_new AS SELECT * FROM alert_candidates ANTI JOIN warnings "
+        "USING (warning_key) WHERE enterprise_id IN (SELECT enterprise_id FROM enterprises WHERE status = 'verified')")
 
 _INSERT = """
 INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, title, body, facts, as_of,

@@ -334,6 +334,147 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        5,
+        "the enterprise directory, its imports and quarantine; placements of patents with method and confidence",
+        """
+        -- the office's enterprise directory (the market-regulation registry), kept current by re-import
+        CREATE TABLE directory_imports (
+            import_id INTEGER PRIMARY KEY,
+            file VARCHAR NOT NULL,
+            format VARCHAR,
+            checksum VARCHAR,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            rows_read INTEGER DEFAULT 0,
+            loaded INTEGER DEFAULT 0,
+            updated INTEGER DEFAULT 0,
+            unchanged INTEGER DEFAULT 0,
+            quarantined INTEGER DEFAULT 0,
+            patents_placed INTEGER DEFAULT 0,
+            patents_moved INTEGER DEFAULT 0
+        );
+        CREATE TABLE directory_quarantine (
+            import_id INTEGER NOT NULL,
+            file VARCHAR NOT NULL,
+            sheet VARCHAR,
+            row_number INTEGER NOT NULL,
+            field VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL,
+            raw JSON
+        );
+        CREATE TABLE directory (
+            entry_key VARCHAR PRIMARY KEY,    -- the credit code, else 'name:' + the normalised name
+            name VARCHAR NOT NULL,
+            normalized_name VARCHAR NOT NULL,
+            former_names VARCHAR[] NOT NULL DEFAULT [],
+            uscc VARCHAR,
+            address VARCHAR,
+            township VARCHAR,                 -- as the file writes it (乡镇/街道)
+            industry VARCHAR,
+            tags VARCHAR[] NOT NULL DEFAULT [],
+            contact_person VARCHAR,
+            contact_phone VARCHAR,
+            province_code VARCHAR,
+            city_code VARCHAR,
+            county_code VARCHAR,
+            township_code VARCHAR,
+            region_method VARCHAR,            -- address | township | credit_code | name | none
+            region_confidence DOUBLE,
+            first_import_id INTEGER,
+            last_import_id INTEGER,
+            updated_at TIMESTAMP
+        );
+        -- where each patent's first applicant was placed, by which evidence and how sure; the codes
+        -- themselves are the patents' first_applicant_* columns, which every region query reads
+        CREATE TABLE placements (
+            application_number VARCHAR NOT NULL,
+            enterprise_key VARCHAR,           -- uscc:… | dir:… | name:… (one enterprise, whatever the spelling)
+            enterprise_name VARCHAR,
+            method VARCHAR NOT NULL,          -- directory | registration | address | name | source_country | …
+            confidence DOUBLE NOT NULL,
+            township_method VARCHAR,          -- the evidence that gave the township, where one is known
+            evidence VARCHAR                  -- the directory entry, credit code, address or name relied on
+        );
+        ALTER TABLE parties ADD COLUMN enterprise_key VARCHAR;
+        """,
+    ),
+    (
+        6,
+        "verified enterprises, custody requests, payments owned by who recorded them, trusted devices",
+        """
+        -- an enterprise that signs itself up waits until an admin or its region's analyst verifies it;
+        -- those already holding patents in custody, or registered by an admin, are verified
+        ALTER TABLE enterprises ADD COLUMN status VARCHAR DEFAULT 'pending';  -- pending | verified | refused
+        ALTER TABLE enterprises ADD COLUMN decided_by INTEGER;
+        ALTER TABLE enterprises ADD COLUMN decided_at TIMESTAMP;
+        ALTER TABLE enterprises ADD COLUMN decision_note VARCHAR;
+        UPDATE enterprises SET status = 'verified'
+        WHERE enterprise_id IN (SELECT enterprise_id FROM custody)
+           OR enterprise_id IN (SELECT TRY_CAST(json_extract_string(detail, '$.enterprise_id') AS INTEGER)
+                                FROM audit_log WHERE action = 'enterprise.register' AND user_id IS NOT NULL);
+        -- a patent added by hand that none of the enterprise's names applied for: an admin or the
+        -- region's analyst decides
+        CREATE SEQUENCE custody_request_ids START 1;
+        CREATE TABLE custody_requests (
+            request_id INTEGER PRIMARY KEY DEFAULT nextval('custody_request_ids'),
+            enterprise_id INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            status VARCHAR NOT NULL DEFAULT 'pending',  -- pending | approved | refused
+            requested_by INTEGER,
+            requested_at TIMESTAMP NOT NULL,
+            decided_by INTEGER,
+            decided_at TIMESTAMP,
+            decision_note VARCHAR
+        );
+        -- a payment is the record of the enterprise that made it: one enterprise's record never
+        -- changes another's fee state. enterprise_id 0 is a public fact (an office's own list),
+        -- which counts for everyone. Older rows go to the recording user's enterprise, else to the
+        -- enterprise holding the patent in custody.
+        CREATE TABLE fee_payments_v6 (
+            enterprise_id INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            patent_year INTEGER NOT NULL,
+            paid_on DATE,
+            amount INTEGER,
+            receipt_number VARCHAR,
+            source VARCHAR NOT NULL,          -- manual | import (the enterprise's payment list) | settled
+            recorded_by INTEGER,
+            recorded_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (enterprise_id, application_number, patent_year)
+        );
+        INSERT INTO fee_payments_v6
+        SELECT coalesce((SELECT u.enterprise_id FROM users u WHERE u.user_id = f.recorded_by),
+                        (SELECT min(c.enterprise_id) FROM custody c WHERE c.application_number = f.application_number),
+                        0),
+               f.application_number, f.patent_year, f.paid_on, f.amount, f.receipt_number, f.source, f.recorded_by,
+               f.recorded_at
+        FROM fee_payments f;
+        DROP TABLE fee_payments;
+        ALTER TABLE fee_payments_v6 RENAME TO fee_payments;
+        -- the fees each enterprise counts as paid: its own records and the public facts
+        CREATE VIEW enterprise_paid_fees AS
+        SELECT DISTINCT c.enterprise_id, f.application_number, f.patent_year
+        FROM custody c JOIN fee_payments f
+          ON f.application_number = c.application_number AND f.enterprise_id IN (c.enterprise_id, 0);
+        -- the fees the government end counts as paid: public facts, and any enterprise's record of a
+        -- patent it holds in custody
+        CREATE VIEW paid_fees AS
+        SELECT DISTINCT f.application_number, f.patent_year FROM fee_payments f
+        WHERE f.enterprise_id = 0 OR EXISTS (SELECT 1 FROM custody c WHERE c.enterprise_id = f.enterprise_id
+                                             AND c.application_number = f.application_number);
+        -- failed sign-ins are counted per e-mail and address; a browser that signed in before
+        -- carries a device cookie (the store keeps its hash) and is counted on its own
+        ALTER TABLE sign_in_attempts ADD COLUMN device VARCHAR;
+        CREATE TABLE trusted_devices (
+            token_hash VARCHAR NOT NULL,
+            user_id INTEGER NOT NULL,
+            first_seen TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL,
+            PRIMARY KEY (token_hash, user_id)
+        );
+        """,
+    ),
+    (
         7,
         "who uploaded an import: a payment list's rejected rows are its enterprise's alone",
         """

@@ -1,7 +1,9 @@
 """Signing in and out, enterprise sign-up, invitations, and the admin's users and audit log.
 
 Forms that come before a session (sign-in, sign-up, accepting an invitation) carry a
-double-submit CSRF token: a random cookie repeated in a hidden field.
+double-submit CSRF token: a random cookie repeated in a hidden field; the JSON sign-in
+(``POST /api/session``) takes JSON only, which no other site's page can send. Password hashing
+and checking (argon2, about 50 ms each) run in worker threads, never on the event loop.
 """
 
 from __future__ import annotations
@@ -11,20 +13,24 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from patentatlas.domain import accounts
 from patentatlas.domain.accounts import User, require_role
-from patentatlas.domain.enterprises import list_enterprises, register_enterprise
+from patentatlas.domain.enterprises import list_enterprises
+from patentatlas.domain.enterprises import sign_up as sign_up_enterprise
 from patentatlas.domain.outbox import delivery_failures
-from patentatlas.errors import UsageError
+from patentatlas.errors import MediaTypeError, UsageError
 from patentatlas.store import transaction
 from patentatlas.web.auth import (
     COOKIE,
+    DEVICE_COOKIE,
     CurrentUser,
     SignedIn,
     check_csrf,
     clear_session_cookie,
     client_ip,
+    set_device_cookie,
     set_session_cookie,
 )
 from patentatlas.web.deps import Cursor
@@ -76,7 +82,14 @@ def _signed_in(request: Request, session: accounts.Session, target: str | None) 
     response: Response = (JSONResponse(body) if wants_json(request)
                           else RedirectResponse(_safe_next(target, session.user), status_code=303))
     set_session_cookie(request, response, session)
+    set_device_cookie(request, response, session)
     return response
+
+
+async def _sign_in(request: Request, cursor: Any, email: str, password: str) -> accounts.Session:
+    """accounts.sign_in in a worker thread (argon2 would hold the event loop for every request)."""
+    return await run_in_threadpool(accounts.sign_in, cursor, email, password, client_ip(request),
+                                   request.cookies.get(DEVICE_COOKIE))
 
 
 # --------------------------------------------------------------------------- sign in and out
@@ -84,21 +97,25 @@ def _signed_in(request: Request, session: accounts.Session, target: str | None) 
 
 @router.get("/sign-in", response_class=HTMLResponse, include_in_schema=False)
 def sign_in_page(request: Request) -> Response:
-    return _pre_session_page(request, "sign_in.html", {"next": request.query_params.get("next", "")})
+    page = {"next": request.query_params.get("next", ""), "signed_up": "signed_up" in request.query_params}
+    return _pre_session_page(request, "sign_in.html", page)
 
 
 @router.post("/sign-in", include_in_schema=False)
 async def sign_in_form(request: Request, cursor: Cursor) -> Response:
     fields = await _fields(request)
-    session = accounts.sign_in(cursor, text(fields, "email"), text(fields, "password"), client_ip(request))
+    session = await _sign_in(request, cursor, text(fields, "email"), text(fields, "password"))
     return _signed_in(request, session, text(fields, "next", required=False))
 
 
-@router.post("/api/session", tags=["accounts"], summary="Sign in with e-mail and password (JSON); sets the "
+@router.post("/api/session", tags=["accounts"], summary="Sign in with e-mail and password (JSON only); sets the "
              "session cookie and returns the CSRF token to send as X-CSRF-Token")
 async def api_sign_in(request: Request, cursor: Cursor) -> Response:
+    if not is_json(request):  # a form could be sent from another site's page (login CSRF)
+        raise MediaTypeError("the sign-in API takes a JSON body (Content-Type: application/json) with email "
+                             "and password; browsers sign in with the form at /sign-in")
     fields = await payload(request)
-    session = accounts.sign_in(cursor, text(fields, "email"), text(fields, "password"), client_ip(request))
+    session = await _sign_in(request, cursor, text(fields, "email"), text(fields, "password"))
     return _signed_in(request, session, None)
 
 
@@ -126,18 +143,20 @@ def sign_up_page(request: Request) -> Response:
 
 
 @router.post("/sign-up", tags=["accounts"], summary="An enterprise registers itself (name, unified social "
-             "credit code, name variants) with its first user, and is signed in")
+             "credit code, name variants) with its first user; it waits for the office to verify it. The "
+             "answer is the same whether or not the e-mail has an account already")
 async def sign_up(request: Request, cursor: Cursor) -> Response:
     fields = await _fields(request)
-    email, password = text(fields, "email"), text(fields, "password")
+    form = {"name": text(fields, "name"), "uscc": text(fields, "uscc"), "email": text(fields, "email"),
+            "password": text(fields, "password"), "name_variants": listed(fields, "name_variants"),
+            "display_name": text(fields, "display_name", required=False)}
+    result = await run_in_threadpool(_sign_up, cursor, form, client_ip(request))
+    return answer(request, result, "/sign-in?signed_up=1")
+
+
+def _sign_up(cursor: Any, form: dict[str, Any], ip: str | None) -> dict[str, Any]:
     with transaction(cursor):
-        enterprise = register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
-                                         name_variants=listed(fields, "name_variants"))
-        accounts.create_user(cursor, email, "enterprise", password=password,
-                             display_name=text(fields, "display_name", required=False) or None,
-                             enterprise_id=enterprise["enterprise_id"])
-    session = accounts.sign_in(cursor, email, password, client_ip(request))
-    return _signed_in(request, session, f"/enterprises/{enterprise['enterprise_id']}/custody")
+        return sign_up_enterprise(cursor, form, ip)
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -148,8 +167,8 @@ def invite_page(request: Request, token: str) -> Response:
 @router.post("/invite/{token}", tags=["accounts"], summary="Accept an invitation by choosing a password")
 async def accept_invite(request: Request, cursor: Cursor, token: str) -> Response:
     fields = await _fields(request)
-    user = accounts.accept_invite(cursor, token, text(fields, "password"))
-    session = accounts.sign_in(cursor, user.email, text(fields, "password"), client_ip(request))
+    user = await run_in_threadpool(accounts.accept_invite, cursor, token, text(fields, "password"))
+    session = await _sign_in(request, cursor, user.email, text(fields, "password"))
     return _signed_in(request, session, None)
 
 
@@ -167,8 +186,8 @@ def account_page(request: Request, session: SignedIn) -> Response:
              summary="Change one's password (current_password, new_password); other sessions end")
 async def change_password(request: Request, cursor: Cursor, session: SignedIn) -> Response:
     fields = await payload(request)
-    accounts.change_password(cursor, session.user.user_id, text(fields, "current_password"),
-                             text(fields, "new_password"), keep_session=session.token)
+    await run_in_threadpool(accounts.change_password, cursor, session.user.user_id, text(fields, "current_password"),
+                            text(fields, "new_password"), keep_session=session.token)
     return answer(request, {"changed": True}, "/account?changed=1")
 
 

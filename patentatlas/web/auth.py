@@ -3,25 +3,64 @@
 The cookie holds a random token (HttpOnly, SameSite=Lax, Secure over HTTPS); the store keeps
 its hash. Every POST carries the session's CSRF token, as the form field ``csrf_token`` or the
 header ``X-CSRF-Token``; a request without the right one changes nothing (403).
+
+The client's address is the connection's; ``X-Forwarded-For`` is believed only when the
+connection comes from a proxy named in the ``trusted_proxies`` setting.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from patentatlas.config import setting
 from patentatlas.domain.accounts import SESSION_HOURS, Session, User, session_for
-from patentatlas.errors import AuthError, ForbiddenError
+from patentatlas.errors import AuthError, ForbiddenError, UsageError
 from patentatlas.web.deps import Cursor
 
 COOKIE = "pa_session"
+DEVICE_COOKIE = "pa_device"  # a browser that signed in before: its own count of failed sign-ins
+DEVICE_DAYS = 365
 CSRF_HEADER = "X-CSRF-Token"
 
 
+def _networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise UsageError(f"PATENTATLAS_TRUSTED_PROXIES: {exc} (addresses or networks, comma-separated)") from None
+
+
+def _is_proxy(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the connection's, or — only when the connection comes from a trusted
+    proxy — the nearest address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
+    peer = request.client.host if request.client else None
+    proxies = _networks(setting("trusted_proxies"))
+    if peer is None or not proxies or not _is_proxy(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_proxy(hop, proxies):
+            return hop
+    return peer
+
+
+def set_device_cookie(request: Request, response: Response, session: Session) -> None:
+    if session.device:
+        response.set_cookie(DEVICE_COOKIE, session.device, max_age=DEVICE_DAYS * 86400, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https", path="/")
 
 
 def set_session_cookie(request: Request, response: Response, session: Session) -> None:
@@ -34,7 +73,7 @@ def clear_session_cookie(response: Response) -> None:
 
 
 async def _session(request: Request, cursor: Cursor) -> Session:
-    session = session_for(cursor, request.cookies.get(COOKIE))
+    session = await run_in_threadpool(session_for, cursor, request.cookies.get(COOKIE))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         await check_csrf(request, session.csrf_token)
     request.state.user = session.user
@@ -59,7 +98,7 @@ async def _user(session: Annotated[Session, Depends(_session)]) -> User:
 
 async def _optional_session(request: Request, cursor: Cursor) -> Session | None:
     try:
-        session = session_for(cursor, request.cookies.get(COOKIE))
+        session = await run_in_threadpool(session_for, cursor, request.cookies.get(COOKIE))
     except AuthError:  # a page that works signed out shows the sign-in link instead
         return None
     request.state.user = session.user

@@ -3,7 +3,9 @@ iCalendar feed), payments, and the warning inbox.
 
 Every route takes the enterprise's number in its path and answers only its own users and
 admins (:func:`patentatlas.domain.accounts.require_enterprise`); each page is also JSON under
-``/api/enterprises/…`` (or with ``?format=json``).
+``/api/enterprises/…`` (or with ``?format=json``). A payment list is refused before it is read
+when it is over ``payment_list_max_mb``; it is parsed to a temporary file and recorded in a
+worker thread, so the event loop keeps serving everyone else.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ import datetime as dt
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from patentatlas.config import setting
 from patentatlas.domain import enterprises as ent
 from patentatlas.domain import payments, warnings
 from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
-from patentatlas.errors import UsageError
+from patentatlas.errors import PayloadTooLargeError, UsageError
 from patentatlas.store import transaction
+from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import answer, listed, numbers, payload, text
@@ -31,6 +36,7 @@ from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import render
 
 router = APIRouter(tags=["enterprise end"])
+router.include_router(approval_router)
 STATE_ORDER = ("grace", "lapsed", "upcoming", "paid")
 CHART_DAYS = 365  # the fee calendar's chart: the grace periods running and the next twelve months
 FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent_year", "amount", "full_amount",
@@ -139,7 +145,8 @@ def dashboard(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> 
 def custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
     enterprise = _enterprise(cursor, user, eid)
     page = {"enterprise": ent.public_profile(enterprise), "custody": ent.custody_patents(cursor, eid),
-            "proposals": ent.proposals(cursor, eid), "match_names": ent.match_names(enterprise)}
+            "proposals": ent.proposals(cursor, eid), "match_names": ent.match_names(enterprise),
+            "requests": ent.custody_requests(cursor, eid)}
     return render(request, "custody.html", page)
 
 
@@ -180,7 +187,7 @@ async def change_profile(request: Request, cursor: Cursor, user: CurrentUser, ei
     fields = await payload(request)
     if fields.get("webhook_secret") == "":
         fields.pop("webhook_secret")  # an empty secret field keeps the stored one
-    changed = ent.update_profile(cursor, eid, fields, user.user_id)
+    changed = ent.update_profile(cursor, eid, fields, user.user_id, by_office=user.role != "enterprise")
     return answer(request, ent.public_profile(changed), f"/enterprises/{eid}/profile")
 
 
@@ -263,23 +270,41 @@ def _ics_description(fee: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@router.post("/enterprises/{eid}/payments", include_in_schema=False)
-@router.post("/api/enterprises/{eid}/payments",
+async def payment_list_size(request: Request) -> None:
+    """An upload over ``payment_list_max_mb`` is refused before any of it is read (413)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return
+    limit_mb = int(setting("payment_list_max_mb"))
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise UsageError("file: send the payment list with its size (Content-Length), as browsers do")
+    if int(length) > limit_mb * 1024 * 1024:
+        raise PayloadTooLargeError(f"file: the upload is {int(length) / 1024 / 1024:.1f} MB, more than the "
+                                   f"{limit_mb} MB a payment list may be: split it into smaller lists (the limit is "
+                                   "the setting PATENTATLAS_PAYMENT_LIST_MAX_MB)")
+
+
+@router.post("/enterprises/{eid}/payments", include_in_schema=False, dependencies=[Depends(payment_list_size)])
+@router.post("/api/enterprises/{eid}/payments", dependencies=[Depends(payment_list_size)],
              summary="Mark a fee paid (application_number, patent_year, paid_on, amount, receipt_number), "
                      "or upload a payment list as the file field `file` (CSV)")
 async def pay(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
     _enterprise(cursor, user, eid)
-    fields = await payload(request)
+    fields = await payload(request)  # an upload is spooled to a temporary file as it arrives
     upload = fields.get("file")
     if isinstance(upload, UploadFile):
-        data = await upload.read()
-        result = payments.import_payments(cursor, eid, data, upload.filename or "payments.csv", user.user_id)
+        result = await run_in_threadpool(payments.import_payments, cursor, eid, upload.file,
+                                         upload.filename or "payments.csv", user.user_id)
     else:
-        with transaction(cursor):
-            result = payments.mark_paid(cursor, eid, text(fields, "application_number"), text(fields, "patent_year"),
-                                        text(fields, "paid_on"), text(fields, "amount"),
-                                        text(fields, "receipt_number", required=False) or None, user.user_id)
+        result = await run_in_threadpool(_mark_paid, cursor, eid, fields, user.user_id)
     return answer(request, result, f"/enterprises/{eid}/fees")
+
+
+def _mark_paid(cursor: Any, eid: int, fields: dict[str, Any], by: int) -> dict[str, Any]:
+    with transaction(cursor):
+        return payments.mark_paid(cursor, eid, text(fields, "application_number"), text(fields, "patent_year"),
+                                  text(fields, "paid_on"), text(fields, "amount"),
+                                  text(fields, "receipt_number", required=False) or None, by)
 
 
 @router.get("/enterprises/{eid}/inbox", response_class=HTMLResponse, summary="Warnings inbox")
