@@ -286,8 +286,9 @@ WORDS: dict[str, dict[str, str]] = {
     "sign_out": {"zh": "退出", "en": "Sign out"},
     "sign_up": {"zh": "企业注册", "en": "Enterprise sign-up"},
     "sign_up_hint": {
-        "zh": "使用统一社会信用代码注册企业，注册后可认领本企业专利进行托管。",
-        "en": "Register your enterprise with its unified social credit code, then claim its patents into custody.",
+        "zh": "使用统一社会信用代码注册企业；知识产权局核验通过后，即可认领本企业专利进行托管。",
+        "en": "Register your enterprise with its unified social credit code; once the office has verified it, "
+              "claim its patents into custody.",
     },
     "state": {"zh": "状态", "en": "State"},
     "target": {"zh": "对象", "en": "Target"},
@@ -345,6 +346,53 @@ WORDS: dict[str, dict[str, str]] = {
     "attempts": {"zh": "尝试次数", "en": "Attempts"},
     "last_error": {"zh": "最近错误", "en": "Last error"},
     "next_attempt": {"zh": "下次重试", "en": "Next attempt"},
+    # verified enterprises, custody requests, sign-up (issue 10)
+    "approvals": {"zh": "待审核", "en": "Approvals"},
+    "pending_registrations": {"zh": "待审核的企业注册", "en": "Registrations to verify"},
+    "pending_custody_requests": {"zh": "待审核的托管申请", "en": "Custody requests to decide"},
+    "evidence": {"zh": "核验依据", "en": "Evidence"},
+    "uscc_check": {"zh": "信用代码校验", "en": "Credit code check"},
+    "division": {"zh": "代码所示行政区划", "en": "Region from the code"},
+    "directory": {"zh": "企业名录比对", "en": "Enterprise directory"},
+    "directory_absent": {"zh": "未加载企业名录", "en": "No directory loaded"},
+    "directory_not_found": {"zh": "名录中无此企业", "en": "Not in the directory"},
+    "name_matches": {"zh": "名称一致", "en": "name matches"},
+    "name_differs": {"zh": "名称不一致", "en": "name differs"},
+    "contact": {"zh": "联系人邮箱", "en": "Contact e-mail"},
+    "would_claim": {"zh": "名称可认领专利数", "en": "Patents its names would claim"},
+    "approve": {"zh": "通过", "en": "Approve"},
+    "refuse": {"zh": "拒绝", "en": "Refuse"},
+    "note": {"zh": "备注", "en": "Note"},
+    "enterprise_status": {"zh": "审核状态", "en": "Verification"},
+    "status_pending": {"zh": "待审核", "en": "Pending"},
+    "status_verified": {"zh": "已核验", "en": "Verified"},
+    "status_refused": {"zh": "已拒绝", "en": "Refused"},
+    "status_requested": {"zh": "待审核", "en": "Waiting"},
+    "status_approved": {"zh": "已通过", "en": "Approved"},
+    "pending_notice": {
+        "zh": ("本企业注册正在等待知识产权局（管理员或所在地区的分析员）核验。"
+               "核验通过前不能托管专利、登记缴费或接收预警。"),
+        "en": "This enterprise waits for the office (an admin or its region's analyst) to verify its registration. "
+              "Until then it cannot hold patents, record payments or receive warnings.",
+    },
+    "refused_notice": {"zh": "知识产权局未通过本企业的注册。",
+                       "en": "The office refused this enterprise's registration."},
+    "custody_requests": {"zh": "托管申请（非本企业名称申请的专利）",
+                         "en": "Custody requests (patents none of your names applied for)"},
+    "requested_at": {"zh": "申请时间", "en": "Requested"},
+    "add_hint": {
+        "zh": ("本企业名称（含已核验的别名）申请的专利直接加入托管；"
+               "其他专利提交知识产权局审核。"),
+        "en": "Patents your names (and verified variants) applied for are added at once; others go to the office.",
+    },
+    "signed_up": {
+        "zh": ("注册申请已收到。若该邮箱此前没有账号，企业已登记并等待核验，请用该邮箱和密码登录查看；"
+               "若已有账号，请直接登录（忘记密码可请管理员重置）。"),
+        "en": "Registration received. If this e-mail had no account, the enterprise is registered and waits for "
+              "verification: sign in with this e-mail and password to follow it. If it has an account already, "
+              "sign in with it (an admin can reset a forgotten password).",
+    },
+    "nothing_to_decide": {"zh": "暂无待审核事项", "en": "Nothing to decide"},
 }
 
 
