@@ -1,7 +1,7 @@
 """The enterprise's journey through the front door, on the demo's four real exports: it signs up,
-claims its patents, sees its fee calendar, and — once the warning job has run from the command
-line — receives the warning by e-mail (a real SMTP server on loopback) and by a signed webhook
-(a real HTTP server on loopback)."""
+the office verifies it on the approvals page, it claims its patents, sees its fee calendar, and —
+once the warning job has run from the command line — receives the warning by e-mail (a real SMTP
+server on loopback) and by a signed webhook (a real HTTP server on loopback)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patentatlas.cli import main
 from patentatlas.delivery.webhook import verify
+from patentatlas.domain.accounts import create_user
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
@@ -43,6 +45,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ensure_reference(conn)
     for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
         import_file(conn, source, observed_on=dt.date(2026, 11, 1))
+    create_user(conn, "root@office.gov.cn", "admin", password=PASSWORD)
     conn.close()
     return path
 
@@ -52,10 +55,14 @@ def _sign_up_and_claim(db: Path, hook_url: str) -> int:
     try:
         client = TestClient(app, follow_redirects=False)
         client.get("/sign-up")
-        signed_up = client.post("/sign-up", data={
-            "csrf_token": client.cookies.get("pa_csrf_pre"), "name": NETEASE, "uscc": USCC,
-            "email": "ip@netease.example.cn", "password": PASSWORD})
-        eid = int(signed_up.headers["location"].split("/")[2])
+        csrf_pre = client.cookies.get("pa_csrf_pre")
+        signed_up = client.post("/sign-up", data={"csrf_token": csrf_pre, "name": NETEASE, "uscc": USCC,
+                                                  "email": "ip@netease.example.cn", "password": PASSWORD})
+        assert signed_up.headers["location"] == "/sign-in?signed_up=1"
+        signed_in = client.post("/sign-in", data={"csrf_token": csrf_pre, "email": "ip@netease.example.cn",
+                                                  "password": PASSWORD})
+        eid = int(signed_in.headers["location"].split("/")[2])
+        _office_verifies(app, eid)
         csrf = client.get("/api/session").json()["csrf_token"]
         proposals = client.get(f"/api/enterprises/{eid}/custody").json()["proposals"]
         cursor = app.state.conn.cursor()
@@ -78,6 +85,18 @@ def _sign_up_and_claim(db: Path, hook_url: str) -> int:
         return eid
     finally:
         app.state.conn.close()
+
+
+def _office_verifies(app: FastAPI, eid: int) -> None:
+    office = TestClient(app, follow_redirects=False)
+    office.get("/sign-in")
+    token = office.cookies.get("pa_csrf_pre")
+    office.post("/sign-in", data={"csrf_token": token, "email": "root@office.gov.cn", "password": PASSWORD})
+    page = office.get("/approvals")
+    assert f'data-enterprise="{eid}"' in page.text and "ip@netease.example.cn" in page.text
+    csrf = office.get("/api/session").json()["csrf_token"]
+    done = office.post(f"/approvals/enterprises/{eid}", data={"csrf_token": csrf, "decision": "approve"})
+    assert (done.status_code, done.headers["location"]) == (303, "/approvals")
 
 
 def test_sign_up_claim_calendar_and_warnings_by_mail_and_webhook(

@@ -207,7 +207,7 @@ def test_sign_in_form_needs_its_csrf_cookie(app: Any) -> None:
     assert open_redirect.headers["location"] == "/enterprises/1"
 
 
-def test_sign_up_claims_and_pays(app: Any) -> None:
+def test_sign_up_waits_for_the_office_then_claims(app: Any) -> None:
     client = TestClient(app, follow_redirects=False)
     client.get("/sign-up")
     token = client.cookies.get("pa_csrf_pre")
@@ -216,19 +216,41 @@ def test_sign_up_claims_and_pays(app: Any) -> None:
     assert bad.status_code == 400 and "check character is 7, expected 6" in bad.text
     answer = client.post("/sign-up", data={"csrf_token": token, "name": "南京中科创达软件科技有限公司",
                                            "uscc": "914403001922038216", "email": "nj@nj.cn", "password": PASSWORD})
-    assert answer.status_code == 303
-    eid = int(answer.headers["location"].split("/")[2])
-    csrf = client.get("/api/session").json()["csrf_token"]
-    proposals = client.get(f"/api/enterprises/{eid}/custody").json()["proposals"]
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?signed_up=1")
+    assert "pa_session" not in answer.headers.get("set-cookie", "")  # not signed in: the same as a taken e-mail
+    assert 'id="signed-up"' in client.get("/sign-in?signed_up=1").text
+    nj = _client(app, "nj@nj.cn")
+    eid = nj.get("/api/session").json()["user"]["enterprise_id"]
+    assert nj.get(f"/api/enterprises/{eid}").json()["enterprise"]["status"] == "pending"
+    assert 'id="pending-notice"' in nj.get(f"/enterprises/{eid}/custody").text
+    proposals = nj.get(f"/api/enterprises/{eid}/custody").json()["proposals"]
     assert len(proposals) == 27  # the file's rows with 南京中科创达软件科技有限公司 as applicant
-    claimed = client.post(f"/enterprises/{eid}/custody", headers={"X-CSRF-Token": csrf},
-                          data={"action": "confirm", "numbers": [p["application_number"] for p in proposals]})
+    numbers = [p["application_number"] for p in proposals]
+    refused = nj.post(f"/api/enterprises/{eid}/custody", json={"action": "confirm", "numbers": numbers})
+    assert (refused.status_code, refused.json()["message"]) == (
+        403, f"enterprise {eid} is waiting for the office (an admin or its region's analyst) to verify its "
+             "registration: until then it cannot hold patents, record payments or receive warnings")
+    # 914403… is Shenzhen (440300): not the Zhejiang analyst's to decide; the admin's
+    assert as_analyst_decides(app, eid).status_code == 403
+    admin = _client(app, "root@gov.cn")
+    (pending,) = [r for r in admin.get("/api/approvals").json()["registrations"] if r["enterprise_id"] == eid]
+    assert (pending["evidence"]["division_code"], pending["evidence"]["region_name"],
+            pending["evidence"]["contacts"][0]["email"], pending["evidence"]["would_claim"]) == (
+        "440300", "深圳市", "nj@nj.cn", 27)
+    page = admin.get("/approvals")
+    assert f'data-enterprise="{eid}"' in page.text and "nj@nj.cn" in page.text
+    approved = admin.post(f"/approvals/enterprises/{eid}", data={"decision": "approve", "note": "已电话核实"})
+    assert (approved.status_code, approved.headers["location"]) == (303, "/approvals")
+    claimed = nj.post(f"/enterprises/{eid}/custody", data={"action": "confirm", "numbers": numbers})
     assert claimed.status_code == 303
-    assert len(client.get(f"/api/enterprises/{eid}/custody").json()["custody"]) == 27
-    unknown = client.post(f"/api/enterprises/{eid}/custody", headers={"X-CSRF-Token": csrf},
-                          json={"action": "add", "numbers": ["CN209910000001.8"]})
+    assert len(nj.get(f"/api/enterprises/{eid}/custody").json()["custody"]) == 27
+    unknown = nj.post(f"/api/enterprises/{eid}/custody", json={"action": "add", "numbers": ["CN209910000001.8"]})
     assert unknown.status_code == 404
     assert unknown.json()["message"] == "application CN209910000001.8 is not in the store: import it first"
+
+
+def as_analyst_decides(app: Any, eid: int) -> Any:
+    return _client(app, "zj@gov.cn").post(f"/api/approvals/enterprises/{eid}", json={"decision": "approve"})
 
 
 def test_the_admin_invites_an_analyst_who_then_signs_in(app: Any) -> None:
@@ -291,6 +313,7 @@ def test_the_admin_registers_an_enterprise(app: Any) -> None:
         400, "unified social credit code '9144030071526726XA': check character is A, expected G")
     made = admin.post("/api/enterprises", json={"name": "西安中科创达软件有限公司", "uscc": "9144030071526726XG"})
     assert made.status_code == 200 and made.json()["region_code"] == "440300"
+    assert made.json()["status"] == "verified"  # registered by the office: verified at once
     listed = admin.get("/enterprises", headers={"Accept": "application/json"}).json()["enterprises"]
     assert [e["name"] for e in listed][-1] == "西安中科创达软件有限公司"
 
