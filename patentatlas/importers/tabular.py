@@ -3,6 +3,11 @@
 Chinese exports come as UTF-8, UTF-8 with a BOM, GBK/GB18030 or UTF-16, and sometimes a GBK
 line inside a UTF-8 file; workbooks may have several sheets. Rows are numbered as a person
 finds them in a spreadsheet: the header is row 1 (after any blank rows above it).
+
+Files cannot attack the importer: a workbook (a zip) whose parts unpack past ``xlsx_max_mb`` or
+compress more than ``xlsx_max_ratio`` times is refused before it is read (a zip bomb); a cell
+larger than ``max_cell_kb`` puts its row in quarantine (the cell cut short), and a CSV line past
+64 such cells refuses the file — each with a message naming the file.
 """
 
 from __future__ import annotations
@@ -12,20 +17,39 @@ import csv
 import datetime as dt
 import re
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from patentatlas.config import setting
 from patentatlas.errors import EmptyFileError, InputFileError
 from patentatlas.normalize.names import clean_text
 
+# the csv module's own limit is process-wide: kept out of the way; each table checks its cells
+# against max_cell_kb itself, and its lines against 64 such cells (_Budget)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _HEAD_BYTES = 256 * 1024
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")  # a line as the csv module ends it
 _LONE_CR = re.compile(r"\r(?!\n)")
+_KEPT_OF_BIG_CELL = 200  # characters of an oversized cell kept for the quarantine's record
+_BIG_PART = 1 << 20  # parts this small may compress any amount (XML boilerplate)
+_LINE_CELLS = 64  # a CSV line may be as long as this many of the largest cells
+
+
+def max_cell_chars() -> int:
+    """The largest cell an import reads whole, in characters (setting ``max_cell_kb``)."""
+    return _positive_setting("max_cell_kb") * 1024
+
+
+def _positive_setting(name: str) -> int:
+    text = setting(name).strip()
+    if not text.isdigit() or int(text) == 0:
+        raise InputFileError(f"PATENTATLAS_{name.upper()}", f"must be a positive whole number, got {text!r}")
+    return int(text)
 
 
 @dataclass
@@ -135,7 +159,10 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
         # undecodable code units become U+FFFD: their line is marked bad (so is a line that held
         # U+FFFD already, the mark of an earlier conversion that lost data)
         with path.open(encoding=encoding, errors="replace", newline="") as fh:
-            for number, line in enumerate(fh, start=1):
+            longest = _LINE_CELLS * max_cell_chars()
+            for number, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
+                if len(line) > longest:
+                    raise _long_line(path, longest)
                 if "\ufffd" in line:
                     bad_lines.add(number)
                 yield line.replace("\x00", "")
@@ -171,7 +198,9 @@ def _split_lines(text: str) -> list[str]:
 
 
 def _line_blocks(path: Path) -> Iterator[bytes]:
-    """The file in blocks of about 1 MiB that end at a line end (BOM removed)."""
+    """The file in blocks of about 1 MiB that end at a line end (BOM removed); a line longer than
+    the line limit refuses the file (no line end in gigabytes must not fill the memory)."""
+    longest = _LINE_CELLS * max_cell_chars()  # characters: up to 4 bytes each
     with path.open("rb") as fh:
         rest = fh.read(len(codecs.BOM_UTF8))
         if rest == codecs.BOM_UTF8:
@@ -187,10 +216,17 @@ def _line_blocks(path: Path) -> Iterator[bytes]:
             # be the first half of \r\n)
             cut = block.rfind(b"\n") + 1 or block.rfind(b"\r", 0, len(block) - 1) + 1
             if cut == 0:
+                if len(block) > 4 * longest:
+                    raise _long_line(path, longest)
                 rest = block
                 continue
             rest = block[cut:]
             yield block[:cut]
+
+
+def _long_line(path: Path, longest: int) -> InputFileError:
+    return InputFileError(str(path), f"a row is longer than {longest:,} characters (64 cells of the setting "
+                                     "max_cell_kb), which no table export writes: refused")
 
 
 def _decode_line(raw: bytes, primary: str, number: int, bad_lines: set[int]) -> str:
@@ -229,13 +265,32 @@ def _csv_table(path: Path) -> Table:
             break
         blank_above += 1
     delimiter = _sniff_delimiter(first)
-    reader = csv.reader(_prepend(first, lines), delimiter=delimiter)
+    budget = _Budget(path, _LINE_CELLS * max_cell_chars())
+    reader = csv.reader(budget.lines(_prepend(first, lines)), delimiter=delimiter)
     try:
         header = next(reader, [])
     except csv.Error as exc:
         raise InputFileError(str(path), f"the header row is not readable CSV ({exc})") from None
+    if any(len(h) > max_cell_chars() for h in header):
+        raise InputFileError(str(path), f"a header cell is longer than {max_cell_chars() // 1024} KB "
+                                        "(setting max_cell_kb): not a header row")
     headers = unique_headers([clean_text(h) for h in header])
-    return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines, blank_above))
+    return Table(path, None, 1, headers, _csv_rows(reader, len(headers), bad_lines, blank_above, budget))
+
+
+class _Budget:
+    """The characters one CSV row may take (a quoted cell can span any number of lines): past
+    ``limit`` since the last row ended, the file is refused before memory fills."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.path, self.limit, self.spent = path, limit, 0
+
+    def lines(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            self.spent += len(line)
+            if self.spent > self.limit:
+                raise _long_line(self.path, self.limit)
+            yield line
 
 
 def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -243,12 +298,14 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int) -> Iterator[TableRow]:
+def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int,
+              budget: _Budget) -> Iterator[TableRow]:
     """The data rows; ``blank_above`` blank lines before the header are not in ``reader.line_num``
     but are in the file's line numbers (those of ``bad_lines`` and of messages)."""
-    number = 1
+    number, limit = 1, max_cell_chars()
     last_line = reader.line_num + blank_above
     while True:
+        budget.spent = 0
         try:
             cells = next(reader)
         except StopIteration:
@@ -265,7 +322,7 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int) ->
         problem = None
         if len(cells) != width or bad_lines:
             problem = _row_problem(cells, width, range(first_line, last_line + 1), bad_lines)
-        yield TableRow(number, cells, problem)
+        yield TableRow(number, cells, _big_cells(cells, limit) or problem)
 
 
 def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> str | None:
@@ -281,6 +338,7 @@ def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int])
 def _excel_tables(path: Path) -> Iterator[Table]:
     from openpyxl import load_workbook  # imported here: only workbooks need it
 
+    check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken zip or XML
@@ -288,12 +346,12 @@ def _excel_tables(path: Path) -> Iterator[Table]:
     try:
         found = False
         for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            for number, values in enumerate(rows, start=1):
+            rows = _sheet_rows(path, sheet)
+            for number, values in rows:
                 if sum(1 for v in values if v not in (None, "")) >= 2:
                     headers = unique_headers([clean_text(str(v)) if v is not None else "" for v in values])
                     found = True
-                    yield Table(path, sheet.title, number, headers, _excel_rows(rows, number, len(headers)), False)
+                    yield Table(path, sheet.title, number, headers, _excel_rows(rows, len(headers)), False)
                     break
         if not found:
             raise EmptyFileError(str(path), "no sheet of the workbook has a header row")
@@ -301,15 +359,74 @@ def _excel_tables(path: Path) -> Iterator[Table]:
         book.close()
 
 
-def _excel_rows(rows: Iterator[tuple[Any, ...]], header_row: int, width: int) -> Iterator[TableRow]:
-    for number, values in enumerate(rows, start=header_row + 1):
+def check_workbook(path: Path) -> None:
+    """Refuse a zip bomb before anything is unpacked: the parts' declared sizes (the zip reader
+    never gives more than those) must stay under ``xlsx_max_mb`` in all, and no large part may
+    compress more than ``xlsx_max_ratio`` times."""
+    limit_mb, ratio = _positive_setting("xlsx_max_mb"), _positive_setting("xlsx_max_ratio")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputFileError(str(path), f"is not a readable XLSX workbook ({exc})") from None
+    total = sum(p.file_size for p in parts)
+    if total > limit_mb << 20:
+        raise InputFileError(str(path), f"unpacks to {total / (1 << 20):,.0f} MB, over the limit of {limit_mb} MB "
+                                        "(setting xlsx_max_mb): refused before reading it")
+    for part in parts:
+        if part.file_size > _BIG_PART and part.file_size > ratio * max(part.compress_size, 1):
+            factor = part.file_size / max(part.compress_size, 1)
+            raise InputFileError(str(path), f"its part {part.filename} unpacks {factor:,.0f} times larger, over the "
+                                            f"limit of {ratio} (setting xlsx_max_ratio; a zip bomb?): refused "
+                                            "before reading it")
+
+
+def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of every row the sheet's XML holds, in file order. openpyxl's own
+    reader drops a row whose number repeats and stops at the sheet's declared dimension; this
+    reads what is there. A damaged sheet is one error naming the file, the sheet and the row."""
+    from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl's parser, without its row filter
+
+    book, number = sheet.parent, 0
+    try:
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                     date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            for number, cells in parser.parse():
+                values: list[Any] = [None] * max((c["column"] for c in cells), default=0)
+                for cell in cells:
+                    values[cell["column"] - 1] = cell["value"]
+                yield number, values
+    except InputFileError:
+        raise
+    except Exception as exc:  # a cut-off or broken XML part: lxml and the zip reader raise many kinds
+        raise InputFileError(str(path), f"sheet {sheet.title!r} is damaged after row {number} "
+                                        f"({type(exc).__name__}: {exc})") from None
+
+
+def _big_cells(cells: list[Any], limit: int) -> str | None:
+    """The problem of a row with a cell over ``limit`` characters; such cells are cut short in
+    place (the quarantine keeps the start of one, not all of it)."""
+    big = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limit]
+    if not big:
+        return None
+    problem = (f"the cell in column {big[0] + 1} holds {len(cells[big[0]]):,} characters, over the limit of "
+               f"{limit // 1024} KB (setting max_cell_kb)")
+    for i in big:
+        cells[i] = cells[i][:_KEPT_OF_BIG_CELL] + "…"
+    return problem
+
+
+def _excel_rows(rows: Iterator[tuple[int, list[Any]]], width: int) -> Iterator[TableRow]:
+    limit = max_cell_chars()
+    for number, values in rows:
         cells = [_excel_cell(v) for v in values]
         if any(not isinstance(c, str) or c.strip() for c in cells):  # a row of only spaces is no row, as in CSV
             cells.extend([""] * (width - len(cells)))  # a workbook row may stop at its last value
             problem = None
             if any(not isinstance(c, str) or c.strip() for c in cells[width:]):
                 problem = f"row has values in {len(cells)} columns but the header has {width}"
-            yield TableRow(number, cells, problem)
+            yield TableRow(number, cells, _big_cells(cells, limit) or problem)
 
 
 def _excel_cell(value: Any) -> Any:
