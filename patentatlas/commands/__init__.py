@@ -4,4 +4,5 @@ Each module defines ``register(main)`` adding its commands to the ``patentatlas`
 """
 
 COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees",
-                   "patentatlas.commands.accounts", "patentatlas.commands.alerts")
+                   "patentatlas.commands.accounts", "patentatlas.commands.alerts",
+                   "patentatlas.commands.directory")

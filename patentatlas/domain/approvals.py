@@ -15,6 +15,7 @@ import duckdb
 
 from patentatlas.domain.accounts import User, audit, now, region_within
 from patentatlas.domain.enterprises import get_enterprise, match_names, proposals, require_verified
+from patentatlas.domain.placement import place_enterprise
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import ForbiddenError, NotFoundError, UsageError
 from patentatlas.normalize.names import normalize_name, split_list
@@ -124,6 +125,7 @@ def decide_registration(conn: duckdb.DuckDBPyConnection, user: User, enterprise_
                  "updated_at = ? WHERE enterprise_id = ?", [status, user.user_id, now(), note, now(), enterprise_id])
     audit(conn, user.user_id, f"enterprise.{'verify' if status == 'verified' else 'refuse'}", enterprise["uscc"],
           {"enterprise_id": enterprise_id, "name": enterprise["name"], "note": note})
+    place_enterprise(conn, enterprise)  # a verified enterprise's credit code places its patents
     return get_enterprise(conn, enterprise_id)
 
 

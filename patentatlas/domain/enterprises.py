@@ -58,7 +58,16 @@ def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *
                            [name, code, split_list(list(name_variants)), region, secrets.token_urlsafe(24), status,
                             None if pending else by, None if pending else now()])
     audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id, "status": status})
-    return get_enterprise(conn, int(enterprise_id))
+    return _placed(conn, get_enterprise(conn, int(enterprise_id)))
+
+
+def _placed(conn: duckdb.DuckDBPyConnection, enterprise: dict[str, Any], old_variants: Sequence[str] = ()
+            ) -> dict[str, Any]:
+    """The enterprise, after placing again the patents its names reach (its credit code places them)."""
+    from patentatlas.domain.placement import place_enterprise
+
+    place_enterprise(conn, enterprise, old_variants)
+    return enterprise
 
 
 SIGN_UP_RECEIVED = ("registration received: if this e-mail had no account, the enterprise is registered and "
@@ -343,6 +352,8 @@ def update_profile(conn: duckdb.DuckDBPyConnection, enterprise_id: int, changes:
                      [*values.values(), now(), enterprise_id])
         logged = {k: ("***" if k == "webhook_secret" else v) for k, v in values.items()}
         audit(conn, by, "enterprise.profile", str(enterprise_id), logged)
+        if "name_variants" in values:
+            return _placed(conn, get_enterprise(conn, enterprise_id), enterprise["name_variants"])
     return get_enterprise(conn, enterprise_id)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.domain.placement import placement_of
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.reference.sei import nic_for_sei
@@ -58,6 +59,7 @@ def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
     patent["agencies"] = [p["name"] for p in parties if p["role"] in ("agency", "agent")]
     for field in ("first_batch_id", "last_batch_id", "biblio_rank"):
         patent.pop(field)
+    patent.update(placement_of(conn, key, patent["first_applicant_region_code"]))
     return patent
 
 

@@ -84,12 +84,27 @@ def normalize_name(name: str) -> str:
     text = re.sub(r"\s+", " ", text).strip(" .,;")
     if _CJK_CHAR.search(text):
         text = _SPACE_IN_CJK.sub("", text)
-        # 有限责任公司 and 有限公司 are one legal form (Company Law art. 7): one spelling
-        if text.endswith("有限责任公司"):
-            text = text[: -len("有限责任公司")] + "有限公司"
+        # 有限责任公司 and 有限公司 stay apart here: two registrations may differ only in this; they
+        # are one enterprise only where the directory or a credit code says so (legal_form_key)
     if _LATIN.search(text) and not _CJK_CHAR.search(text):
         text = text.upper()
     return text
+
+
+_LONG_FORM = "有限责任公司"
+
+
+def legal_form_key(normalized: str) -> str:
+    """A normalised name with 有限责任公司 written 有限公司 (one legal form, Company Law art. 7): the
+    key under which two spellings *may* be one enterprise; only the directory or a credit code
+    confirms that they are (see :mod:`patentatlas.domain.placement`).
+
+    >>> legal_form_key("广州市乐工电子实业有限责任公司")
+    '广州市乐工电子实业有限公司'
+    """
+    if normalized.endswith(_LONG_FORM):
+        return normalized[: -len(_LONG_FORM)] + "有限公司"
+    return normalized
 
 
 @lru_cache(maxsize=131072)

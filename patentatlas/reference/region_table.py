@@ -106,3 +106,50 @@ def _chain(code: str) -> dict[str, str]:
         found[table[current].level] = current
         current = table[current].parent_code
     return found
+
+
+# --------------------------------------------------------------------------- re-districting crosswalk
+
+
+class CrosswalkRow(NamedTuple):
+    """One old unit → one new unit it went (wholly or partly) into (``data/region_crosswalk.csv``)."""
+
+    old_code: str
+    old_name: str
+    new_code: str
+    new_name: str
+    part: str  # whole | main (the rest of the old unit) | part (only the townships listed)
+    townships: tuple[str, ...]
+    effective: str
+    source: str
+
+
+@functools.cache
+def crosswalk() -> dict[str, tuple[CrosswalkRow, ...]]:
+    """Old code → where its territory went, main part first (Hangzhou 2021: 下城区 → 拱墅区; 江干区 →
+    上城区, its 下沙/白杨街道 → 钱塘区; 余杭区's east → 临平区; five 萧山区 subdistricts → 钱塘区).
+
+    >>> [row.new_code for row in crosswalk()["330104"]]
+    ['330102', '330114']
+    """
+    path = files("patentatlas.reference") / "data" / "region_crosswalk.csv"
+    found: dict[str, list[CrosswalkRow]] = {}
+    with path.open("r", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            towns = tuple(t for t in row["townships"].split(";") if t)
+            found.setdefault(row["old_code"], []).append(CrosswalkRow(
+                row["old_code"], row["old_name"], row["new_code"], row["new_name"], row["part"], towns,
+                row["effective"], row["source"]))
+    return {code: tuple(sorted(rows, key=lambda r: r.part == "part")) for code, rows in found.items()}
+
+
+def current_code(code: str) -> str | None:
+    """The current code an old (abolished) code's main territory now has; None for a current or unknown code.
+
+    >>> current_code("330103"), current_code("330104"), current_code("330108")
+    ('330105', '330102', None)
+    """
+    rows = crosswalk().get(code)
+    if not rows or code in _table():
+        return None
+    return rows[0].new_code

@@ -37,6 +37,7 @@ from patentatlas.reference.region_table import (  # noqa: F401 (the table's func
     Region,
     _chain,
     _table,
+    crosswalk,
     iter_regions,
     parent_code,
     region_level,
@@ -48,11 +49,11 @@ _NAME_CONFIDENCE = {"province": 0.6, "city": 0.7, "county": 0.75, "township": 0.
 _TIE_BROKEN_PENALTY = 0.05
 
 # Former county names still seen in addresses → current code (the territory is the same, or
-# wholly inside the current unit). 东陵区 renamed 浑南区 2014; 下城区 merged into 拱墅区 2021; the
-# others upgraded (县 → 市/区) keeping their code, per the 2020 census vs the 2023 codes.
+# wholly inside the current unit). 东陵区 renamed 浑南区 2014; the others upgraded (县 → 市/区)
+# keeping their code, per the 2020 census vs the 2023 codes. Units abolished in a re-districting
+# (Hangzhou 2021: 下城区, 江干区) come from the crosswalk (region_table.crosswalk): their main part.
 _FORMER_COUNTY_NAMES = {
     "东陵区": "210112",
-    "下城区": "330105",
     "海门市": "320614",
     "芜湖县": "340210",
     "繁昌县": "340212",
@@ -197,6 +198,7 @@ class _Index:
         self.loose: dict[tuple[str, str], _Names] = {}
         self.implied_city: dict[str, str] = {}
         self.bracketed_counties = _Names()  # 昆山 alone names a place only inside brackets
+        self.district_short: dict[str, _Names] = {}  # 滨江 for 滨江区, only right after its city in a name
         for region in table.values():
             if region.level == "city" and _is_pseudo_city(region, table):
                 self._add_pseudo_city(region)
@@ -229,6 +231,8 @@ class _Index:
                 names = self._names(self.short, (ancestor, region.level))
             for short in _short_names(region):
                 names.add(short, region.code)
+        if region.level == "county" and region.name.endswith("区") and len(region.name) >= 3:
+            self.district_short.setdefault(region.parent_code or "", _Names()).add(region.name[:-1], region.code)
         if region.level == "county" and len(region.name) >= 3:  # not 城区, 郊区
             self._names(self.loose, (region.parent_code or "", "county")).add(
                 region.name, region.code
@@ -247,7 +251,11 @@ class _Index:
                 self._names(self.loose, (ancestor, "township")).add(region.name, region.code)
 
     def _add_former_names(self, table: dict[str, Region]) -> None:
-        for name, code in _FORMER_COUNTY_NAMES.items():
+        former = dict(_FORMER_COUNTY_NAMES)
+        for old_code, rows in crosswalk().items():
+            if old_code not in table:  # abolished: its name now means its main part
+                former.setdefault(rows[0].old_name, rows[0].new_code)
+        for name, code in former.items():
             if code not in table:
                 continue
             for ancestor in [*_chain(code).values(), ""]:
@@ -384,6 +392,29 @@ def _clean(text: str) -> str:
     return text
 
 
+@functools.cache
+def _township_codes() -> dict[tuple[str, str], str]:
+    """(county code, township name) → township code."""
+    return {(r.parent_code or "", r.name): r.code for r in _table().values() if r.level == "township"}
+
+
+def _redistricted(text: str, code: str) -> tuple[str, bool]:
+    """An address written before a re-districting (Hangzhou 2021): a township the old unit handed
+    to a new one moves there (余杭区临平街道 → 临平区); an abolished unit named without such a
+    township stays in its main part, marked uncertain (江干区 → 上城区, unless 下沙/白杨街道)."""
+    county = _chain(code).get("county")
+    for old_code, rows in crosswalk().items():
+        if rows[0].new_code != county or rows[0].old_name not in text:
+            continue
+        for row in rows[1:]:
+            for town in row.townships:
+                if town in text and (row.new_code, town) in _township_codes():
+                    return _township_codes()[(row.new_code, town)], False
+        if old_code not in _table() and len(rows) > 1 and code == county:
+            return code, True
+    return code, False
+
+
 def _from_address(address: str) -> RegionMatch | None:
     """Resolve a postcode + address string; None when no place is found."""
     postcode = _POSTCODE.match(address)
@@ -392,8 +423,9 @@ def _from_address(address: str) -> RegionMatch | None:
     code, tie_broken = _walk(text, hint, search=True)
     if code is None:
         return None
+    code, split_unit = _redistricted(text, code)
     confidence = _ADDRESS_CONFIDENCE[_table()[code].level]
-    if tie_broken:
+    if tie_broken or split_unit:
         confidence = round(confidence - _TIE_BROKEN_PENALTY, 2)
     return _match(code, "CN", "address", confidence)
 
@@ -417,10 +449,27 @@ def _first_applicant(name: str) -> str:
     return _APPLICANT_SEPARATOR.split(name.strip(), maxsplit=1)[0]
 
 
+def _district_after_city(text: str, code: str, end: int) -> str:
+    """A district's short name right after its city in a name: 杭州滨江… → 滨江区 (never a street)."""
+    names = _index().district_short.get(code)
+    if names is None:
+        return code
+    length, codes = names.at(text, end)
+    if length and len(codes) == 1 and not text.startswith(_NOT_A_PLACE_AFTER, end + length):
+        return codes[0]
+    return code
+
+
 def _from_chinese_name(name: str) -> RegionMatch | None:
-    """Resolve a place at the start of a name or a whole bracketed place in it."""
+    """Resolve a place at the start of a name (a city's district by its short name too: 杭州滨江…)
+    or a whole bracketed place in it."""
     text = _clean(name)
-    code, _ = _walk(text, None, search=False)
+    code, end, _ = _start(text, None)
+    if code is not None:
+        code, end = _descend(text, code, end)
+        code = _implied_city(code)
+        if _table()[code].level == "city":
+            code = _district_after_city(text, code, end)
     code = code or _bracketed_place(text)
     if code is None:
         return None

@@ -20,8 +20,9 @@ import duckdb
 import pyarrow as pa
 
 from patentatlas.domain.industries import recompute_specialty
+from patentatlas.domain.placement import numbers_of_batches, place_patents
 from patentatlas.importers import open_source
-from patentatlas.importers.chunks import Chunk, State
+from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
 from patentatlas.importers.prefetch import prefetched_chunks
 from patentatlas.store import scalar, transaction, writer
@@ -97,6 +98,8 @@ def import_file(
             gc.enable()
     _record_patent_figures(conn, report)
     recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
+    with transaction(conn):  # the directory and registrations may place the imported patents better
+        place_patents(conn, numbers_of_batches(conn, report.batch_ids))
     return report
 
 
@@ -223,7 +226,10 @@ class _Batch:
 
 
 _BOOKKEEPING = {"first_batch_id", "last_batch_id"}
+# placement (domain.placement) may have placed a stored patent better than its record alone does, and
+# places every patent an import saw again: a region alone is no change of the record
+_NOT_COMPARED = _BOOKKEEPING | set(REGION_FIELDS)
 
 
 def _same(old: State, new: State) -> bool:
-    return all(old.get(k) == v for k, v in new.items() if k not in _BOOKKEEPING)
+    return all(old.get(k) == v for k, v in new.items() if k not in _NOT_COMPARED)
