@@ -39,6 +39,8 @@ demo-data: install
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/patentatlas --db $(DEMO_DB) import $(DATA)/cn_patents/*.csv
+	# the office's enterprise directory: the SZSE list places 大华 and others in their county
+	$(BIN)/patentatlas --db $(DEMO_DB) directory import $(DATA)/enterprise_directory/szse_a_share_list_2025-10-22.csv
 	$(BIN)/patentatlas --db $(DEMO_DB) optimize
 	$(BIN)/patentatlas --db $(DEMO_DB) demo-accounts
 
