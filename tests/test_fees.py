@@ -88,7 +88,7 @@ def test_cli_fees_for_a_real_patent(loaded_db: Path) -> None:
     assert report["next_due"] == {
         "patent_year": 7, "period_start": "2026-04-16", "due_date": "2026-04-16", "full_amount": 2000,
         "amount": 300, "reduced": True, "grace_period_end": "2026-10-16", "late_fee": 200,
-        "lapses_on": "2026-04-16", "provisional": False}
+        "lapses_on": "2026-04-16", "provisional": False, "grant_date_known": True, "unknowns": []}
     assert [f["patent_year"] for f in report["schedule"]] == list(range(7, 21))
     assert report["rules"]["version"] == 1
 

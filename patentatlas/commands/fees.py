@@ -19,11 +19,16 @@ def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None) -
         "as_of": as_of.isoformat(), "rules": {"version": rules["version"], "source": rules["source"]},
         "next_due": None, "schedule": [],
     }
-    if patent["status"] != "in_force" or not patent["grant_date"]:
+    if patent["status"] != "in_force" or not patent["filing_date"]:
         report["note"] = "annual fees are due only for a granted patent in force"
         return report
-    schedule = fee_schedule(dt.date.fromisoformat(patent["filing_date"]), patent["patent_type"],
-                            dt.date.fromisoformat(patent["grant_date"]), as_of, reduction, rules)
+    grant = dt.date.fromisoformat(patent["grant_date"]) if patent["grant_date"] else None
+    schedule = fee_schedule(dt.date.fromisoformat(patent["filing_date"]), patent["patent_type"], grant, as_of,
+                            reduction, rules)
+    report["grant_date_known"] = grant is not None
+    if grant is None:
+        report["note"] = ("granted and in force, grant date not in the data: fees fall due on the filing-date "
+                          "anniversaries; see each fee's unknowns")
     report["schedule"] = [fee.to_dict() for fee in schedule]
     report["next_due"] = report["schedule"][0] if schedule else None
     return report
@@ -55,5 +60,7 @@ def register(main: click.Group) -> None:
             console.print(f"{fee['patent_year']:>3}  {fee['due_date']}  {fee['amount']:>6}  "
                           f"grace to {fee['grace_period_end']}" + ("  (provisional)" if fee["provisional"] else ""),
                           highlight=False)
-        if not report["schedule"]:
-            console.print(report.get("note", "no fee left to pay"), highlight=False)
+        if report.get("note"):
+            console.print(report["note"], highlight=False)
+        elif not report["schedule"]:
+            console.print("no fee left to pay", highlight=False)

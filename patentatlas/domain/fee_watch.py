@@ -128,7 +128,10 @@ SELECT
        'full_amount': full_amount, 'grace_period_end': grace_period_end, 'late_fee': late_fee}} AS e
      FROM eg ORDER BY due_date, application_number LIMIT $limit))"""
 
-_LEFT_OUT_SQL = """SELECT count_if(p.grant_date IS NULL), count_if(p.grant_date > $as_of),
+_LEFT_OUT_SQL = """SELECT count_if(p.grant_date IS NULL AND $as_of < CAST(p.filing_date + to_years(CASE
+    WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
+    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE)),
+  count_if(p.grant_date > $as_of),
   count_if(p.grant_date <= $as_of AND $as_of >= CAST(p.filing_date + to_years(CASE
     WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
     WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE))
@@ -342,8 +345,11 @@ def _data_notes(as_of: dt.date, observed: dt.date | None, left_out: tuple[Any, .
         notes.append(f"the date ({as_of}) is after the latest import's observation day ({observed}): payments and "
                      "lapses since then are not known")
     if undated:
-        notes.append(f"{undated} 件有效专利缺少授权日，无法确定登记年度，未纳入年费监测 / in-force patents without "
-                     "a grant date: their registration year is unknown, so they are left out")
+        notes.append(f"{undated} 件有效专利缺少授权日：已纳入年费监测，按申请日推算缴费期限，"
+                     "授权登记当年的年费随授权登记缴纳，哪一年是授权年度无法判断 / "
+                     f"{undated} in-force patents have no grant date in the data: they are monitored, their fees "
+                     "due on the filing-date anniversaries; which year was paid with the grant registration is "
+                     "unknown")
     if granted_later:
         notes.append(f"{granted_later} in-force patents were granted after the date: left out")
     if expired:

@@ -5,6 +5,13 @@ count from the filing date; the fee for year *n* is due on the filing date's ann
 starts year *n*, moved to the next working day. The fee of the year in which the grant is
 registered is paid with the registration, so the schedule starts with the following year.
 
+A patent known to be granted and in force whose grant date the data lacks (incoPat lists many
+granted inventions by their A publication only) still owes its fees on the filing-date
+anniversaries: its schedule runs from patent year 2, and each fee names what the missing date
+leaves unknown (:data:`UNKNOWN_PAID_AT_GRANT`: whether the year was the grant year, its fee paid
+with the registration; :data:`UNKNOWN_REDUCTION_WINDOW`: whether a declared reduction still runs).
+It is never guessed: the amount is the full fee.
+
 >>> due = fee_schedule(dt.date(2015, 10, 3), "invention", dt.date(2018, 5, 2), dt.date(2026, 9, 1))[0]
 >>> due.patent_year, due.due_date, due.amount
 (12, datetime.date(2026, 10, 8), 4000)
@@ -107,14 +114,41 @@ class FeeDue:
     late_fee: int  # what paying on the as-of date would add
     lapses_on: dt.date  # termination date if nothing is paid by the end of the grace period
     provisional: bool  # the holiday calendar did not cover a date used
+    grant_date_known: bool = True
+    unknowns: tuple[str, ...] = ()  # what the data could not tell (UNKNOWN_*), each explained
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
+        out = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
+        out["unknowns"] = [{"code": u, "zh": UNKNOWN_TEXT[u][0], "en": UNKNOWN_TEXT[u][1]} for u in self.unknowns]
+        return out
 
 
-def _reduced_amount(full: int, patent_year: int, grant_year: int, reduction: str | None,
+UNKNOWN_PAID_AT_GRANT = "paid_at_grant"
+UNKNOWN_REDUCTION_WINDOW = "reduction_window"
+UNKNOWN_TEXT = {
+    UNKNOWN_PAID_AT_GRANT: ("授权日未知：本年度可能是授权登记的年度，其年费随授权登记缴纳",
+                            "grant date unknown: this may be the year the grant was registered, its fee paid "
+                            "with the registration"),
+    UNKNOWN_REDUCTION_WINDOW: ("授权日未知：无法判断费减（授权当年起十年）是否仍适用，按全额计算",
+                               "grant date unknown: whether the declared reduction (ten years from the grant "
+                               "year) still applies cannot be judged; the full fee is shown"),
+}
+
+
+def first_annual_fee_year(filing_date: dt.date, grant_date: dt.date | None) -> int:
+    """The first patent year whose fee is an annual fee: the one after the grant year (that year's
+    fee is paid with the registration); 2 when the grant date is unknown (the earliest grant year
+    is year 1).
+
+    >>> first_annual_fee_year(dt.date(2015, 10, 3), dt.date(2018, 5, 2)), first_annual_fee_year(dt.date(2015, 10, 3), None)
+    (4, 2)
+    """
+    return patent_year_on(filing_date, grant_date) + 1 if grant_date else 2
+
+
+def _reduced_amount(full: int, patent_year: int, grant_year: int | None, reduction: str | None,
                     rules: dict[str, Any]) -> tuple[int, bool]:
-    if reduction is None:
+    if reduction is None or grant_year is None:
         return full, False
     cut = rules["reduction"]
     if not grant_year <= patent_year < grant_year + int(cut["years_from_grant_year"]):
@@ -123,25 +157,36 @@ def _reduced_amount(full: int, patent_year: int, grant_year: int, reduction: str
     return full * (100 - percent) // 100, True
 
 
-def fee_for_year(filing_date: dt.date, patent_type: str, grant_date: dt.date, patent_year: int, as_of: dt.date,
-                 reduction: str | None = None, rules: dict[str, Any] | None = None) -> FeeDue:
-    """The fee of one patent year as of a date. ``reduction``: None, ``"single"`` or ``"joint"``."""
+def fee_for_year(filing_date: dt.date, patent_type: str, grant_date: dt.date | None, patent_year: int,
+                 as_of: dt.date, reduction: str | None = None, rules: dict[str, Any] | None = None) -> FeeDue:
+    """The fee of one patent year as of a date. ``reduction``: None, ``"single"`` or ``"joint"``;
+    ``grant_date`` None: granted, date unknown (see the module's notes)."""
     rules = rules or fee_rules()
     start = add_years(filing_date, patent_year - 1)
     due, provisional = next_working_day(start)
     grace, grace_provisional = next_working_day(add_months(due, int(rules["grace_months"])))
     full = full_fee(patent_type, patent_year, rules)
-    amount, reduced = _reduced_amount(full, patent_year, patent_year_on(filing_date, grant_date), reduction, rules)
+    grant_year = patent_year_on(filing_date, grant_date) if grant_date else None
+    amount, reduced = _reduced_amount(full, patent_year, grant_year, reduction, rules)
     late = late_fee(full, due, as_of, rules) if due < as_of <= grace else 0
-    return FeeDue(patent_year, start, due, full, amount, reduced, grace, late, due, provisional or grace_provisional)
+    unknowns: tuple[str, ...] = ()
+    if grant_date is None:
+        unknowns = ((UNKNOWN_PAID_AT_GRANT,) if start <= as_of else ()) + (
+            (UNKNOWN_REDUCTION_WINDOW,) if reduction else ())
+    return FeeDue(patent_year, start, due, full, amount, reduced, grace, late, due, provisional or grace_provisional,
+                  grant_date is not None, unknowns)
 
 
-def fee_schedule(filing_date: dt.date, patent_type: str, grant_date: dt.date, as_of: dt.date,
+def fee_schedule(filing_date: dt.date, patent_type: str, grant_date: dt.date | None, as_of: dt.date,
                  reduction: str | None = None, rules: dict[str, Any] | None = None) -> list[FeeDue]:
     """Every fee still to pay as of ``as_of``: from the first year whose grace period has not
-    ended (years before it are taken as paid) to the last year of the term."""
+    ended (years before it are taken as paid) to the last year of the term.
+
+    >>> [f.patent_year for f in fee_schedule(dt.date(2019, 3, 1), "utility_model", None, dt.date(2026, 12, 3))]
+    [9, 10]
+    """
     rules = rules or fee_rules()
-    first = patent_year_on(filing_date, grant_date) + 1  # the grant year's fee is paid on registration
+    first = first_annual_fee_year(filing_date, grant_date)
     last = term_years(patent_type, filing_date, rules)
     schedule = []
     for year in range(first, last + 1):

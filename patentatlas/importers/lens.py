@@ -15,7 +15,7 @@ from patentatlas.errors import FieldError
 from patentatlas.importers.records import Party, PatentRecord, Rejection, RowResult
 from patentatlas.importers.tabular import Table
 from patentatlas.normalize import ipc as ipc_norm
-from patentatlas.normalize.appno import normalize_application_number
+from patentatlas.normalize.appno import TYPE_BY_DIGIT, normalize_application_number
 from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS
 
@@ -87,7 +87,7 @@ def build_lens_record(values: dict[str, str]) -> PatentRecord:
     record = PatentRecord(
         application_number=number.number,
         country=number.country,
-        patent_type="invention",
+        patent_type=TYPE_BY_DIGIT.get(number.type_digit or "", "invention"),
         filing_date=filing,
         publication_number=re.sub(r"\s+", "", values.get("publication_number", "")) or None,
         publication_kind=kind,
