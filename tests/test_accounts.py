@@ -42,16 +42,35 @@ def test_wrong_password_and_unknown_user_say_the_same(db: duckdb.DuckDBPyConnect
         accounts.sign_in(db, "nobody@example.cn", PASSWORD)
 
 
-def test_five_failures_lock_the_email_even_for_the_right_password(db: duckdb.DuckDBPyConnection) -> None:
+def test_five_failures_slow_down_that_address_not_the_owner(db: duckdb.DuckDBPyConnection) -> None:
     accounts.create_user(db, "a@example.cn", "admin", password=PASSWORD)
-    for _ in range(accounts.MAX_FAILURES_PER_EMAIL):
+    trusted = accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.1").device
+    for _ in range(accounts.MAX_FAILURES_PER_ADDRESS):
         with pytest.raises(AuthError):
             accounts.sign_in(db, "a@example.cn", "guess", "10.0.0.9")
-    with pytest.raises(RateLimitedError, match="try again in 15 minutes"):
+    with pytest.raises(RateLimitedError, match="too many failed sign-ins from here: try again in 15 minutes"):
         accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9")
+    assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.2").user.email == "a@example.cn"
+    again = accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9", device=trusted)  # the owner's browser
+    assert again.device == trusted
+    for _ in range(accounts.MAX_FAILURES_PER_ADDRESS):  # an unknown e-mail is counted the same way
+        with pytest.raises(AuthError, match="^wrong e-mail or password$"):
+            accounts.sign_in(db, "nobody@example.cn", PASSWORD, "10.0.0.8")
+    with pytest.raises(RateLimitedError):
+        accounts.sign_in(db, "nobody@example.cn", PASSWORD, "10.0.0.8")
     # the failures are outside the window once 15 minutes have passed
     db.execute("UPDATE sign_in_attempts SET attempted_at = attempted_at - INTERVAL 16 MINUTE")
-    assert accounts.sign_in(db, "a@example.cn", PASSWORD).user.email == "a@example.cn"
+    assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9").user.email == "a@example.cn"
+
+
+def test_a_device_token_is_kept_as_its_hash_only(db: duckdb.DuckDBPyConnection) -> None:
+    accounts.create_user(db, "a@example.cn", "admin", password=PASSWORD)
+    device = accounts.sign_in(db, "a@example.cn", PASSWORD).device
+    assert device and db.execute("SELECT token_hash FROM trusted_devices").fetchall() == [
+        (accounts.token_hash(device),)]
+    other = accounts.create_user(db, "b@example.cn", "admin", password=PASSWORD)
+    fresh = accounts.sign_in(db, "b@example.cn", PASSWORD, device=device)  # trusted for a@, not for b@
+    assert fresh.device != device and fresh.user.user_id == other.user_id
 
 
 def test_expired_session_is_refused(db: duckdb.DuckDBPyConnection) -> None:
