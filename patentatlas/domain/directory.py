@@ -249,3 +249,23 @@ def directory_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     by_method = dict(conn.execute("SELECT coalesce(region_method, 'none'), count(*) FROM directory GROUP BY 1 "
                                   "ORDER BY 2 DESC, 1").fetchall())
     return {"entries": total, "placed_to_county": county, "placed_to_township": township, "by_method": by_method}
+
+
+NO_CONTACT: dict[str, Any] = {"contact_person": None, "contact_phone": None, "township_code": None,
+                              "township_name": None, "tags": [], "in_directory": False}
+
+
+def enterprise_contacts(conn: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Enterprise key (``uscc:…`` or ``dir:…``, see domain.placement) → its directory contact, township and tags."""
+    codes = [k.removeprefix("uscc:") for k in keys if k.startswith("uscc:")]
+    names = [f"name:{k.removeprefix('dir:')}" for k in keys if k.startswith("dir:")]
+    if not codes and not names:
+        return {}
+    rows = conn.execute(
+        "SELECT CASE WHEN d.uscc IS NOT NULL THEN 'uscc:' || d.uscc ELSE 'dir:' || d.normalized_name END, "
+        "d.contact_person, d.contact_phone, d.township_code, r.name, d.tags FROM directory d "
+        "LEFT JOIN regions r ON r.code = d.township_code "
+        "WHERE d.uscc IN (SELECT unnest($codes)) OR d.entry_key IN (SELECT unnest($names))",
+        {"codes": codes, "names": names}).fetchall()
+    keys_out = ("contact_person", "contact_phone", "township_code", "township_name", "tags")
+    return {r[0]: {**dict(zip(keys_out, r[1:], strict=True)), "in_directory": True} for r in rows}

@@ -230,15 +230,22 @@ SELECT (SELECT [{head}] FROM f), (SELECT [{criteria}] FROM f WHERE valid),
      FROM f GROUP BY ALL UNION ALL
      SELECT 'grants', coalesce(patent_type, 'unknown'), year(grant_date), count(*)
      FROM f WHERE grant_date <= $as_of GROUP BY ALL)),
-  (SELECT list({{'name': applicant, 'patents': n, 'valid_inventions': v, 'high_value_inventions': h}}
-               ORDER BY n DESC, v DESC, applicant) FROM (
-     SELECT applicant, count(*) AS n, count_if(valid) AS v, count_if(high_value) AS h FROM f
-     WHERE applicant IS NOT NULL GROUP BY 1 ORDER BY n DESC, v DESC, applicant LIMIT $limit)),
+  (SELECT list({{'name': applicant, 'enterprise_key': applicant_key, 'patents': n, 'valid_inventions': v,
+                 'high_value_inventions': h}} ORDER BY n DESC, v DESC, applicant) FROM (
+     SELECT min(applicant) AS applicant, applicant_key, count(*) AS n, count_if(valid) AS v,
+       count_if(high_value) AS h FROM f
+     WHERE applicant IS NOT NULL GROUP BY applicant_key ORDER BY n DESC, v DESC, applicant LIMIT $limit)),
   (SELECT list({{'subclass': s.subclass, 'title_zh': i.title_zh, 'title_en': i.title_en, 'patents': s.n,
                  'valid_inventions': s.v}} ORDER BY s.n DESC, s.subclass) FROM (
      SELECT subclass, count(*) AS n, count_if(valid) AS v FROM f WHERE subclass IS NOT NULL
      GROUP BY 1 ORDER BY n DESC, subclass LIMIT $limit) s LEFT JOIN ipc i ON i.code = s.subclass)"""
-_FIGURE_COLUMNS = ("p.patent_type, p.filing_date, p.grant_date, p.applicant_names[1] AS applicant, "
+# the first applicant as one enterprise, whatever the spelling (domain.placement: its key and name)
+_ENTERPRISE_SQL = "coalesce((SELECT pl.enterprise_{k} FROM placements pl WHERE pl.application_number = " \
+                  "p.application_number), {fallback})"
+_NAME_KEY = "'name:' || p.applicant_names[1]"
+_FIGURE_COLUMNS = ("p.patent_type, p.filing_date, p.grant_date, "
+                   f"{_ENTERPRISE_SQL.format(k='name', fallback='p.applicant_names[1]')} AS applicant, "
+                   f"{_ENTERPRISE_SQL.format(k='key', fallback=_NAME_KEY)} AS applicant_key, "
                    "left(p.ipc_main, 4) AS subclass")
 
 
@@ -485,13 +492,13 @@ def region_enterprises(conn: duckdb.DuckDBPyConnection, region_code: str, indust
     if not 1 <= limit <= 1000 or offset < 0:
         raise UsageError("limit must be between 1 and 1000 and offset ≥ 0")
     scope = scope_for(conn, region_code, industry, as_of)
-    sql = (f"SELECT applicant AS name, count(*) AS patents, count_if(patent_type = 'invention'), "
+    sql = (f"SELECT min(applicant) AS name, count(*) AS patents, count_if(patent_type = 'invention'), "
            f"count_if(valid) AS valid_inventions, count_if(high_value), histogram(year(filing_date)), "
-           f"count(*) OVER () FROM {scope.facts(_FIGURE_COLUMNS)} f WHERE applicant IS NOT NULL GROUP BY 1 "
-           "ORDER BY patents DESC, valid_inventions DESC, name LIMIT $limit OFFSET $offset")
+           f"count(*) OVER (), applicant_key FROM {scope.facts(_FIGURE_COLUMNS)} f WHERE applicant IS NOT NULL "
+           "GROUP BY applicant_key ORDER BY patents DESC, valid_inventions DESC, name LIMIT $limit OFFSET $offset")
     rows = scope.rows(conn, sql, limit=limit, offset=offset)
     keys = ("name", "patents", "inventions", "valid_inventions", "high_value_inventions")
-    enterprises = [{**dict(zip(keys, r[:5], strict=True)),
+    enterprises = [{**dict(zip(keys, r[:5], strict=True)), "enterprise_key": r[7],
                     "applications_by_year": {str(y): n for y, n in sorted(r[5].items())}} for r in rows]
     return {"region_code": scope.region["code"], "region_name": scope.region["name"], "industry": scope.industry,
             "as_of": scope.as_of.isoformat(), "counting_rule": COUNTING_RULE,
