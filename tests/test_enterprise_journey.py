@@ -124,3 +124,11 @@ def test_sign_up_claim_calendar_and_warnings_by_mail_and_webhook(
         again = CliRunner().invoke(main, ["--db", str(db), "alerts", "run", "--as-of", AS_OF.isoformat(), "--json"])
         assert json.loads(again.output)["created"] == 0  # never twice
         assert len(receiver.received) == created
+
+
+def test_demo_accounts_make_a_verified_netease_with_its_58_patents(db: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(db), "demo-accounts"])
+    assert result.exit_code == 0, result.output
+    assert "(网易(杭州)网络有限公司, 58 patents in custody)" in result.output
+    listed = CliRunner().invoke(main, ["--db", str(db), "enterprises", "list"])
+    assert "91330108MA2CDEM1YA  verified     58  网易(杭州)网络有限公司" in listed.output
