@@ -84,8 +84,8 @@ def test_main_ipc_alone_gives_the_industries_of_that_code(main_ipc_only: tuple[P
         bases = dict(conn.execute("SELECT sei_basis, count(*) FROM patents GROUP BY 1").fetchall())
     finally:
         conn.close()
-    # 4,042 patents (the row the full export quarantines for its IPC list loads here): 4,036 from
-    # their main IPC, 1 with no IPC from incoPat's own label, 4 with neither
+    # 4,041 patents (the row the full export quarantines for its IPC list loads here, merging into
+    # its application): 4,036 from their main IPC, 1 with no IPC from incoPat's own label, 4 with neither
     assert bases == {"main_ipc": 4036, "source_label": 1, None: 4}
 
 
@@ -337,3 +337,29 @@ def test_only_the_truly_broken_is_quarantined(tmp_path: Path, path: Path, quaran
     assert report["quarantined"] == quarantined
     assert report["read"] == report["loaded"] + report["updated"] + report["unchanged"] + report["quarantined"]
     assert report["coverage"]["rows"] == report["read"] - quarantined
+
+
+# --------------------------------------------------------------------------- the admin's view
+
+
+def test_admins_see_each_import_with_its_coverage_and_warnings(
+        main_ipc_only: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    from patentatlas.domain import accounts
+    from tests.web_support import client_on_copy, signed_in
+
+    db, _ = main_ipc_only
+    with client_on_copy(db, tmp_path) as client:
+        conn = client.app.state.conn  # type: ignore[attr-defined]
+        accounts.create_user(conn, "root@gov.cn", "admin", password="correct horse battery")
+        accounts.create_user(conn, "zj@gov.cn", "analyst", password="correct horse battery", region_code="330000")
+        assert client.get("/admin/imports", params={"format": "json"}).status_code in (401, 403)
+        analyst = signed_in(client.app, "zj@gov.cn", "correct horse battery")
+        assert analyst.get("/admin/imports", params={"format": "json"}).status_code == 403
+        admin = signed_in(client.app, "root@gov.cn", "correct horse battery")
+        (entry,) = admin.get("/admin/imports", params={"format": "json"}).json()["imports"]
+        assert (entry["file"], entry["read"], entry["loaded"], entry["quarantined"]) == (
+            "incopat_default_template.csv", 5048, 4041, 0)
+        assert entry["coverage"]["industries_basis"]["main_ipc"]["rows"] == 5043
+        assert "industries_from_main_ipc" in [w["code"] for w in entry["warnings"]]
+        html = admin.get("/admin/imports").text
+        assert "5043 行（99.9%）只有 IPC 主分类：其产业仅据主分类判断" in html

@@ -21,6 +21,7 @@ from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, Usage
 from patentatlas.store import open_store
 from patentatlas.web import (
     account_pages,
+    admin_imports,
     enterprise_pages,
     industries_pages,
     regions_api,
@@ -55,6 +56,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(enterprise_pages.router)
     app.include_router(warnings_gov.router)
+    app.include_router(admin_imports.router)
     return app
 
 
