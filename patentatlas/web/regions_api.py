@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
+from patentatlas.domain.region_placement import placement_rows, region_placement
 from patentatlas.errors import UsageError
 from patentatlas.store.export import CSV_TYPE, XLSX_TYPE, table_bytes
 from patentatlas.web.deps import Cursor
@@ -127,6 +128,17 @@ def enterprises(cursor: Cursor, code: str, industry: Industry = None, as_of: AsO
     """The first applicants of the region's patents, most patents first."""
     data = region_enterprises(cursor, code, industry or None, as_of or None, limit=limit, offset=offset)
     return _respond(data, format, lambda: enterprise_rows(data), f"enterprises-{code}-{data['as_of']}")
+
+
+@router.get("/api/regions/{code}/placement", summary="How the region's patents are placed (county, township, by "
+                                                    "method) and the applicants left unplaced")
+def placement(cursor: Cursor, code: str, format: Format = None,
+              table: Annotated[Literal["by_method", "unplaced"], Query(description="with csv/xlsx")] = "by_method",
+              limit: Annotated[int, Query(ge=1, le=1000)] = 1000) -> Response:
+    """Patents placed to a county and to a township by method (directory, registration, address, name),
+    and the applicants not placed to the next level with their patent counts: whom to add to the directory."""
+    data = region_placement(cursor, code, limit=limit)
+    return _respond(data, format, lambda: placement_rows(data, table), f"placement-{code}-{table}")
 
 
 @router.get("/api/patents/{number}/high-value", summary="Which high-value criteria a patent meets, and why")

@@ -30,7 +30,9 @@ from patentatlas.domain.indicators import (
     resolve_region,
 )
 from patentatlas.domain.patents import PatentFilter, list_patents
+from patentatlas.domain.region_placement import region_placement
 from patentatlas.errors import NotFoundError, PatentAtlasError
+from patentatlas.reference.region_table import current_code
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.deps import Cursor
 from patentatlas.web.regions_api import table_response
@@ -143,10 +145,13 @@ def region_page(conn: duckdb.DuckDBPyConnection, code: str, indicator: str | Non
         "map_ranked": ranked,
         "legend": legend_classes([r["value"] for r in ranked]),
         "counting_rule": COUNTING_RULE,
+        "placement": region_placement(conn, code),
         "downloads": {
             "map": _downloads("/api/map", parent=code, indicator=indicator, **filters),
             **{table: _downloads(f"/api/regions/{code}/indicators", **filters, table=table)
                for table in ("summary", "trends", "top_applicants", "top_ipc", "high_value")},
+            **{f"placement_{table}": _downloads(f"/api/regions/{code}/placement", table=table)
+               for table in ("by_method", "unplaced")},
         },
     }
 
@@ -200,6 +205,7 @@ def enterprises_page(conn: duckdb.DuckDBPyConnection, code: str, industry: str |
         "per_page": ENTERPRISES_PER_PAGE,
         "trend_years": years,
         "enterprises": listing,
+        "placement": region_placement(conn, code),
         "counting_rule": COUNTING_RULE,
         "downloads": {"enterprises": _downloads(f"/api/regions/{code}/enterprises", **filters, limit=1000)},
     }
@@ -306,10 +312,21 @@ def regions_home(request: Request) -> Response:
     return RedirectResponse(f"/regions/{HOME_REGION}" + (f"?{request.url.query}" if request.url.query else ""))
 
 
+def moved_region(request: Request, code: str) -> Response | None:
+    """A code abolished in a re-districting (330103 下城区) redirects to the unit that took it over."""
+    new = current_code(code)
+    if new is None:
+        return None
+    path = request.url.path.replace(f"/{code}", f"/{new}", 1)
+    return RedirectResponse(path + (f"?{request.url.query}" if request.url.query else ""), status_code=301)
+
+
 @router.get("/regions/{code}", response_class=HTMLResponse, tags=["pages"],
             summary="Region overview: headline indicators, the map of its children, trends (JSON with ?format=json)")
 def region_overview(request: Request, cursor: Cursor, code: str, indicator: Indicator = None,
                     industry: Industry = None, as_of: AsOf = None) -> Response:
+    if (moved := moved_region(request, code)) is not None:
+        return moved
     if indicator not in MAP_INDICATORS:
         indicator = None  # a stale link's indicator: the default, not an error page
 
@@ -323,6 +340,8 @@ def region_overview(request: Request, cursor: Cursor, code: str, indicator: Indi
             summary="Enterprises (first applicants) of a region (JSON with ?format=json)")
 def region_enterprises_page(request: Request, cursor: Cursor, code: str, industry: Industry = None,
                             as_of: AsOf = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    if (moved := moved_region(request, code)) is not None:
+        return moved
 
     def build(industry: str | None, as_of: str | None) -> dict[str, Any]:
         return enterprises_page(cursor, code, industry, as_of, page)

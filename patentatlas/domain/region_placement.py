@@ -1,0 +1,95 @@
+"""How well a region's patents are placed: how many reach a county and a township, by which
+evidence (:mod:`patentatlas.domain.placement`), and the applicants left unplaced with their patent
+counts, so the office knows whom to add to its directory.
+
+>>> region_placement(conn, "330100")["placed_to_county"]  # doctest: +SKIP
+67
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from patentatlas.domain.indicators import resolve_region
+from patentatlas.domain.placement import METHODS
+from patentatlas.reference.region_table import crosswalk
+
+UNPLACED_LIMIT = 50
+# the region's patents, as the indicators count them (by the first applicant's region)
+_REGION_SQL = {
+    "country": "p.first_applicant_country = 'CN'",
+    "province": "p.first_applicant_province_code = $region",
+    "city": "p.first_applicant_city_code = $region",
+    "county": "p.first_applicant_county_code = $region",
+    "township": "p.first_applicant_region_code = $region",
+}
+_PLACED_SQL = """WITH f AS MATERIALIZED (
+  SELECT p.application_number, p.first_applicant_county_code IS NOT NULL AS county,
+    length(p.first_applicant_region_code) = 9 AS township, coalesce(pl.method, 'none') AS method,
+    pl.township_method, coalesce(pl.enterprise_key, 'name:' || p.applicant_names[1]) AS k,
+    coalesce(pl.enterprise_name, p.applicant_names[1]) AS name
+  FROM patents p LEFT JOIN placements pl USING (application_number) WHERE {where})
+SELECT (SELECT [count(*), coalesce(count_if(county), 0), coalesce(count_if(township), 0)] FROM f),
+  (SELECT list({{'method': method, 'patents': n, 'county': c}}) FROM (
+     SELECT method, count(*) AS n, count_if(county) AS c FROM f GROUP BY 1)),
+  (SELECT list({{'method': township_method, 'township': n}}) FROM (
+     SELECT township_method, count(*) AS n FROM f WHERE township GROUP BY 1)),
+  (SELECT count(DISTINCT k) FROM f WHERE NOT {unplaced}),
+  (SELECT list({{'name': name, 'enterprise_key': k, 'patents': n}} ORDER BY n DESC, name) FROM (
+     SELECT min(name) AS name, k, count(*) AS n FROM f WHERE NOT {unplaced} AND k IS NOT NULL GROUP BY k
+     ORDER BY n DESC, name LIMIT $limit))"""
+NOTE = ("定位依据按优先顺序：企业名录（按规范化名称或曾用名匹配）、已注册企业的统一社会信用代码、"
+        "导出数据中的申请人地址、申请人名称中的区县或城市名 / "
+        "placed by the best evidence, in this order: the office's enterprise directory (normalised name "
+        "or former name), a registered enterprise's credit code, the applicant's address in the export, "
+        "a county or city inside the applicant's name")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def region_placement(conn: duckdb.DuckDBPyConnection, code: str, limit: int = UNPLACED_LIMIT) -> dict[str, Any]:
+    """The region's patents placed to a county and to a township, by method, and the unplaced applicants
+    (not placed to a county; in a county or township, not to a township), most patents first."""
+    region = resolve_region(conn, code)
+    level = region["level"]
+    unplaced = "township" if level in ("county", "township") else "county"
+    sql = _PLACED_SQL.format(where=_REGION_SQL[level], unplaced=unplaced)
+    params = {"region": region["code"], "limit": limit}
+    head, by_method, by_township, unplaced_total, applicants = conn.execute(
+        sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall()[0]
+    total, county, township = head
+    towns = {r["method"]: r["township"] for r in by_township or []}
+    counts = {r["method"]: r for r in by_method or []}
+    methods = [m for m in METHODS if m in counts or m in towns] + sorted(set(counts) - set(METHODS))
+    return {
+        "region": {k: region[k] for k in ("code", "name", "level")},
+        "patents": total, "placed_to_county": county, "placed_to_township": township,
+        "county_share": _share(county, total), "township_share": _share(township, total),
+        "by_method": [{"method": m, "patents": counts.get(m, {}).get("patents", 0),
+                       "placed_to_county": counts.get(m, {}).get("county", 0), "placed_to_township": towns.get(m, 0)}
+                      for m in methods],
+        "unplaced": {"level": unplaced, "applicants_total": unplaced_total, "limit": limit,
+                     "applicants": applicants or []},
+        "redistricting": redistricting_of(region["code"]),
+        "note": NOTE,
+    }
+
+
+def redistricting_of(code: str) -> list[dict[str, Any]]:
+    """The old units (abolished or split in a re-districting) whose territory is now in this region."""
+    return [{"old_code": row.old_code, "old_name": row.old_name, "part": row.part, "townships": list(row.townships),
+             "effective": row.effective, "source": row.source}
+            for rows in crosswalk().values() for row in rows if row.new_code == code and row.old_code != code]
+
+
+def placement_rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """A download of the placement: ``by_method`` or ``unplaced`` (the applicants to add to the directory)."""
+    if table == "unplaced":
+        return [dict(a) for a in data["unplaced"]["applicants"]]
+    return [dict(r) for r in data["by_method"]] + [{
+        "method": "total", "patents": data["patents"], "placed_to_county": data["placed_to_county"],
+        "placed_to_township": data["placed_to_township"]}]
