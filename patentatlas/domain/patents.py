@@ -149,7 +149,8 @@ def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, li
     enterprise's own uploads. A file is named by its base name — no server path leaves the
     server — unless ``full_paths`` (the CLI, run on the server itself).
     """
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if file:
         where.append("q.file LIKE ?")
         params.append(f"%{file}%")

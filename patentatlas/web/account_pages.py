@@ -33,7 +33,7 @@ from patentatlas.web.auth import (
     set_device_cookie,
     set_session_cookie,
 )
-from patentatlas.web.deps import Cursor
+from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import answer, is_json, listed, payload, text, wants_json
 from patentatlas.web.render import render
 
@@ -206,9 +206,8 @@ def users_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
 
 
 @router.post("/admin/users", tags=["admin"], summary="Invite a user (admin): returns the invitation link")
-async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+def invite(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) -> Response:
     require_role(user, "admin")
-    fields = await payload(request)
     enterprise = text(fields, "enterprise_id", required=False)
     if enterprise and not enterprise.isdigit():
         raise UsageError(f"enterprise_id: {enterprise!r} is not an enterprise number")
@@ -227,7 +226,7 @@ async def invite(request: Request, cursor: Cursor, user: CurrentUser) -> Respons
 @router.post("/admin/users/{user_id}/reset", include_in_schema=False)
 @router.post("/api/admin/users/{user_id}/reset", tags=["admin"],
              summary="A user forgot the password (admin): it and the user's sessions end; returns a new one-time link")
-async def reset(request: Request, cursor: Cursor, user: CurrentUser, user_id: int) -> Response:
+def reset(request: Request, cursor: Cursor, user: CurrentUser, user_id: int) -> Response:
     require_role(user, "admin")
     target, token = accounts.reset_user(cursor, user_id, by=user.user_id)
     result = {"user": target.to_dict(), "invite_url": f"{str(request.base_url).rstrip('/')}/invite/{token}"}

@@ -13,11 +13,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BeforeValidator, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from patentatlas.config import setting
 from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
-from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, UsageError
+from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, PayloadTooLargeError, UsageError
 from patentatlas.store import open_store
 from patentatlas.web import (
     account_pages,
@@ -44,7 +47,8 @@ def create_app(db_path: str | Path) -> FastAPI:
                   description="Regional patent monitoring — JSON API behind every page.")
     app.state.conn = open_store(db_path)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.middleware("http")(_security_headers)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(PatentAtlasError, _error_handler)  # type: ignore[arg-type]
     # FastAPI's own errors (bad query values, unknown paths) get the same shape as ours
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
@@ -76,11 +80,62 @@ SECURITY_HEADERS = {
 }
 
 
-async def _security_headers(request: Request, call_next: Any) -> Response:
-    response: Response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class SecurityHeaders:
+    """Adds :data:`SECURITY_HEADERS` to every response that has not set its own (plain ASGI: no
+    task group between the route and the body it reads, unlike ``@app.middleware``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(
+                    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+                    if name.lower().encode() not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class BodyLimit:
+    """Every request body stops at ``max_request_mb``: refused at once from its Content-Length, or
+    as it arrives (a chunked body), with 413 in the one error shape — memory and disk never fill."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit_mb = int(setting("max_request_mb"))
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit_mb << 20:
+            request = Request(scope, receive)
+            await (await _error_handler(request, _too_large(int(declared), limit_mb)))(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit_mb << 20:
+                raise _too_large(received, limit_mb)  # in the route's read: answered by the error handler
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(size: int, limit_mb: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"the request body is {size / (1 << 20):,.1f} MB or more, over the limit of "
+                                f"{limit_mb} MB (setting max_request_mb)")
 
 
 def _with_nonce(page: HTMLResponse) -> HTMLResponse:
@@ -117,7 +172,9 @@ async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
     if type(exc) is AuthError and request.method == "GET":  # a page that needs a session: sign in first
         return RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
-    return render_template(request, "error.html", {"error": exc.to_dict(), "query": {}}, exc.status_code)
+    # the page names the signed-in user (a store query): off the event loop, as every route's work
+    return await run_in_threadpool(render_template, request, "error.html", {"error": exc.to_dict(), "query": {}},
+                                   exc.status_code)
 
 
 def _filter(q: str | None, patent_type: str | None, status: str | None, province: str | None,

@@ -16,8 +16,8 @@ from patentatlas.domain import approvals
 from patentatlas.domain.accounts import require_role
 from patentatlas.store import transaction
 from patentatlas.web.auth import CurrentUser
-from patentatlas.web.deps import Cursor
-from patentatlas.web.forms import answer, payload, text
+from patentatlas.web.deps import Cursor, Fields
+from patentatlas.web.forms import answer, text
 from patentatlas.web.render import render
 
 router = APIRouter(tags=["approvals"])
@@ -38,9 +38,8 @@ def approvals_list(request: Request, cursor: Cursor, user: CurrentUser) -> Respo
 @router.post("/approvals/enterprises/{eid}", include_in_schema=False)
 @router.post("/api/approvals/enterprises/{eid}",
              summary="Verify or refuse a registration: decision approve|refuse, note (optional)")
-async def decide_registration(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+def decide_registration(request: Request, cursor: Cursor, user: CurrentUser, eid: int, fields: Fields) -> Response:
     require_role(user, "admin", "analyst")
-    fields = await payload(request)
     with transaction(cursor):
         enterprise = approvals.decide_registration(cursor, user, eid, text(fields, "decision"),
                                                    text(fields, "note", required=False) or None)
@@ -51,9 +50,8 @@ async def decide_registration(request: Request, cursor: Cursor, user: CurrentUse
 @router.post("/approvals/custody/{request_id}", include_in_schema=False)
 @router.post("/api/approvals/custody/{request_id}",
              summary="Approve or refuse a custody request: decision approve|refuse, note (optional)")
-async def decide_custody(request: Request, cursor: Cursor, user: CurrentUser, request_id: int) -> Response:
+def decide_custody(request: Request, cursor: Cursor, user: CurrentUser, request_id: int, fields: Fields) -> Response:
     require_role(user, "admin", "analyst")
-    fields = await payload(request)
     with transaction(cursor):
         result = approvals.decide_custody_request(cursor, user, request_id, text(fields, "decision"),
                                                   text(fields, "note", required=False) or None)

@@ -1,12 +1,20 @@
-"""Dependencies every router shares."""
+"""Dependencies every router shares.
+
+A route that changes the store is a plain ``def`` taking ``Fields`` (the form or JSON body, read
+by this async dependency on the event loop): FastAPI then runs the route — its queries and
+writes — in its threadpool, so one slow request never holds up the event loop and every other
+request with it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import duckdb
 from fastapi import Depends, Request
+
+from patentatlas.web.forms import payload
 
 
 def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -18,3 +26,5 @@ def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
+Fields = Annotated[dict[str, Any], Depends(payload)]
+"""The request's fields (a JSON object or a form), read before the route runs."""

@@ -30,7 +30,7 @@ from patentatlas.errors import PayloadTooLargeError, UsageError
 from patentatlas.store import transaction
 from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
-from patentatlas.web.deps import Cursor
+from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import answer, listed, numbers, payload, text
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import render
@@ -125,9 +125,8 @@ def enterprises_home(request: Request, cursor: Cursor, user: CurrentUser) -> Res
 
 @router.post("/enterprises", include_in_schema=False)
 @router.post("/api/enterprises", summary="Register an enterprise (admin): name, uscc, name_variants")
-async def register(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+def register(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) -> Response:
     require_role(user, "admin")
-    fields = await payload(request)
     with transaction(cursor):
         enterprise = ent.register_enterprise(cursor, text(fields, "name"), text(fields, "uscc"),
                                              name_variants=listed(fields, "name_variants"), by=user.user_id)
@@ -153,9 +152,8 @@ def custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Re
 @router.post("/enterprises/{eid}/custody", include_in_schema=False)
 @router.post("/api/enterprises/{eid}/custody",
              summary="Change custody: action confirm|decline (proposals), add|remove (by hand); numbers")
-async def change_custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+def change_custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int, fields: Fields) -> Response:
     _enterprise(cursor, user, eid)
-    fields = await payload(request)
     action, chosen = text(fields, "action"), numbers(fields)
     with transaction(cursor):
         if action == "confirm":
@@ -182,9 +180,8 @@ def profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Re
 
 @router.post("/enterprises/{eid}/profile", include_in_schema=False)
 @router.post("/api/enterprises/{eid}/profile", summary="Change profile fields (only those sent)")
-async def change_profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+def change_profile(request: Request, cursor: Cursor, user: CurrentUser, eid: int, fields: Fields) -> Response:
     _enterprise(cursor, user, eid)
-    fields = await payload(request)
     if fields.get("webhook_secret") == "":
         fields.pop("webhook_secret")  # an empty secret field keeps the stored one
     changed = ent.update_profile(cursor, eid, fields, user.user_id, by_office=user.role != "enterprise")
@@ -202,9 +199,8 @@ def watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Re
 
 @router.post("/enterprises/{eid}/watches", include_in_schema=False)
 @router.post("/api/enterprises/{eid}/watches", summary="Set watched IPC codes and keywords")
-async def change_watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+def change_watches(request: Request, cursor: Cursor, user: CurrentUser, eid: int, fields: Fields) -> Response:
     _enterprise(cursor, user, eid)
-    fields = await payload(request)
     chosen = {k: fields.get(k, "") for k in ("watch_ipc", "watch_keywords")}
     changed = ent.update_profile(cursor, eid, chosen, user.user_id)
     return answer(request, {"watch_ipc": changed["watch_ipc"], "watch_keywords": changed["watch_keywords"]},
@@ -318,9 +314,8 @@ def inbox(request: Request, cursor: Cursor, user: CurrentUser, eid: int, unread:
 
 @router.post("/enterprises/{eid}/inbox/read", include_in_schema=False)
 @router.post("/api/enterprises/{eid}/inbox/read", summary="Mark a warning read (warning_key)")
-async def read_warning(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+def read_warning(request: Request, cursor: Cursor, user: CurrentUser, eid: int, fields: Fields) -> Response:
     _enterprise(cursor, user, eid)
-    fields = await payload(request)
     key = text(fields, "warning_key")
     warnings.mark_read(cursor, eid, key)
     return answer(request, {"warning_key": key, "read": True}, f"/enterprises/{eid}/inbox")

@@ -26,8 +26,8 @@ from patentatlas.domain.industries import (
 )
 from patentatlas.errors import UsageError
 from patentatlas.web.auth import CurrentUser
-from patentatlas.web.deps import Cursor
-from patentatlas.web.forms import is_json, listed, payload, text
+from patentatlas.web.deps import Cursor, Fields
+from patentatlas.web.forms import is_json, listed, text
 from patentatlas.web.regions_api import Format, table_response
 from patentatlas.web.render import jsonable, render
 
@@ -208,9 +208,8 @@ def specialty(request: Request, cursor: Cursor, db_id: str) -> Response:
 @router.post("/api/industries/specialty", tags=["industries"],
              summary="Define a specialty database or a new version of one (admins and analysts): db_id, name, "
                      "ipc_codes, keywords, applicants; its members are computed at once and after each import")
-async def define(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
+def define(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) -> Response:
     require_role(user, "admin", "analyst")
-    fields = await payload(request)
     try:
         definition = define_specialty(cursor, text(fields, "db_id"), text(fields, "name"),
                                       listed(fields, "ipc_codes"), listed(fields, "keywords"),

@@ -7,7 +7,10 @@ After it, the patents are rewritten in region order if an import came since the 
 (:mod:`patentatlas.store.cluster`). Mail settings are read from ``PATENTATLAS_SMTP_*`` at each
 pass, so fixing them needs no restart. ``PATENTATLAS_SCHEDULER=off`` switches the thread off (a
 second server on the same store, tests). An error is logged and the thread goes on: it never
-takes the server down.
+takes the server down. Each delivery pass also deletes the sessions that have expired.
+
+The thread has a cursor of its own, and DuckDB keeps each transaction's snapshot: pages read on
+while the job writes, and never wait for it.
 """
 
 from __future__ import annotations
@@ -114,8 +117,15 @@ class Scheduler:
         if self.last_delivery is None or local - self.last_delivery >= DELIVERY_INTERVAL:
             self.last_delivery = local
             deliver_pending(cursor, MailSettings.from_env(), utc_now())
+            purge_expired_sessions(cursor, utc_now())
             return "deliveries"
         return None
+
+
+def purge_expired_sessions(cursor: duckdb.DuckDBPyConnection, at: dt.datetime) -> int:
+    """Delete the sessions expired at ``at`` (UTC); how many went."""
+    gone = cursor.execute("DELETE FROM sessions WHERE expires_at < ? RETURNING user_id", [at]).fetchall()
+    return len(gone)
 
 
 def start_scheduler(conn: duckdb.DuckDBPyConnection) -> Scheduler | None:
