@@ -99,7 +99,7 @@ class Coverage:
             "FROM patents WHERE last_batch_id IN (SELECT unnest(?))", [batch_ids]).fetchone()
         for name, value in zip(("patents", "patents.granted_grant_date_unknown",
                                 "patents.inventions_granted_grant_date_unknown"), row or (0, 0, 0), strict=True):
-            self.counts[name] += int(value)
+            self.counts[name] += int(value or 0)  # count_if over no rows is NULL
 
     def add(self, other: Coverage) -> None:
         self.counts.update(other.counts)
