@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import duckdb
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -32,7 +33,7 @@ from patentatlas.web import (
     warnings_gov,
 )
 from patentatlas.web.auth import CurrentUser
-from patentatlas.web.deps import Cursor
+from patentatlas.web.deps import MAX_PAGE, Cursor
 from patentatlas.web.forms import wants_json
 from patentatlas.web.pages import overview_page, patent_page
 from patentatlas.web.render import jsonable, render, render_template
@@ -53,6 +54,9 @@ def create_app(db_path: str | Path) -> FastAPI:
     # FastAPI's own errors (bad query values, unknown paths) get the same shape as ours
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_handler)  # type: ignore[arg-type]
+    # a date past 9999 or a number past the store's columns, from any route: the client's value, a 400
+    for kind in (OverflowError, duckdb.ConversionException, duckdb.OutOfRangeException):
+        app.add_exception_handler(kind, _out_of_range_handler)
     _routes(app)
     app.include_router(regions_api.router)
     app.include_router(regions_pages.router)
@@ -158,6 +162,11 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     return await _error_handler(request, UsageError(f"invalid request: {problems}"))
 
 
+async def _out_of_range_handler(request: Request, exc: Exception) -> Response:
+    detail = str(exc).split("\n")[0].removeprefix("Conversion Error: ").removeprefix("Out of Range Error: ")
+    return await _error_handler(request, UsageError(f"a value is out of range: {detail[:300]}"))
+
+
 async def _http_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
         error: PatentAtlasError = NotFoundError(f"{request.url.path} is not a page of this site")
@@ -197,7 +206,7 @@ def _routes(app: FastAPI) -> None:
     def overview(request: Request, cursor: Cursor, q: str | None = None, type: str | None = None,
                  status: str | None = None, province: str | None = None,
                  year: Year = None,
-                 page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
         flt = _filter(q, type, status, province, year, page, 50)
         return render(request, "overview.html", overview_page(cursor, flt))
 
@@ -209,7 +218,7 @@ def _routes(app: FastAPI) -> None:
     def api_overview(cursor: Cursor, q: str | None = None, type: str | None = None,
                      status: str | None = None, province: str | None = None,
                      year: Year = None,
-                     page: Annotated[int, Query(ge=1)] = 1,
+                     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
         return jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))
 

@@ -26,5 +26,7 @@ def _cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 Cursor = Annotated[duckdb.DuckDBPyConnection, Depends(_cursor)]
+MAX_PAGE = 10_000_000  # page and offset bounds: past them a query's offset would not fit 64 bits (a 400, not a 500)
+MAX_OFFSET = 1_000_000_000
 Fields = Annotated[dict[str, Any], Depends(payload)]
 """The request's fields (a JSON object or a form), read before the route runs."""

@@ -36,7 +36,7 @@ async def payload(request: Request) -> dict[str, Any]:
             raise UsageError(f"the request body is not JSON: {exc.msg} at character {exc.pos}") from None
         if not isinstance(body, dict):
             raise UsageError("the request body must be a JSON object")
-        return body
+        return {str(k): _json_field(str(k), v) for k, v in body.items()}
     form = await request.form()
     out: dict[str, Any] = {}
     for key in form:
@@ -44,6 +44,25 @@ async def payload(request: Request) -> dict[str, Any]:
         out[key] = values if key in LIST_FIELDS else values[-1]
     out.pop("csrf_token", None)
     return {k: v for k, v in out.items() if isinstance(v, list | str | UploadFile)}
+
+
+def _json_field(name: str, value: Any) -> Any:
+    """A JSON field as a form would send it: text, or a list of texts (numbers as their text);
+    an object or a nested list is refused here, so no route meets a type it does not expect.
+
+    >>> _json_field("employees", 300), _json_field("numbers", ["CN1", 2]), _json_field("note", None)
+    ('300', ['CN1', '2'], None)
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list) and all(v is None or isinstance(v, str | int | float) for v in value):
+        return [str(v) for v in value if v is not None]
+    raise UsageError(f"{name}: expected text, a number or a list of them, got a JSON "
+                     f"{'object' if isinstance(value, dict) else 'list of lists or objects'}")
 
 
 def text(fields: dict[str, Any], name: str, *, required: bool = True) -> str:

@@ -18,7 +18,7 @@ from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, regio
 from patentatlas.domain.region_placement import placement_rows, region_placement
 from patentatlas.errors import UsageError
 from patentatlas.store.export import CSV_TYPE, XLSX_TYPE, table_bytes
-from patentatlas.web.deps import Cursor
+from patentatlas.web.deps import MAX_OFFSET, Cursor
 
 router = APIRouter(tags=["regions"])
 
@@ -123,8 +123,8 @@ def map_json(cursor: Cursor, parent: str = "100000",
 @router.get("/api/regions/{code}/enterprises", summary="A region's applicants: patents, valid and high-value "
                                                        "inventions, yearly trend")
 def enterprises(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None, format: Format = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
-                ) -> Response:
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Response:
     """The first applicants of the region's patents, most patents first."""
     data = region_enterprises(cursor, code, industry or None, as_of or None, limit=limit, offset=offset)
     return _respond(data, format, lambda: enterprise_rows(data), f"enterprises-{code}-{data['as_of']}")

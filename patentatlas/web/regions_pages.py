@@ -34,7 +34,7 @@ from patentatlas.domain.region_placement import region_placement
 from patentatlas.errors import NotFoundError, PatentAtlasError
 from patentatlas.reference.region_table import current_code
 from patentatlas.store.export import EXCEL_MAX_ROWS
-from patentatlas.web.deps import Cursor
+from patentatlas.web.deps import MAX_PAGE, Cursor
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import render
 
@@ -339,7 +339,7 @@ def region_overview(request: Request, cursor: Cursor, code: str, indicator: Indi
 @router.get("/regions/{code}/enterprises", response_class=HTMLResponse, tags=["pages"],
             summary="Enterprises (first applicants) of a region (JSON with ?format=json)")
 def region_enterprises_page(request: Request, cursor: Cursor, code: str, industry: Industry = None,
-                            as_of: AsOf = None, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                            as_of: AsOf = None, page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
     if (moved := moved_region(request, code)) is not None:
         return moved
 
@@ -353,7 +353,7 @@ def region_enterprises_page(request: Request, cursor: Cursor, code: str, industr
             summary="Patents of a region with the overview's filters (JSON with ?format=json)")
 def region_patents(request: Request, cursor: Cursor, code: str, q: str | None = None, type: str | None = None,
                    status: str | None = None, year: Annotated[str | None, Query(pattern=r"^(\d{4})?$")] = None,
-                   page: Annotated[int, Query(ge=1)] = 1,
+                   page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                    format: Annotated[str | None, Query(pattern="^(html|json|csv|xlsx)$",
                                                        description="json, or csv / xlsx: every match")] = None,
                    ) -> Response:
