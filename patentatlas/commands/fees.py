@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 
-def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None) -> dict[str, Any]:
-    """The fee report of one stored patent (its next fee and every remaining one)."""
-    from patentatlas.domain.fees import fee_rules, fee_schedule
+def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None,
+                rules: dict[str, Any]) -> dict[str, Any]:
+    """The fee report of one stored patent (its next fee and every remaining one) under ``rules``."""
+    from patentatlas.domain.fees import fee_schedule
 
-    rules = fee_rules()
     report: dict[str, Any] = {
         "application_number": patent["application_number"], "status": patent["status"],
         "as_of": as_of.isoformat(), "rules": {"version": rules["version"], "source": rules["source"]},
@@ -48,11 +48,13 @@ def register(main: click.Group) -> None:
              as_json: bool) -> None:
         """A patent's annual fees: next due date, amount, grace period, late fee, every remaining year."""
         from patentatlas.cli import _conn, console
+        from patentatlas.domain.fees import fee_rules
         from patentatlas.domain.patents import get_patent
 
-        patent = get_patent(_conn(ctx, read_only=True), number)
+        conn = _conn(ctx, read_only=True)
+        patent = get_patent(conn, number)
         reduction = ("joint" if joint else "single") if reduced else None
-        report = fees_report(patent, (as_of.date() if as_of else dt.date.today()), reduction)
+        report = fees_report(patent, (as_of.date() if as_of else dt.date.today()), reduction, fee_rules(conn))
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False))
             return

@@ -21,21 +21,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
+
+import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
+from patentatlas.rules import load_rule_set
 
 
-@cache
-def fee_rules() -> dict[str, Any]:
-    """The packaged annual-fee rules (version, source, table, grace, late fees, reduction)."""
-    path = resources.files("patentatlas") / "rules" / "annual_fees.json"
-    return dict(json.loads(path.read_text(encoding="utf-8")))
+def fee_rules(conn: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
+    """The annual-fee rules in force (version, source, table, grace, late fees, reduction): the
+    store's newest ``annual_fees`` rule set where an office inserted one, else the packaged one —
+    one loader (:func:`patentatlas.rules.load_rule_set`) for the enterprise end, the CLI, the
+    warnings and the government end. Pure functions here default to the packaged rules."""
+    return load_rule_set(conn, "annual_fees")
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -140,7 +141,8 @@ def first_annual_fee_year(filing_date: dt.date, grant_date: dt.date | None) -> i
     fee is paid with the registration); 2 when the grant date is unknown (the earliest grant year
     is year 1).
 
-    >>> first_annual_fee_year(dt.date(2015, 10, 3), dt.date(2018, 5, 2)), first_annual_fee_year(dt.date(2015, 10, 3), None)
+    >>> filed = dt.date(2015, 10, 3)
+    >>> first_annual_fee_year(filed, dt.date(2018, 5, 2)), first_annual_fee_year(filed, None)
     (4, 2)
     """
     return patent_year_on(filing_date, grant_date) + 1 if grant_date else 2

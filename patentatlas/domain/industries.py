@@ -141,7 +141,8 @@ def sei_tree(conn: duckdb.DuckDBPyConnection, region_code: str | None = None,
     rules, hv = load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value")
     # "valid" exactly as the indicators count it (patentatlas.domain.high_value)
     facts = facts_from(rules, hv, f"{where} AND p.filing_date <= $as_of",
-                       "p.application_number, p.sei_codes, p.sei_judged, p.sei_basis", has_status_changes(conn), ("valid",))
+                       "p.application_number, p.sei_codes, p.sei_judged, p.sei_basis", has_status_changes(conn),
+                       ("valid",))
     params = {"region": region["code"] if region else None, **date_params(date, data_date, rules, hv)}
     tree_sql, totals_sql = _TREE_SQL.format(facts=facts), _TOTALS_SQL.format(facts=facts)
     rows = conn.execute(tree_sql, named_params(tree_sql, params)).fetchall()

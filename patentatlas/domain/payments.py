@@ -121,8 +121,8 @@ def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[l
         "ORDER BY p.application_number", [enterprise_id]).fetchall()
     keys = ("application_number", "title", "patent_type", "filing_date", "grant_date", "status")
     patents = [dict(zip(keys, r, strict=True)) for r in rows]
-    feeable = [p for p in patents if p["status"] == "in_force" and p["filing_date"]
-               and p["patent_type"] in fee_rules()["term_years"]]
+    terms = fee_rules(conn)["term_years"]  # once: a query per patent cost a loaded page 180 ms
+    feeable = [p for p in patents if p["status"] == "in_force" and p["filing_date"] and p["patent_type"] in terms]
     left = [{"application_number": p["application_number"], "title": p["title"], "reason": _why_no_fees(p)}
             for p in patents if p not in feeable]
     return feeable, left
@@ -140,7 +140,7 @@ def enterprise_fee_states(conn: duckdb.DuckDBPyConnection, enterprise_id: int, a
     patents, without = _fee_patents(conn, enterprise_id)
     numbers = [p["application_number"] for p in patents]
     payments, seen = _payments(conn, enterprise_id, numbers), seen_in_force(conn, numbers)
-    rules = fee_rules()
+    rules = fee_rules(conn)
     states = [s for p in patents
               for s in patent_fee_states(p, as_of, reduction, payments, seen.get(p["application_number"]), rules)]
     states.sort(key=lambda s: (s.fee.due_date, s.application_number))
@@ -169,7 +169,8 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
         year = int(str(patent_year).strip())
     except ValueError:
         raise UsageError(f"patent_year: {patent_year!r} is not a whole number") from None
-    last = term_years(patent_type, filing) if patent_type in fee_rules()["term_years"] else 20
+    rules = fee_rules(conn)
+    last = term_years(patent_type, filing, rules) if patent_type in rules["term_years"] else 20
     if not 1 <= year <= last:
         raise UsageError(f"patent_year: {year} is outside 1–{last} for this {patent_type}")
     try:

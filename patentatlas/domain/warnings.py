@@ -33,7 +33,14 @@ import pyarrow as pa
 
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
-from patentatlas.domain.fees import add_months, fee_for_year, fee_rules, first_annual_fee_year, patent_year_on, term_years
+from patentatlas.domain.fees import (
+    add_months,
+    fee_for_year,
+    fee_rules,
+    first_annual_fee_year,
+    patent_year_on,
+    term_years,
+)
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.errors import NotFoundError
 from patentatlas.store import transaction
@@ -151,7 +158,7 @@ QUALIFY patent_year <= coalesce(min(CASE WHEN state = 'lapsed' THEN patent_year 
 
 def _fee_states(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
     """Fill ``alert_open_fees`` with the fees that can warn; return how many fee states were computed."""
-    rules = fee_rules()
+    rules = fee_rules(conn)
     conn.execute(_FEEABLE, {"types": sorted(rules["term_years"])})
     profiles = conn.execute(_PROFILES, {"never": NEVER}).fetchall()
     conn.register("alert_fee_rows", _fee_rows(profiles, as_of, rules))
@@ -339,9 +346,9 @@ WHERE NOT EXISTS (SELECT 1 FROM custody c
 """
 
 
-def _rule_values(as_of: dt.date) -> dict[str, Any]:
+def _rule_values(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Any]:
     """Every value a rule's query may name (``$as_of``…); each query binds those it names."""
-    rules = fee_rules()
+    rules = fee_rules(conn)
     return {
         "as_of": as_of, "stages": list(FEE_DUE_STAGES), "days": TERM_END_DAYS,
         "rules": json.dumps({k: rules[k] for k in ("name", "version", "source")}, ensure_ascii=False),
@@ -382,7 +389,7 @@ def create_warnings(conn: duckdb.DuckDBPyConnection, as_of: dt.date, at: dt.date
         with transaction(conn):
             fee_states = _fee_states(conn, as_of)
             conn.execute(_CANDIDATES)
-            values = _rule_values(as_of)
+            values = _rule_values(conn, as_of)
             for rule, sql in _RULE_SQL.items():
                 conn.execute(sql, _bound(sql, values | {"rule": rule}))
             conn.execute(_NEW)

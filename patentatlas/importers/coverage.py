@@ -134,7 +134,8 @@ class Coverage:
                         "granted_grant_date_unknown": self.counts["patents.granted_grant_date_unknown"],
                         "inventions_granted_grant_date_unknown":
                             self.counts["patents.inventions_granted_grant_date_unknown"]},
-            "status_unmapped": {"rows": self.counts["status_unmapped"], "values": dict(self.unmapped_status.most_common())},
+            "status_unmapped": {"rows": self.counts["status_unmapped"],
+                                "values": dict(self.unmapped_status.most_common())},
             "source_sei_agreement": {"labelled": labelled,
                                      "equal": self.counts["agreement.sei_equal"],
                                      "overlap": self.counts["agreement.sei_overlap"],
@@ -177,7 +178,8 @@ class Coverage:
                                      "grant date in the file: fees follow the filing date; which year was paid at "
                                      "grant and whether the reduction window runs are unknown"})
         warn("region_not_county", rows - c["region.township"] - c["region.county"] - c["region.foreign"],
-             "{n} 行（{pct}）的第一申请人未能定位到区县", "{n} rows ({pct}) have a first applicant not placed to a county")
+             "{n} 行（{pct}）的第一申请人未能定位到区县",
+             "{n} rows ({pct}) have a first applicant not placed to a county")
         warn("check_digit_computed", c["derived.check_digit_computed"],
              "{n} 行（{pct}）的申请号没有校验位：已按规则计算补全",
              "{n} rows ({pct}) had application numbers without a check digit: computed")

@@ -14,7 +14,8 @@ from functools import lru_cache
 from patentatlas.errors import FieldError
 from patentatlas.normalize.missing import is_date_placeholder
 
-_YMD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?$")
+_TIME = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?"  # a real time of day, if any
+_YMD = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?" + _TIME + "$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0+)?$")
 _DMY_SHORT = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
 

@@ -65,7 +65,7 @@ def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[st
             month["count"] += 1
             month["amount"] += fee["amount"] + fee["late_fee"]
     counts = {state: sum(1 for f in fees if f["state"] == state) for state in STATE_ORDER}
-    rules = fee_rules()
+    rules = fee_rules(cursor)
     return {
         "enterprise": ent.public_profile(enterprise), "as_of": as_of.isoformat(), "fees": fees,
         "counts": counts, "by_month": dict(sorted(by_month.items())), "without_fees": without,

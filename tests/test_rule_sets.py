@@ -1,0 +1,77 @@
+"""One loader for every rule set (issue 12 §1): an office's annual-fee rules, inserted into the
+store as a new version, reach every path — the CLI, the enterprise's calendar, the warnings and
+the government end — not only some of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from patentatlas.cli import main
+from patentatlas.domain.enterprises import add_to_custody, register_enterprise
+from patentatlas.domain.payments import enterprise_fee_states
+from patentatlas.domain.region_fees import current_fees, warning_scope
+from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.rules import packaged_rule_set
+from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
+from tests.conftest import THUNDERSOFT
+
+AS_OF = dt.date(2026, 8, 4)
+# 中科创达's DDoS patent: invention filed 2019-08-22; year 8 (2,000 yuan in the packaged rules)
+# falls due on Monday 2026-08-24; year 7 (2,000 too) fell due 2025-08-22
+DDOS = "CN201910777840.1"
+
+
+@pytest.fixture(scope="module")
+def doubled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Thundersoft export, and version 2 of the annual-fee rules with every fee doubled."""
+    path = tmp_path_factory.mktemp("rules") / "store.duckdb"
+    conn = open_store(path)
+    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 6, 30))
+    body = json.loads(json.dumps(packaged_rule_set("annual_fees")))
+    body["fees"] = {kind: [[first, last, 2 * amount] for first, last, amount in rows]
+                    for kind, rows in body["fees"].items()}
+    conn.execute("INSERT INTO rule_sets (name, version, source, body) VALUES ('annual_fees', 2, "
+                 "'office test: every fee doubled', ?)", [json.dumps(body)])
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def conn(doubled_db: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(doubled_db, copy)
+    return open_store(copy)
+
+
+def test_the_cli_reads_the_offices_fee_rules(doubled_db: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(doubled_db), "fees", DDOS, "--as-of", "2026-08-04", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["rules"]["version"] == 2
+    assert (report["next_due"]["patent_year"], report["next_due"]["full_amount"]) == (8, 4000)
+
+
+def test_the_enterprise_calendar_and_the_warnings_read_them(conn: duckdb.DuckDBPyConnection) -> None:
+    eid = int(register_enterprise(conn, "中科创达软件股份有限公司", "91330100716105852F")["enterprise_id"])
+    add_to_custody(conn, eid, DDOS)
+    fee = enterprise_fee_states(conn, eid, AS_OF)[0][0].fee
+    assert (fee.patent_year, fee.due_date, fee.full_amount, fee.amount) == (8, dt.date(2026, 8, 24), 4000, 4000)
+    run_alerts(conn, AS_OF, None, now=dt.datetime(2026, 8, 4, 1, 0))
+    (warning,) = [w for w in inbox(conn, eid, limit=100) if w["rule"] == "fee_due"]
+    assert (warning["facts"]["full_amount"], warning["facts"]["rules"]["version"]) == (4000, 2)
+    assert "应缴 4,000 元" in warning["body"]
+
+
+def test_the_government_end_reads_them(conn: duckdb.DuckDBPyConnection) -> None:
+    rows = current_fees(conn, warning_scope(conn, "100000", as_of=AS_OF)).to_pylist()
+    row = next(r for r in rows if r["application_number"] == DDOS)
+    assert (row["patent_year"], row["full_amount"], row["next_patent_year"], row["next_full_amount"]) == (
+        7, 4000, 8, 4000)
