@@ -177,34 +177,40 @@ def _record_evidence(name: str, address: str | None, office: str | None) -> Evid
 # --------------------------------------------------------------------------- placing patents
 
 
-_PATENTS_SQL = """SELECT p.application_number, p.applicant_names[1] AS name, p.first_applicant_address AS address,
-  p.country AS office, p.first_applicant_region_code, p.first_applicant_province_code, p.first_applicant_city_code,
-  p.first_applicant_county_code, p.first_applicant_country, pl.method AS old_method
-FROM patents p LEFT JOIN placements pl USING (application_number) {where}"""
+_SCOPE_SQL = "p.applicant_names[1] IS NOT NULL{numbers}"
+_DISTINCT_SQL = ("SELECT DISTINCT p.applicant_names[1], p.first_applicant_address, p.country FROM patents p "
+                 "WHERE {scope}")
+_STAGED = ("name", "address", "office", "enterprise_key", "enterprise_name", "method", "confidence", "township_method",
+           "evidence", *_REGION_COLUMNS)
+# every patent of the scope joined to the placement of its (first applicant, address, office)
+_PLACING_SQL = """CREATE OR REPLACE TEMP TABLE placed_now AS
+SELECT p.application_number, s.* EXCLUDE (name, address, office), pl.method AS old_method,
+  {stored}
+FROM patents p JOIN placed_keys s ON s.name = p.applicant_names[1]
+  AND s.address = coalesce(p.first_applicant_address, '') AND s.office = coalesce(p.country, '')
+LEFT JOIN placements pl USING (application_number) WHERE {scope}"""
+# the codes change where they differ, unless only the record placed it and in another country (the
+# import knew the source's own country, which placing again does not)
+_WRITES_SQL = ("({differs}) AND (method IN ('directory', 'registration') OR old_method IN ('directory', "
+               "'registration') OR old_first_applicant_country IS NULL OR "
+               "first_applicant_country = old_first_applicant_country)")
 
 
 class _Placer:
-    """Places rows, remembering each distinct (name, address, office) it has placed."""
+    """Places each distinct (first applicant, address, office) once."""
 
     def __init__(self, index: EnterpriseIndex) -> None:
         self.index = index
-        self.cache: dict[tuple[str, str | None, str | None], tuple[Evidence, str, str]] = {}
 
     def place(self, name: str, address: str | None, office: str | None) -> tuple[Evidence, str, str]:
-        key = (name, address, office)
-        found = self.cache.get(key)
-        if found is None:
-            normalized = normalize_name(name)
-            directory, registration = self.index.lookup(normalized) if self.index else (None, None)
+        normalized = normalize_name(name)
+        directory, registration = self.index.lookup(normalized) if self.index else (None, None)
+        strong = choose([directory, registration])
+        if strong.township or (strong.county and not address):
+            chosen = strong  # the record could add nothing: no need to read it
+        else:
             chosen = choose([directory, registration, _record_evidence(name, address, office)])
-            found = (chosen, *enterprise_of(normalized, directory, registration))
-            self.cache[key] = found
-        return found
-
-
-def _scope_sql(numbers: bool) -> str:
-    scope = "AND p.application_number IN (SELECT k FROM placing_scope)" if numbers else ""
-    return _PATENTS_SQL.format(where=f"WHERE p.applicant_names[1] IS NOT NULL {scope}")
+        return (chosen, *enterprise_of(normalized, directory, registration))
 
 
 def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = None) -> dict[str, Any]:
@@ -218,63 +224,52 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
         return {"placed": 0, "moved": 0, "seconds": 0.0}
     if numbers is not None:
         conn.register("placing_scope", pa.table({"k": pa.array(sorted(set(numbers)), pa.string())}))
+    scope = _SCOPE_SQL.format(numbers=" AND p.application_number IN (SELECT k FROM placing_scope)" if numbers
+                              is not None else "")
     try:
-        rows = conn.sql(_scope_sql(numbers is not None)).to_arrow_table()
         placer = _Placer(EnterpriseIndex(conn))
-        placements, changes = _placements(rows, placer)
-        _write(conn, rows, placements, changes)
+        keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
+        conn.register("placed_keys", _staged(keys, placer))
+        placed, moved = _write(conn, scope)
         _place_parties(conn, numbers is not None, placer.index)
     finally:
+        conn.unregister("placed_keys")
         if numbers is not None:
             conn.unregister("placing_scope")
-    return {"placed": rows.num_rows, "moved": changes.num_rows, "seconds": round(time.perf_counter() - started, 2)}
+    return {"placed": placed, "moved": moved, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def _placements(rows: pa.Table, placer: _Placer) -> tuple[pa.Table, pa.Table]:
-    """The placements rows of every patent, and the region changes to write to the patents."""
-    columns = {name: rows.column(name).to_pylist() for name in rows.column_names}
-    out: dict[str, list[Any]] = {k: [] for k in ("application_number", "enterprise_key", "enterprise_name", "method",
-                                                 "confidence", "township_method", "evidence")}
-    changed: dict[str, list[Any]] = {k: [] for k in ("application_number", *_REGION_COLUMNS)}
-    stored = zip(*(columns[c] for c in _REGION_COLUMNS), strict=True)
-    for number, name, address, office, old_method, before in zip(
-            columns["application_number"], columns["name"], columns["address"], columns["office"],
-            columns["old_method"], stored, strict=True):
+def _staged(keys: list[tuple[Any, ...]], placer: _Placer) -> pa.Table:
+    """One row per distinct (first applicant, address, office): its placement."""
+    out: dict[str, list[Any]] = {k: [] for k in _STAGED}
+    for name, address, office in keys:
         evidence, key, display = placer.place(name, address, office)
-        for column, value in (("application_number", number), ("enterprise_key", key), ("enterprise_name", display),
-                              ("method", evidence.method), ("confidence", evidence.confidence),
-                              ("township_method", evidence.township_method), ("evidence", evidence.source)):
+        values = (name, address or "", office or "", key, display, evidence.method, evidence.confidence,
+                  evidence.township_method, evidence.source, evidence.region_code, evidence.province,
+                  evidence.city, evidence.county, evidence.country)
+        for column, value in zip(_STAGED, values, strict=True):
             out[column].append(value)
-        after = (evidence.region_code, evidence.province, evidence.city, evidence.county, evidence.country)
-        if after != before and _may_write(evidence, old_method, before[4]):
-            changed["application_number"].append(number)
-            for column, value in zip(_REGION_COLUMNS, after, strict=True):
-                changed[column].append(value)
-    return pa.table(out), pa.table({k: pa.array(v, pa.float64() if k == "confidence" else pa.string())
-                                    for k, v in changed.items()})
+    return pa.table({k: pa.array(v, pa.float64() if k == "confidence" else pa.string()) for k, v in out.items()})
 
 
-def _may_write(evidence: Evidence, old_method: str | None, stored_country: str | None) -> bool:
-    """Whether the new placement replaces the stored codes. The import placed the record with the
-    source's own country, which placing again does not know: without enterprise evidence, a record
-    placed in another country keeps its codes."""
-    return (evidence.method in STRONG or old_method in STRONG or stored_country is None
-            or evidence.country == stored_country)
-
-
-def _write(conn: duckdb.DuckDBPyConnection, rows: pa.Table, placements: pa.Table, changes: pa.Table) -> None:
-    conn.register("placed_rows", placements)
-    conn.register("placed_changes", changes)
+def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
+    """Write the placements and the changed codes; (patents placed, patents whose codes changed)."""
+    stored = ", ".join(f"p.{c} AS old_{c}" for c in _REGION_COLUMNS)
+    conn.execute(_PLACING_SQL.format(stored=stored, scope=scope))
+    differs = " OR ".join(f"{c} IS DISTINCT FROM old_{c}" for c in _REGION_COLUMNS)
+    writes = _WRITES_SQL.format(differs=differs)
     try:
-        conn.execute("DELETE FROM placements WHERE application_number IN (SELECT application_number FROM placed_rows)")
-        conn.execute("INSERT INTO placements BY NAME SELECT * FROM placed_rows")
-        if changes.num_rows:
-            sets = ", ".join(f"{c} = c.{c}" for c in _REGION_COLUMNS)
-            conn.execute(f"UPDATE patents SET {sets} FROM placed_changes c "
-                         "WHERE patents.application_number = c.application_number")
+        placed, moved = conn.execute(f"SELECT count(*), count_if({writes}) FROM placed_now").fetchall()[0]
+        if moved:
+            sets = ", ".join(f"{c} = w.{c}" for c in _REGION_COLUMNS)
+            conn.execute(f"UPDATE patents SET {sets} FROM (SELECT * FROM placed_now WHERE {writes}) w "
+                         "WHERE patents.application_number = w.application_number")
+        conn.execute("DELETE FROM placements WHERE application_number IN (SELECT application_number FROM placed_now)")
+        conn.execute("INSERT INTO placements BY NAME SELECT application_number, enterprise_key, enterprise_name, "
+                     "method, confidence, township_method, evidence FROM placed_now")
     finally:
-        conn.unregister("placed_rows")
-        conn.unregister("placed_changes")
+        conn.execute("DROP TABLE IF EXISTS placed_now")
+    return int(placed), int(moved)
 
 
 _PARTIES_SQL = """SELECT DISTINCT pa.party_id, pa.name, pa.normalized_name, pa.address, pa.region_method,
