@@ -6,6 +6,7 @@ Each setting can be given as an environment variable ``PATENTATLAS_<NAME>`` (upp
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -35,15 +36,32 @@ SETTINGS = (
     Setting("trusted_proxies", "", "Addresses of reverse proxies whose X-Forwarded-For header is believed, "
             "comma-separated (default: none; the client address is the connection's)."),
     Setting("payment_list_max_mb", "10", "Largest payment list (CSV) an enterprise may upload, in MB."),
+    Setting("home_region", "330000", "The office's own region (adcode): where the region link of the menu opens "
+            "(a county office sets its county, e.g. 330122 桐庐县)."),
+    Setting("memory_limit", "512MB", "DuckDB's memory limit for the store (big imports spill to disk beyond it)."),
+    Setting("scheduler", "on", "Whether the web server runs the daily warning job and the deliveries itself "
+            "(off: run 'patentatlas alerts run' from cron instead)."),
+    Setting("alerts_hour", "7", "Local hour (0–23) at which the server runs the daily warning job."),
+    Setting("smtp_host", "", "SMTP server for warning e-mails (default: none; warnings stay in the inbox)."),
+    Setting("smtp_port", "25", "SMTP port."),
+    Setting("smtp_sender", "", "From address of warning e-mails (required with smtp_host)."),
+    Setting("smtp_user", "", "SMTP user name, if the server needs one."),
+    Setting("smtp_password", "", "SMTP password, if the server needs one."),
+    Setting("smtp_starttls", "false", "Whether to use STARTTLS (true/false)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
-def setting(name: str) -> str:
-    """The value of one setting: environment first, then the default."""
-    if name == "port" and os.environ.get("PORT"):
-        return os.environ["PORT"]
-    return os.environ.get(f"PATENTATLAS_{name.upper()}", _BY_NAME[name].default)
+def setting(name: str, env: Mapping[str, str] | None = None) -> str:
+    """The value of one setting: environment (``env``, default the process's) first, then the default.
+
+    >>> setting("alerts_hour", {}), setting("alerts_hour", {"PATENTATLAS_ALERTS_HOUR": "18"})
+    ('7', '18')
+    """
+    values = os.environ if env is None else env
+    if name == "port" and values.get("PORT"):
+        return values["PORT"]
+    return values.get(f"PATENTATLAS_{name.upper()}", _BY_NAME[name].default)
 
 
 def help_for(name: str) -> str:

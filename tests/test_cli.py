@@ -302,3 +302,10 @@ def test_export_xlsx(thundersoft_db: Path, tmp_path: Path) -> None:
     assert list(rows[0]) == EXPORT_COLUMNS
     assert len(rows) == 1 + 511
     assert sorted(r[0] for r in rows[1:])[0] == "CN201110312529.3"
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from patentatlas.config import SETTINGS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [s.name for s in SETTINGS if f"| `PATENTATLAS_{s.name.upper()}` | `{s.default}` |" not in readme] == []

@@ -6,7 +6,6 @@ without ``PATENTATLAS_SMTP_HOST`` mail is switched off. Failures raise ``Deliver
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
+from patentatlas.config import setting
 from patentatlas.delivery import failure_reason
 from patentatlas.errors import DeliveryError, UsageError
 
@@ -44,20 +44,19 @@ class MailSettings:
         >>> MailSettings.from_env({}) is None
         True
         """
-        values = os.environ if env is None else env
-        host = values.get(ENV_PREFIX + "HOST", "").strip()
+        host = setting("smtp_host", env).strip()
         if not host:
             return None
-        sender = values.get(ENV_PREFIX + "SENDER", "").strip()
+        sender = setting("smtp_sender", env).strip()
         if not sender:
             raise UsageError(f"{ENV_PREFIX}SENDER must be set when {ENV_PREFIX}HOST is")
         return cls(
             host=host,
-            port=_env_port(values.get(ENV_PREFIX + "PORT", "")),
+            port=_env_port(setting("smtp_port", env)),
             sender=sender,
-            username=values.get(ENV_PREFIX + "USER") or None,
-            password=values.get(ENV_PREFIX + "PASSWORD") or None,
-            starttls=_env_flag(values.get(ENV_PREFIX + "STARTTLS", "")),
+            username=setting("smtp_user", env) or None,
+            password=setting("smtp_password", env) or None,
+            starttls=_env_flag(setting("smtp_starttls", env)),
         )
 
 

@@ -11,10 +11,9 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.config import setting
 from patentatlas.errors import StoreError, StoreLockedError
 from patentatlas.store.schema import migrate
-
-MEMORY_LIMIT = "512MB"
 
 
 def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -32,7 +31,10 @@ def open_store(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyC
                 "Stop it, or do this through the web server."
             ) from None
         raise StoreError(f"cannot open {target}: {exc}") from None
-    conn.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # big imports spill to disk, not to RAM
+    limit = setting("memory_limit")
+    if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
+        raise StoreError(f"PATENTATLAS_MEMORY_LIMIT must be a size like 512MB or 2GB, got {limit!r}")
+    conn.execute(f"SET memory_limit = '{limit}'")  # big imports spill to disk, not to RAM
     conn.execute("SET checkpoint_threshold = '1GB'")
     conn.execute("SET TimeZone = 'UTC'")  # now() in the store is UTC, as every timestamp we write
     if not read_only:

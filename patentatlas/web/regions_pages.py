@@ -20,6 +20,7 @@ import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from patentatlas.config import setting
 from patentatlas.domain.indicators import (
     COUNTING_RULE,
     MAP_INDICATORS,
@@ -40,7 +41,6 @@ from patentatlas.web.render import render
 
 router = APIRouter()
 
-HOME_REGION = "330000"  # 浙江省: the region the nav link opens
 GEO_DIR = Path(str(files("patentatlas.reference") / "data" / "geo"))
 LEGEND_COLORS = ("#eef3f8", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 # what a tooltip and the table under the map show of each child, besides the chosen indicator
@@ -309,7 +309,8 @@ def _with_form_error(request: Request, cursor: duckdb.DuckDBPyConnection, templa
 
 @router.get("/regions", include_in_schema=False)
 def regions_home(request: Request) -> Response:
-    return RedirectResponse(f"/regions/{HOME_REGION}" + (f"?{request.url.query}" if request.url.query else ""))
+    home = setting("home_region")
+    return RedirectResponse(f"/regions/{home}" + (f"?{request.url.query}" if request.url.query else ""))
 
 
 def moved_region(request: Request, code: str) -> Response | None:

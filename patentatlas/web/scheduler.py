@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.config import setting
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
 from patentatlas.domain.outbox import deliver_pending
@@ -49,7 +49,7 @@ def alerts_hour(env: dict[str, str] | None = None) -> int:
     >>> alerts_hour({}), alerts_hour({"PATENTATLAS_ALERTS_HOUR": "18"})
     (7, 18)
     """
-    text = (os.environ if env is None else env).get(ENV_HOUR, "").strip()
+    text = setting("alerts_hour", env).strip()
     if not text:
         return DEFAULT_HOUR
     if not text.isdigit() or not 0 <= int(text) <= 23:
@@ -130,7 +130,7 @@ def purge_expired_sessions(cursor: duckdb.DuckDBPyConnection, at: dt.datetime) -
 
 def start_scheduler(conn: duckdb.DuckDBPyConnection) -> Scheduler | None:
     """The running scheduler, or None where ``PATENTATLAS_SCHEDULER=off``."""
-    if os.environ.get(ENV_SWITCH, "").strip().lower() == "off":
+    if setting("scheduler").strip().lower() == "off":
         return None
     scheduler = Scheduler(conn, alerts_hour())
     scheduler.start()
