@@ -48,7 +48,8 @@ def _attacks(port: int) -> list[tuple[str, str]]:
         (f"http://127.1:{port}/hook", f"127.1 is a loopback address (127.0.0.1): {HINT}"),
         (f"http://[::1]:{port}/hook", f"::1 is a loopback address (::1): {HINT}"),
         (f"http://[::ffff:127.0.0.1]:{port}/hook", f"::ffff:127.0.0.1 is a loopback address (::ffff:7f00:1): {HINT}"),
-        ("http://169.254.169.254/latest/meta-data", f"169.254.169.254 is a link-local address (169.254.169.254): {HINT}"),
+        ("http://169.254.169.254/latest/meta-data",
+         f"169.254.169.254 is a link-local address (169.254.169.254): {HINT}"),
         ("http://10.0.0.1/hook", f"10.0.0.1 is a private address (10.0.0.1): {HINT}"),
         ("http://192.168.1.10/hook", f"192.168.1.10 is a private address (192.168.1.10): {HINT}"),
         ("https://172.16.0.5/hook", f"172.16.0.5 is a private address (172.16.0.5): {HINT}"),
@@ -58,7 +59,8 @@ def _attacks(port: int) -> list[tuple[str, str]]:
         ("http://240.0.0.1/hook", f"240.0.0.1 is a private address (240.0.0.1): {HINT}"),
         ("http://[fe80::1]/hook", f"fe80::1 is a link-local address (fe80::1): {HINT}"),
         ("http://[fd00::1]/hook", f"fd00::1 is a private address (fd00::1): {HINT}"),
-        ("http://[64:ff9b::a9fe:a9fe]/hook", f"64:ff9b::a9fe:a9fe is a link-local address (64:ff9b::a9fe:a9fe): {HINT}"),
+        ("http://[64:ff9b::a9fe:a9fe]/hook",
+         f"64:ff9b::a9fe:a9fe is a link-local address (64:ff9b::a9fe:a9fe): {HINT}"),
     ]
 
 
@@ -153,7 +155,8 @@ def test_dns_that_changes_after_saving_is_checked_again(receiver: Receiver, monk
     assert receiver.received == []
 
 
-def test_the_connection_goes_to_the_address_that_was_checked(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_connection_goes_to_the_address_that_was_checked(receiver: Receiver,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     port = receiver.server_address[1]
     monkeypatch.setenv("PATENTATLAS_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1/32")
     # checked: 127.0.0.1 (allowed); any later lookup would give 10.0.0.1, which must never be asked
