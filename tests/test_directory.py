@@ -141,7 +141,8 @@ def test_legal_form_spellings_are_one_only_through_the_directory(store: duckdb.D
     index = EnterpriseIndex(store)
     assert index.lookup("广州市乐工电子实业有限公司") == (None, None)
     listed = tmp_path / "directory.csv"
-    listed.write_text("企业名称,注册地址\n广州市乐工电子实业有限责任公司,广东省广州市番禺区市桥街道\n", encoding="utf-8")
+    listed.write_text("企业名称,注册地址\n广州市乐工电子实业有限责任公司,广东省广州市番禺区市桥街道\n",
+                      encoding="utf-8")
     import_directory(store, listed)
     directory, registration = EnterpriseIndex(store).lookup("广州市乐工电子实业有限公司")
     assert directory is not None and registration is None

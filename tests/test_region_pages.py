@@ -231,8 +231,9 @@ def test_enterprise_list(client: TestClient, store: duckdb.DuckDBPyConnection) -
     first = data["enterprises"]["enterprises"][0]
     # one enterprise, both spellings: 网易（杭州）网络有限公司 and 网易(杭州)网络有限公司
     assert first["name"] == "网易(杭州)网络有限公司"
-    patents = store.execute("SELECT count(*) FROM patents WHERE first_applicant_city_code = '330100' "
-                            "AND applicant_names[1] IN ('网易(杭州)网络有限公司', '网易（杭州）网络有限公司')").fetchall()[0][0]
+    spellings = ["网易(杭州)网络有限公司", "网易（杭州）网络有限公司"]
+    patents = store.execute("SELECT count(*) FROM patents WHERE first_applicant_city_code = '330100' AND "
+                            "applicant_names[1] IN (SELECT unnest(?))", [spellings]).fetchall()[0][0]
     assert first["patents"] == patents == 58
     for lang, word in (("zh", "企业名单"), ("en", "Enterprises")):
         page = get_page(client, "/regions/330100/enterprises", lang=lang)

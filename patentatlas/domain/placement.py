@@ -40,7 +40,7 @@ METHODS = ("directory", "registration", "address", "name", "source_country", "fi
 STRONG = frozenset({"directory", "registration"})  # evidence about the enterprise, not about one record
 REGISTRATION_CONFIDENCE = {"province": 0.7, "city": 0.8, "county": 0.9, "township": 0.9}
 LEGAL_FORM_SQL = "regexp_replace({column}, '有限责任公司$', '有限公司')"  # = normalize.names.legal_form_key
-_RANK = {None: 0, **{level: i for i, level in enumerate(LEVELS, start=1)}}
+_RANK: dict[str | None, int] = {None: 0, **{level: i for i, level in enumerate(LEVELS, start=1)}}
 _REGION_COLUMNS = ("first_applicant_region_code", "first_applicant_province_code", "first_applicant_city_code",
                    "first_applicant_county_code", "first_applicant_country")
 
