@@ -18,7 +18,6 @@ from patentatlas.importers.lens import is_lens_header, lens_results
 from patentatlas.importers.table_records import TableContext, build_chunk
 from patentatlas.importers.tabular import Table, TableRow, iter_tables
 
-FORMATS = ("incopat", "patentics", "lens", "uspto_xml", "generic")
 _INCOPAT_SIGNS = {header_key(h) for h in ("链接到incoPat", "标准化申请人", "公开（公告）号")}
 _PATENTICS_SIGNS = {
     header_key(h)

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-PATENT_TYPES = ("invention", "utility_model", "design")
-
 _TYPE_WORDS = (
     ("外观", "design"),
     ("实用新型", "utility_model"),

@@ -16,8 +16,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-PARTY_KINDS = ("individual", "enterprise", "university", "research_institute", "government", "other")
-
 _SPLIT = re.compile(r"\s*(?:;;|[;|；\n])\s*")
 _CJK = r"\u3400-\u9fff"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}()])\s+|\s+(?=[{_CJK}()])")

@@ -25,7 +25,6 @@ from typing import NamedTuple
 
 from patentatlas.normalize.missing import is_placeholder
 
-FAMILIES = ("pending", "in_force", "lapsed")
 UNKNOWN = "unknown"  # a recognised word that names no family
 _PAIR = re.compile(r"\s*[-－—–]\s*")
 _LIST = re.compile(r"\s*[;；|,，]\s*")

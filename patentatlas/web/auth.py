@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from patentatlas.config import setting
 from patentatlas.domain.accounts import SESSION_HOURS, Session, User, session_for
-from patentatlas.errors import AuthError, ForbiddenError, UsageError
+from patentatlas.errors import ForbiddenError, UsageError
 from patentatlas.web.deps import Cursor
 
 COOKIE = "pa_session"
@@ -96,17 +96,6 @@ async def _user(session: Annotated[Session, Depends(_session)]) -> User:
     return session.user
 
 
-async def _optional_session(request: Request, cursor: Cursor) -> Session | None:
-    try:
-        session = await run_in_threadpool(session_for, cursor, request.cookies.get(COOKIE))
-    except AuthError:  # a page that works signed out shows the sign-in link instead
-        return None
-    request.state.user = session.user
-    request.state.csrf = session.csrf_token
-    return session
-
-
 SignedIn = Annotated[Session, Depends(_session)]
 """The session of the signed-in user (401 without one; 403 on a POST without the CSRF token)."""
 CurrentUser = Annotated[User, Depends(_user)]
-MaybeSignedIn = Annotated[Session | None, Depends(_optional_session)]
