@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from patentatlas.cli import main
 from patentatlas.domain.fees import add_years, fee_for_year, fee_schedule, late_fee, term_years
-from patentatlas.domain.workdays import next_working_day
+from patentatlas.domain.workdays import calendar_through, next_working_day, package_calendar, use_official_calendar
 from patentatlas.errors import UsageError
 
 D = dt.date
@@ -46,6 +46,37 @@ def test_grace_period_and_provisional_dates() -> None:
     assert (fee.grace_period_end, fee.late_fee, fee.provisional) == (D(2027, 4, 8), 200, True)
     assert next_working_day(D(2026, 10, 3)) == (D(2026, 10, 8), False)
     assert next_working_day(D(2027, 5, 1)) == (D(2027, 5, 3), True)
+
+
+def test_a_year_no_calendar_release_covers_moves_weekends_only() -> None:
+    previous = use_official_calendar(None)  # the installed chinese-calendar package itself
+    try:
+        assert next_working_day(D(2200, 1, 4)) == (D(2200, 1, 6), True)  # Saturday → Monday
+        assert next_working_day(D(2200, 5, 1)) == (D(2200, 5, 1), True)  # a Thursday: May Day unknown
+        assert next_working_day(D(2026, 10, 3)) == (D(2026, 10, 8), False)  # National Day, known
+        assert next_working_day(D(2026, 9, 28)) == (D(2026, 9, 28), False)  # a Monday
+    finally:
+        use_official_calendar(previous)
+
+
+def test_a_new_holiday_year_arrives_with_the_calendar() -> None:
+    # what upgrading chinese-calendar does: a calendar that knows 2027 (here its May Day holiday,
+    # 1–5 May) makes 2027 deadlines official, no longer provisional
+    may_day = {D(2027, 5, d) for d in range(1, 6)}
+
+    def knows_2027(day: dt.date) -> bool:
+        if day.year == 2027:
+            return day.weekday() < 5 and day not in may_day
+        return package_calendar(day)
+
+    previous = use_official_calendar(calendar_through(2027, knows_2027))
+    try:
+        assert next_working_day(D(2027, 5, 1)) == (D(2027, 5, 6), False)
+        assert next_working_day(D(2028, 1, 1)) == (D(2028, 1, 3), True)  # 2028 still unknown
+        fee = fee_for_year(D(2015, 10, 3), "invention", D(2018, 5, 2), 12, D(2026, 11, 20))
+        assert (fee.grace_period_end, fee.provisional) == (D(2027, 4, 8), False)
+    finally:
+        use_official_calendar(previous)
 
 
 def test_reduction_applies_to_ten_years_from_the_grant_year() -> None:
