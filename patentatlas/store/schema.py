@@ -483,6 +483,86 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE import_batches ADD COLUMN enterprise_id INTEGER;
         """,
     ),
+    (
+        8,
+        "scores: patent values, source value figures, enterprise profiles and tiers, valuation cases",
+        """
+        -- each patent's value score (domain.value), refreshed wholesale: r_* the component as read,
+        -- n_* normalised within its cohort (main IPC subclass × filing year); missing: components absent
+        CREATE TABLE patent_values (
+            application_number VARCHAR NOT NULL,
+            cohort_subclass VARCHAR,
+            cohort_year INTEGER,
+            cohort_size INTEGER,
+            score DOUBLE, legal DOUBLE, technical DOUBLE, economic DOUBLE,
+            r_forward_citations DOUBLE, r_backward_citations DOUBLE, r_family_size DOUBLE, r_overseas_family DOUBLE,
+            r_claims DOUBLE, r_scope DOUBLE, r_grant_lag DOUBLE, r_remaining_life DOUBLE, r_legal_status DOUBLE,
+            n_forward_citations DOUBLE, n_backward_citations DOUBLE, n_family_size DOUBLE, n_overseas_family DOUBLE,
+            n_claims DOUBLE, n_scope DOUBLE, n_grant_lag DOUBLE, n_remaining_life DOUBLE, n_legal_status DOUBLE,
+            missing VARCHAR[],
+            rule_version INTEGER NOT NULL,
+            as_of DATE NOT NULL,
+            computed_at TIMESTAMP NOT NULL
+        );
+        -- a source's own value figures (Patentics 价值1–3, 质量, 专利度), kept as the export gave them
+        CREATE TABLE source_value_figures (
+            application_number VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            file VARCHAR NOT NULL,
+            value1 DOUBLE, value2 DOUBLE, value3 DOUBLE, quality DOUBLE, patent_degree DOUBLE,
+            imported_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (application_number, source)
+        );
+        -- what a registered enterprise enters for its tier (domain.tiers): revenue in yuan (the band
+        -- stays), IP staff, certified IP management (GB/T 29490), listing stage (listed | preparing | none)
+        ALTER TABLE enterprises ADD COLUMN revenue BIGINT;
+        ALTER TABLE enterprises ADD COLUMN ip_staff INTEGER;
+        ALTER TABLE enterprises ADD COLUMN ip_certified BOOLEAN;
+        ALTER TABLE enterprises ADD COLUMN listing_stage VARCHAR;
+        -- the office's profile data of any enterprise (CSV import), keyed as placement keys enterprises
+        CREATE TABLE enterprise_profiles (
+            enterprise_key VARCHAR PRIMARY KEY,  -- uscc:… | name:… (normalised name)
+            name VARCHAR NOT NULL,
+            uscc VARCHAR,
+            region_code VARCHAR,
+            year INTEGER,
+            revenue BIGINT,
+            rd_spending BIGINT,
+            employees INTEGER,
+            ip_staff INTEGER,
+            ip_certified BOOLEAN,
+            listing_stage VARCHAR,
+            source VARCHAR NOT NULL,             -- the file it came from
+            updated_at TIMESTAMP NOT NULL
+        );
+        -- the service package the office offers each tier, as it last edited it
+        CREATE TABLE tier_packages (
+            tier VARCHAR PRIMARY KEY,
+            text VARCHAR NOT NULL,
+            updated_by INTEGER,
+            updated_at TIMESTAMP NOT NULL
+        );
+        -- pledge valuations (domain.valuation): a case belongs to an enterprise, or to the office (NULL);
+        -- every save is a new version with its inputs and results, none overwritten
+        CREATE SEQUENCE valuation_case_ids START 1;
+        CREATE TABLE valuation_cases (
+            case_id INTEGER PRIMARY KEY DEFAULT nextval('valuation_case_ids'),
+            enterprise_id INTEGER,
+            title VARCHAR NOT NULL,
+            created_by INTEGER,
+            created_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE valuation_versions (
+            case_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            inputs JSON NOT NULL,
+            result JSON NOT NULL,
+            saved_by INTEGER,
+            saved_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (case_id, version)
+        );
+        """,
+    ),
 ]
 
 
