@@ -36,9 +36,12 @@ COUNTRY = {"code": "100000", "name": "全国", "level": "country", "parent_code"
 TYPES = ("invention", "utility_model", "design")
 COUNTING_RULE = {
     "zh": "每件专利只计一次，按第一申请人（授权后为第一专利权人，以数据源所列为准）所在地区统计；"
-          "全国（100000）为第一申请人在中国大陆的专利。",
+          "全国（100000）为第一申请人在中国大陆的专利。所在地区依次按企业名录、注册企业的统一社会信用代码、"
+          "申请人地址、申请人名称确定。",
     "en": "Each patent is counted once, in the region of its first applicant (the first patent holder "
-          "once granted, as the source lists it); China (100000) counts first applicants in mainland China.",
+          "once granted, as the source lists it); China (100000) counts first applicants in mainland China. "
+          "The region comes from the enterprise directory, a registered enterprise's credit code, the "
+          "applicant's address or its name, in this order.",
 }
 DEFINITIONS = {
     "valid_invention": "An invention patent in force on the statistics date: granted on or before it, within its "
