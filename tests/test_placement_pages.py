@@ -113,3 +113,11 @@ def test_county_warning_page_lists_its_enterprises_fees_and_contacts(client: Tes
     assert calls[0]["fees_at_risk"] > 0
     page = admin.get("/warnings/regions/330108")
     assert page.status_code == 200 and "张三" in page.text and "0571-00000001" in page.text
+
+
+def test_the_patent_download_says_how_each_patent_was_placed(client: TestClient) -> None:
+    response = client.get("/regions/330108/patents", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 63
+    assert {(r["enterprise_name"], r["placement_method"], r["first_applicant_county_code"]) for r in rows} == {
+        ("网易（杭州）网络有限公司", "directory", "330108"), ("浙江大华技术股份有限公司", "directory", "330108")}

@@ -278,8 +278,11 @@ def region_patents_table(conn: duckdb.DuckDBPyConnection, code: str, flt: Region
     where, params = flt.where()
     cursor = conn.execute(
         "SELECT application_number, coalesce(title_zh, title_en) AS title, patent_type, status, status_text, "
-        "filing_date, grant_date, ipc_main, applicant_names[1] AS first_applicant, first_applicant_region_code "
-        f"FROM patents WHERE {where} ORDER BY filing_date DESC, application_number LIMIT ?", [*params, limit])
+        "filing_date, grant_date, ipc_main, applicant_names[1] AS first_applicant, first_applicant_region_code, "
+        "first_applicant_county_code, pl.enterprise_name, pl.enterprise_key, pl.method AS placement_method, "
+        "pl.confidence AS placement_confidence "
+        f"FROM patents LEFT JOIN placements pl USING (application_number) WHERE {where} "
+        "ORDER BY filing_date DESC, application_number LIMIT ?", [*params, limit])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
