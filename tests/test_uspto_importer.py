@@ -290,7 +290,7 @@ def test_missing_application_number_and_filing_date_name_the_xml_path(tmp_path: 
     first, second = outcomes(bulk)
     path = "us-patent-grant/us-bibliographic-data-grant/application-reference/document-id"
     assert first == Rejection(f"{path}/doc-number", "no application number: cannot identify it")
-    assert second == Rejection(f"{path}/date", "no filing date")
+    assert second == Rejection(f"{path}/date", "filing date is missing")
 
 
 def test_entities_from_the_dtd_do_not_break_the_parse(tmp_path: Path) -> None:

@@ -259,7 +259,7 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
     differs = " OR ".join(f"{c} IS DISTINCT FROM old_{c}" for c in _REGION_COLUMNS)
     writes = _WRITES_SQL.format(differs=differs)
     try:
-        placed, moved = conn.execute(f"SELECT count(*), count_if({writes}) FROM placed_now").fetchall()[0]
+        placed, moved = conn.execute(f"SELECT count(*), coalesce(count_if({writes}), 0) FROM placed_now").fetchall()[0]
         if moved:
             sets = ", ".join(f"{c} = w.{c}" for c in _REGION_COLUMNS)
             conn.execute(f"UPDATE patents SET {sets} FROM (SELECT * FROM placed_now WHERE {writes}) w "

@@ -17,7 +17,7 @@ from typing import Any
 
 from patentatlas.errors import FieldError
 from patentatlas.importers.records import Party, PatentRecord
-from patentatlas.normalize.dates import parse_date
+from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.ipc import canonical_ipc
 
 # root element → its bibliographic block
@@ -46,8 +46,9 @@ def patent_record(root: ET.Element) -> PatentRecord:
     biblio = _biblio(root)
     path = f"{root.tag}/{biblio.tag}"
     grant = root.tag == "us-patent-grant"
-    application_number, filing_date = _application(biblio, path)
+    application_number, filing = _application(biblio, path)
     publication = _publication(biblio, path)
+    filing_date = _checked_filing_date(filing, publication.date, grant, path)
     warnings: list[str] = []
     ipc_codes = _ipc_codes(biblio, warnings)
     references = _references(biblio)
@@ -90,18 +91,24 @@ def _biblio(root: ET.Element) -> ET.Element:
     return biblio
 
 
-def _application(biblio: ET.Element, path: str) -> tuple[str, dt.date]:
-    """``US`` + the application number as written, and the filing date; both are required."""
+def _application(biblio: ET.Element, path: str) -> tuple[str, dt.date | None]:
+    """``US`` + the application number as written (required), and the filing date."""
     where = f"{path}/application-reference/document-id"
     document = biblio.find("application-reference/document-id")
     number = element_text(document.find("doc-number")) if document is not None else None
     if not number:
         raise FieldError(f"{where}/doc-number", "no application number: cannot identify it")
     raw_date = element_text(document.find("date")) if document is not None else None
-    filing_date = parse_date(raw_date, f"{where}/date")
-    if filing_date is None:
-        raise FieldError(f"{where}/date", "no filing date")
-    return "US" + number.replace(" ", ""), filing_date
+    return "US" + number.replace(" ", ""), parse_date(raw_date, f"{where}/date")
+
+
+def _checked_filing_date(filing: dt.date | None, published: dt.date | None, grant: bool, path: str) -> dt.date:
+    """The filing date once the importers' one date check passes; FieldError naming it if not."""
+    # a grant document's date is its grant date: the check names it so
+    problem = date_order_problem(filing, None if grant else published, published if grant else None)
+    if problem or filing is None:
+        raise FieldError(f"{path}/application-reference/document-id/date", problem or "filing date is missing")
+    return filing
 
 
 def _publication(biblio: ET.Element, path: str) -> _Publication:
