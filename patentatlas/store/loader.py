@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from patentatlas.domain.industries import recompute_specialty
 from patentatlas.domain.placement import numbers_of_batches, place_patents
+from patentatlas.domain.value import refresh_values
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
@@ -100,6 +101,7 @@ def import_file(
     recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
     with transaction(conn):  # the directory and registrations may place the imported patents better
         place_patents(conn, numbers_of_batches(conn, report.batch_ids))
+    refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
     return report
 
 
