@@ -158,6 +158,10 @@ class EnterpriseIndex:
     def __bool__(self) -> bool:
         return bool(self.directory or self.registered)
 
+    def names(self) -> set[str]:
+        """Every name and legal-form key indexed."""
+        return {*self.directory, *self.directory_loose, *self.registered, *self.registered_loose}
+
 
 def enterprise_of(normalized: str, directory: Evidence | None, registration: Evidence | None) -> tuple[str, str]:
     """(enterprise key, display name): the credit code where known, else the directory entry, else the name."""
@@ -185,6 +189,9 @@ _STAGED = ("name", "address", "office", "enterprise_key", "enterprise_name", "me
 # every patent of the scope joined to the placement of its (first applicant, address, office)
 _PLACING_SQL = """CREATE OR REPLACE TEMP TABLE placed_now AS
 SELECT p.application_number, s.* EXCLUDE (name, address, office), pl.method AS old_method,
+  pl.application_number IS NULL OR (pl.enterprise_key, pl.enterprise_name, pl.method, pl.confidence,
+    pl.township_method, pl.evidence) IS DISTINCT FROM (s.enterprise_key, s.enterprise_name, s.method,
+    s.confidence, s.township_method, s.evidence) AS placement_changed,
   {stored}
 FROM patents p JOIN placed_keys s ON s.name = p.applicant_names[1]
   AND s.address = coalesce(p.first_applicant_address, '') AND s.office = coalesce(p.country, '')
@@ -264,17 +271,22 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
             sets = ", ".join(f"{c} = w.{c}" for c in _REGION_COLUMNS)
             conn.execute(f"UPDATE patents SET {sets} FROM (SELECT * FROM placed_now WHERE {writes}) w "
                          "WHERE patents.application_number = w.application_number")
-        conn.execute("DELETE FROM placements WHERE application_number IN (SELECT application_number FROM placed_now)")
+        conn.execute("DELETE FROM placements WHERE application_number IN "
+                     "(SELECT application_number FROM placed_now WHERE placement_changed)")
         conn.execute("INSERT INTO placements BY NAME SELECT application_number, enterprise_key, enterprise_name, "
-                     "method, confidence, township_method, evidence FROM placed_now")
+                     "method, confidence, township_method, evidence FROM placed_now WHERE placement_changed")
     finally:
         conn.execute("DROP TABLE IF EXISTS placed_now")
     return int(placed), int(moved)
 
 
+# only the applicants the enterprise evidence names, or named before: the others keep what the import
+# found (a NULL enterprise_key is the party's own normalised name)
 _PARTIES_SQL = """SELECT DISTINCT pa.party_id, pa.name, pa.normalized_name, pa.address, pa.region_method,
   pa.enterprise_key FROM parties pa JOIN patent_parties pp USING (party_id)
-WHERE pp.role = 'applicant' {where}"""
+WHERE pp.role = 'applicant' {where} AND (pa.region_method IN ('directory', 'registration')
+  OR pa.enterprise_key IS NOT NULL OR pa.normalized_name IN (SELECT n FROM indexed_names)
+  OR {loose} IN (SELECT n FROM indexed_names))"""
 _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "township_code", "region_code",
                   "region_method", "region_confidence")
 
@@ -283,12 +295,17 @@ def _place_parties(conn: duckdb.DuckDBPyConnection, scoped: bool, index: Enterpr
     """Applicants (every one, not only the first) take the enterprise evidence and its key; one that
     no longer has any goes back to what its name and address say."""
     where = "AND pp.application_number IN (SELECT k FROM placing_scope)" if scoped else ""
-    rows = conn.execute(_PARTIES_SQL.format(where=where)).fetchall()
+    conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
+    try:
+        rows = conn.execute(_PARTIES_SQL.format(where=where, loose=LEGAL_FORM_SQL.format(
+            column="pa.normalized_name"))).fetchall()
+    finally:
+        conn.unregister("indexed_names")
     out: list[dict[str, Any]] = []
     for party_id, name, normalized, address, method, old_key in rows:
         directory, registration = index.lookup(normalized) if index else (None, None)
-        key, _ = enterprise_of(normalized, directory, registration)
         strong = directory or registration
+        key = enterprise_of(normalized, directory, registration)[0] if strong else None
         if strong is None and method not in STRONG:
             if key != old_key:
                 out.append({"party_id": party_id, "enterprise_key": key, "keep_region": True})
