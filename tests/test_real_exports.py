@@ -363,3 +363,17 @@ def test_admins_see_each_import_with_its_coverage_and_warnings(
         assert "industries_from_main_ipc" in [w["code"] for w in entry["warnings"]]
         html = admin.get("/admin/imports").text
         assert "5043 行（99.9%）只有 IPC 主分类：其产业仅据主分类判断" in html
+
+
+def test_region_indicators_say_how_many_valid_inventions_were_classified_from_the_main_ipc(tmp_path: Path) -> None:
+    headers, rows = _rows(VR)
+    _import(tmp_path / "s.duckdb", _write(tmp_path / "vr_main_only.csv", [h for h in headers if h != "国际分类"], rows))
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "s.duckdb"), "indicators", "--region", "330100",
+                                       "--as-of", "2022-12-31", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    # Hangzhou's 44 valid inventions of the VR export on 2022-12-31, all classified from 国际主分类 alone
+    VALID = 44  # noqa: N806
+    assert (figures["valid_invention_count"], figures["valid_inventions_industries_from_main_ipc"]) == (VALID, VALID)
+    assert f"criterion 1: the industries of {VALID} valid inventions come from their main IPC alone" in " ".join(
+        figures["data_notes"])

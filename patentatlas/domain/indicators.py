@@ -224,7 +224,10 @@ def _population(conn: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]
 # --------------------------------------------------------------------------- figure groups
 
 
-_HEAD = ("valid", "high_value", "undated_grant", "undated_lapse", "unknown_status", "granted", "refused", "invention")
+_HEAD = ("valid", "high_value", "undated_grant", "undated_lapse", "unknown_status", "granted", "refused", "invention",
+         "valid_sei_from_main_ipc")
+# head counts that are not facts of their own: the valid inventions whose industries came from the main IPC alone
+_HEAD_SQL = {"valid_sei_from_main_ipc": "valid AND sei_basis = 'main_ipc'"}
 _CRITERIA_HEAD = [f"{c}:{r}" for c in CRITERIA for r in ("met", "not_met", "not_judged")]
 _FIGURES_SQL = """WITH f AS MATERIALIZED {facts}
 SELECT (SELECT [{head}] FROM f), (SELECT [{criteria}] FROM f WHERE valid),
@@ -249,14 +252,14 @@ _NAME_KEY = "'name:' || p.applicant_names[1]"
 _FIGURE_COLUMNS = ("p.patent_type, p.filing_date, p.grant_date, "
                    f"{_ENTERPRISE_SQL.format(k='name', fallback='p.applicant_names[1]')} AS applicant, "
                    f"{_ENTERPRISE_SQL.format(k='key', fallback=_NAME_KEY)} AS applicant_key, "
-                   "left(p.ipc_main, 4) AS subclass")
+                   "left(p.ipc_main, 4) AS subclass, p.sei_basis")
 
 
 def _figures(conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[dict[str, Any], ...]:
     """(headline counts, yearly series, top applicants, top IPC): one query, the facts computed once."""
     criteria = (f"coalesce(count_if({c} IS {r}), 0)" for c in CRITERIA for r in ("TRUE", "FALSE", "NULL"))
     sql = _FIGURES_SQL.format(facts=scope.facts(_FIGURE_COLUMNS), criteria=", ".join(criteria),
-                              head=", ".join(f"coalesce(count_if({e}), 0)" for e in _HEAD))
+                              head=", ".join(f"coalesce(count_if({_HEAD_SQL.get(e, e)}), 0)" for e in _HEAD))
     head, by_criterion, series_rows, applicants, ipc = scope.rows(conn, sql, limit=int(scope.rules["top_n"]))[0]
     series: dict[str, dict[str, dict[str, int]]] = {"applications": {}, "grants": {}}
     for row in sorted(series_rows or [], key=lambda r: (r["k"], r["t"], r["y"])):
@@ -322,6 +325,9 @@ def _data_notes(head: dict[str, Any], scope: Scope) -> list[str]:
     if head["c_sei:not_judged"]:
         notes.append(f"criterion 1: {head['c_sei:not_judged']} valid inventions have no strategic emerging "
                      "industry judgement (no IPC code, H01L/H10 only, or industries not assigned yet)")
+    if head["valid_sei_from_main_ipc"]:
+        notes.append(f"criterion 1: the industries of {head['valid_sei_from_main_ipc']} valid inventions come from "
+                     "their main IPC alone (the source gave no full IPC list)")
     if head["c_overseas:not_judged"]:
         notes.append(f"criterion 2: the source does not say whether {head['c_overseas:not_judged']} valid "
                      "inventions have family abroad")
@@ -350,6 +356,7 @@ def region_indicators(conn: duckdb.DuckDBPyConnection, region_code: str, industr
         "valid_invention_count": head["valid"],
         "valid_invention_per_10k": per_10k(head["valid"], population["population"]),
         "high_value_invention_count": head["high_value"],
+        "valid_inventions_industries_from_main_ipc": head["valid_sei_from_main_ipc"],
         "high_value_invention_per_10k": per_10k(head["high_value"], population["population"]),
         "applications_by_year": _totals(series["applications"]), "grants_by_year": _totals(series["grants"]),
         "applications_by_type": series["applications"], "grants_by_type": series["grants"],
