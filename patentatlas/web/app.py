@@ -30,6 +30,7 @@ from patentatlas.web import (
     industries_pages,
     regions_api,
     regions_pages,
+    scores_pages,
     warnings_gov,
 )
 from patentatlas.web.auth import CurrentUser
@@ -61,6 +62,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(regions_api.router)
     app.include_router(regions_pages.router)
     app.include_router(industries_pages.router)
+    app.include_router(scores_pages.router)
     app.include_router(account_pages.router)
     app.include_router(enterprise_pages.router)
     app.include_router(warnings_gov.router)
