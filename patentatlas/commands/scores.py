@@ -91,7 +91,40 @@ def source_figures_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     _cli().console.print(table)
 
 
+@click.command("creativity")
+@click.option("--region", "region_code", required=True,
+              help="Region adcode: 330000 province, 330100 city, 330110 county; 100000 China.")
+@click.option("--top", type=int, default=None, help="How many enterprises (default: the rule set's 100).")
+@click.option("--as-of", help="Statistics date YYYY-MM-DD (default: the store's data date).")
+@click.option("--baseline-year", type=int, help="Baseline year of the sub-indices (default: the year before).")
+@click.option("--weights", help="Weights of stock, high-value, grants in 3 years, summing to 1 (e.g. 0.5,0.25,0.25).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a list of {rank, enterprise, valid_invention_stock, high_value_invention_count, "
+                   "invention_grants_3y, index}.")
+@click.pass_context
+def creativity_cmd(ctx: click.Context, region_code: str, top: int | None, as_of: str | None,
+                   baseline_year: int | None, weights: str | None, as_json: bool) -> None:
+    """The region's enterprises ranked by creativity index (REFERENCE §6): valid invention stock,
+    high-value inventions and invention grants in the last three years, 100-based on a baseline year."""
+    from patentatlas.domain.creativity import INPUTS, creativity_ranking, parse_weights, ranking_rows
+
+    data = creativity_ranking(_cli()._conn(ctx, read_only=True), region_code, top, as_of, baseline_year,
+                              parse_weights(weights))
+    if as_json:
+        _cli()._print_json(ranking_rows(data))
+        return
+    table = Table(title=f"{data['region']['name']} ({data['region']['code']}) · creativity index · as of "
+                        f"{data['as_of']} · baseline {data['baseline']['year']}")
+    for name in ("rank", "enterprise", *INPUTS, "index"):
+        table.add_column(name, justify="left" if name == "enterprise" else "right")
+    for row in ranking_rows(data):
+        _cli()._add_row(table, *row.values())
+    _cli().console.print(table)
+    for note in data["notes"]:
+        _cli().console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
+
+
 def register(main: click.Group) -> None:
     """Add this module's commands to the `patentatlas` group."""
-    for command in (value_cmd, refresh_values_cmd, source_figures_cmd):
+    for command in (value_cmd, refresh_values_cmd, source_figures_cmd, creativity_cmd):
         main.add_command(command)

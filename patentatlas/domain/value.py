@@ -88,22 +88,24 @@ def check_weights(rules: dict[str, Any]) -> None:
     if set(dims) != set(DIMENSIONS):
         raise UsageError(f"rule set {rules.get('name')} v{rules.get('version')}: dimensions must be exactly "
                          f"{', '.join(DIMENSIONS)}, got {', '.join(dims) or 'none'}")
-    _sums_to_one(f"rule set {rules['name']} v{rules['version']}: the dimension weights",
+    check_sums_to_one(f"rule set {rules['name']} v{rules['version']}: the dimension weights",
                  {d: spec["weight"] for d, spec in dims.items()})
     for dim, spec in dims.items():
         unknown = set(spec["components"]) - set(BY_NAME)
         if unknown:
             raise UsageError(f"rule set {rules['name']} v{rules['version']}: {dim} names unknown components "
                              f"{', '.join(sorted(unknown))} (known: {', '.join(BY_NAME)})")
-        _sums_to_one(f"rule set {rules['name']} v{rules['version']}: the {dim} component weights", spec["components"])
+        check_sums_to_one(f"rule set {rules['name']} v{rules['version']}: the {dim} component weights",
+                          spec["components"])
 
 
-def _sums_to_one(what: str, weights: dict[str, Any]) -> None:
+def check_sums_to_one(what: str, weights: dict[str, Any]) -> None:
+    """Refuse weights that are not non-negative numbers summing to 1 (to 6 decimals), naming ``what``."""
     try:
         values = [float(w) for w in weights.values()]
     except (TypeError, ValueError):
         raise UsageError(f"{what} must be numbers, got {weights}") from None
-    if any(w < 0 for w in values) or abs(sum(values) - 1.0) > 1e-9:
+    if any(w < 0 for w in values) or abs(sum(values) - 1.0) > 1e-6:
         raise UsageError(f"{what} must be non-negative and sum to 1; they sum to {sum(values):g} ({weights})")
 
 

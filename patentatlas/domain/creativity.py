@@ -1,0 +1,185 @@
+"""Enterprise creativity index (企业创造力指数, REFERENCE §6) of a region's enterprises, and its ranking.
+
+Three inputs per enterprise, from the region's patents whose first applicant is an enterprise
+(party kind ``enterprise``: universities, institutes and individuals are not ranked), one
+enterprise however its name is spelled (the placement's enterprise key — credit code, directory
+entry — else its normalised name):
+
+- valid invention stock: valid inventions on the statistics date,
+- high-value invention count: the valid ones meeting a CNIPA criterion,
+- invention grants in the last three years: inventions granted within the window before it,
+
+*valid* and *high-value* as :mod:`patentatlas.domain.high_value` defines them. Each input becomes a
+sub-index, 100 × the enterprise's value ÷ the baseline (the mean over the region's ranked
+enterprises on 31 December of the baseline year); the index is the weighted sum of the
+sub-indices (weights from rule set ``creativity``, summing to 1).
+
+>>> creativity_ranking(conn, "110108", top=3)["ranking"][0]["enterprise"]  # doctest: +SKIP
+'中科创达软件股份有限公司'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+
+from patentatlas.domain.high_value import date_params, facts_from, named_params
+from patentatlas.domain.indicators import Scope, scope_for
+from patentatlas.domain.value import check_sums_to_one
+from patentatlas.errors import UsageError
+from patentatlas.rules import load_rule_set
+
+INPUTS = ("valid_invention_stock", "high_value_invention_count", "invention_grants_3y")
+RULE_SET = "creativity"
+# the first applicant is an enterprise (a semi-join: DuckDB filters while it scans)
+_ENTERPRISE_FIRST = ("p.application_number IN (SELECT pp.application_number FROM patent_parties pp JOIN parties pa "
+                     "USING (party_id) WHERE pp.role = 'applicant' AND pp.seq = 1 AND pa.kind = 'enterprise')")
+# one enterprise whatever the spelling: the placement's key and name, else the normalised name
+_KEY = ("coalesce((SELECT pl.enterprise_key FROM placements pl WHERE pl.application_number = p.application_number), "
+        "'name:' || (SELECT pa.normalized_name FROM patent_parties pp JOIN parties pa USING (party_id) "
+        "WHERE pp.application_number = p.application_number AND pp.role = 'applicant' AND pp.seq = 1))")
+_NAME = ("coalesce((SELECT pl.enterprise_name FROM placements pl WHERE pl.application_number = p.application_number), "
+         "p.applicant_names[1])")
+# count_if of a group whose conditions are all NULL is NULL, not 0
+_COUNTS_SQL = """SELECT enterprise_key, min(enterprise) AS enterprise,
+  coalesce(count_if(valid), 0) AS valid_invention_stock,
+  coalesce(count_if(high_value), 0) AS high_value_invention_count,
+  coalesce(count_if(invention AND grant_date > $window_start AND grant_date <= $as_of), 0) AS invention_grants_3y,
+  coalesce(count_if(invention AND grant_date IS NULL AND valid), 0) AS undated_grants
+FROM {facts} f GROUP BY enterprise_key"""
+
+
+def creativity_rules(conn: duckdb.DuckDBPyConnection, weights: dict[str, float] | None = None,
+                     baseline_year: int | None = None) -> dict[str, Any]:
+    """The rule set in force, with the caller's weights or baseline year instead where given; weights checked."""
+    rules = dict(load_rule_set(conn, RULE_SET))
+    if weights is not None:
+        rules["weights"], rules["weights_from"] = weights, "the request"
+    unknown = set(rules["weights"]) ^ set(INPUTS)
+    if unknown:
+        raise UsageError(f"creativity weights must name exactly {', '.join(INPUTS)} "
+                         f"(got {', '.join(rules['weights'])})")
+    origin = rules.get("weights_from") or f"rule set creativity v{rules['version']}"
+    check_sums_to_one(f"creativity weights ({origin})", rules["weights"])
+    if baseline_year is not None:
+        rules["baseline_year"] = baseline_year
+    return rules
+
+
+def parse_weights(text: str | None) -> dict[str, float] | None:
+    """``"0.5,0.3,0.2"`` (in the order of :data:`INPUTS`) or ``"valid_invention_stock=0.5,..."`` → weights."""
+    if text is None or not text.strip():
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in p for p in parts):
+            return {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+        if len(parts) == len(INPUTS):
+            return dict(zip(INPUTS, (float(p) for p in parts), strict=True))
+    except ValueError:
+        pass
+    raise UsageError(f"weights {text!r}: write three numbers summing to 1 in the order {', '.join(INPUTS)} "
+                     "(e.g. 0.4,0.3,0.3) or name=value pairs")
+
+
+def _counts(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date, window: int) -> list[dict[str, Any]]:
+    """Each enterprise's three inputs on ``as_of`` (patents filed by then)."""
+    where = f"{scope.where()} AND {_ENTERPRISE_FIRST}"  # the region's patents filed by ``as_of``
+    columns = (f"p.application_number, p.grant_date, {_KEY} AS enterprise_key, {_NAME} AS enterprise")
+    facts = facts_from(scope.rules, scope.hv, where, columns, scope.evidence, ("invention", "valid"))
+    sql = _COUNTS_SQL.format(facts=facts)
+    params = {"region": scope.region["code"], "window_start": _years_before(as_of, window),
+              **date_params(as_of, scope.data_date, scope.rules, scope.hv)}
+    cursor = conn.execute(sql, named_params(sql, params))
+    keys = [d[0] for d in cursor.description]
+    return [dict(zip(keys, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _baseline(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    ranked = [r for r in rows if any(r[k] for k in INPUTS)]
+    return {k: (sum(r[k] for r in ranked) / len(ranked) if ranked and any(r[k] for r in ranked) else None)
+            for k in INPUTS}
+
+
+def creativity_ranking(conn: duckdb.DuckDBPyConnection, region_code: str, top: int | None = None,
+                       as_of: str | dt.date | None = None, baseline_year: int | None = None,
+                       weights: dict[str, float] | None = None) -> dict[str, Any]:
+    """The region's enterprises ranked by creativity index (top ``top``, default the rule set's 100).
+
+    >>> creativity_ranking(conn, "110000", top=1)["ranking"][0]["index"]  # doctest: +SKIP
+    1234.5
+    """
+    rules = creativity_rules(conn, weights, baseline_year)
+    top = int(rules["top_n"]) if top is None else top
+    if not 1 <= top <= 1000:
+        raise UsageError(f"top={top}: choose between 1 and 1000")
+    scope = scope_for(conn, region_code, None, as_of)
+    base_year = int(rules["baseline_year"] or scope.as_of.year - 1)
+    base_date = dt.date(base_year, 12, 31)
+    if base_date > scope.as_of:
+        raise UsageError(f"baseline year {base_year} ends after the statistics date {scope.as_of}: choose an earlier "
+                         "baseline year")
+    window = int(rules["grant_window_years"])
+    rows = _counts(conn, scope, scope.as_of, window)
+    baseline = _baseline(_counts(conn, scope, base_date, window))
+    ranking = _ranked(rows, baseline, rules["weights"], top)
+    return {
+        "region": {k: scope.region[k] for k in ("code", "name", "level", "parent_code")},
+        "as_of": scope.as_of.isoformat(), "data_date": scope.data_date.isoformat(),
+        "baseline": {"year": base_year, "date": base_date.isoformat(), "means": baseline,
+                     "definition": "mean over the region's enterprises with any input above 0 on the baseline date"},
+        "weights": rules["weights"], "grant_window_years": window,
+        "enterprises_ranked": sum(1 for r in rows if any(r[k] for k in INPUTS)),
+        "ranking": ranking,
+        "notes": _notes(rows, baseline),
+        "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rules["source"],
+                     "weights_from": rules.get("weights_from", f"rule set creativity v{rules['version']}")},
+        "rule_sets": {"indicators": scope.rules["version"], "high_value": scope.hv["version"]},
+    }
+
+
+def _ranked(rows: list[dict[str, Any]], baseline: dict[str, float | None], weights: dict[str, float],
+            top: int) -> list[dict[str, Any]]:
+    scored = []
+    for r in rows:
+        if not any(r[k] for k in INPUTS):
+            continue
+        subs = {k: (round(100.0 * r[k] / baseline[k], 2) if baseline[k] else None) for k in INPUTS}
+        used = {k: float(w) for k, w in weights.items() if subs[k] is not None}
+        total = sum(used.values())
+        index = round(sum(w * (subs[k] or 0.0) for k, w in used.items()) / total, 2) if total else None
+        scored.append({"enterprise": r["enterprise"], "enterprise_key": r["enterprise_key"],
+                       **{k: r[k] for k in INPUTS}, "sub_indices": subs, "index": index})
+    scored.sort(key=lambda e: (-(e["index"] or 0.0), -e["valid_invention_stock"], e["enterprise"] or ""))
+    return [{"rank": i, **e} for i, e in enumerate(scored[:top], start=1)]
+
+
+def _notes(rows: list[dict[str, Any]], baseline: dict[str, float | None]) -> list[str]:
+    notes = ["only patents whose first applicant is an enterprise count; universities, research institutes, "
+             "individuals and others are not ranked",
+             "invention grants in the window are counted by grant date: a grant without a date in the source "
+             "cannot be placed in the window"]
+    undated = sum(r["undated_grants"] for r in rows)
+    if undated:
+        notes.append(f"{undated} valid inventions of these enterprises have no grant date: in the stock, not in the "
+                     "grants of the last three years")
+    for k in INPUTS:
+        if baseline[k] is None:
+            notes.append(f"{k}: no enterprise had any in the baseline year, so its sub-index is not computed and "
+                         "the others' weights are scaled up")
+    return notes
+
+
+def ranking_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ranking as the rows of a download (and of ``patentatlas creativity --json``)."""
+    return [{"rank": e["rank"], "enterprise": e["enterprise"], **{k: e[k] for k in INPUTS}, "index": e["index"]}
+            for e in data["ranking"]]
