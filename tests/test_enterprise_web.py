@@ -96,6 +96,8 @@ B_CHANGES = [
                                      "paid_on": "2026-11-20", "amount": "6000"}),
     ("/enterprises/2/payments", {"application_number": "CN201410720504.0", "patent_year": "13",
                                  "paid_on": "2026-11-20", "amount": "6000"}),
+    ("/api/enterprises/2/payments/bulk", {"paid_on": "2026-11-20", "fee": "CN201410720504.0|13|6000|0"}),
+    ("/enterprises/2/payments/bulk", {"paid_on": "2026-11-20", "fee": "CN201410720504.0|13|6000|0"}),
     ("/api/enterprises/2/calendar-token", {}),
     ("/enterprises/2/calendar-token", {}),
     ("/api/enterprises/2/inbox/read", {"warning_key": B_WARNING}),

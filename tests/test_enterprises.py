@@ -147,7 +147,8 @@ def test_grace_late_fee_then_paid(db: duckdb.DuckDBPyConnection, holding: int) -
     payments.mark_paid(db, holding, OLD_INVENTION, 13, "2026-11-20", "6000", "RC-2026-0001")
     (first, *_) = _old_invention_states(db, dt.date(2027, 1, 15))
     assert (first.state, first.payment) == ("paid", {"paid_on": "2026-11-20", "amount": 6000,
-                                                     "receipt_number": "RC-2026-0001", "source": "manual"})
+                                                     "receipt_number": "RC-2026-0001", "source": "manual",
+                                                     "late_fee": None})
 
 
 def test_unpaid_after_grace_is_lapsed_until_an_import_shows_it_in_force(db: duckdb.DuckDBPyConnection,

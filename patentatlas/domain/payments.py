@@ -51,7 +51,13 @@ class FeeState:
     payment: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The row as shown; a paid row shows what was paid (amount, late fee, date, receipt), never
+        the fee as computed today: a later reduction declaration or late fee does not rewrite it."""
         out = {k: v for k, v in asdict(self).items() if k != "fee"} | self.fee.to_dict()
+        if self.state == "paid" and self.payment and self.payment.get("amount") is not None:
+            paid = self.payment
+            out |= {"amount": paid["amount"], "late_fee": paid.get("late_fee") or 0,
+                    "reduced": paid["amount"] < self.fee.full_amount}
         return out
 
 
@@ -73,11 +79,11 @@ PUBLIC = 0  # fee_payments.enterprise_id of a public fact, which counts for ever
 def _payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int,
               numbers: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
     """The enterprise's own payment records and the public facts (its own win where both exist)."""
-    rows = conn.execute("SELECT application_number, patent_year, paid_on, amount, receipt_number, source "
+    rows = conn.execute("SELECT application_number, patent_year, paid_on, amount, receipt_number, source, late_fee "
                         "FROM fee_payments WHERE enterprise_id IN (?, ?) AND application_number IN (SELECT unnest(?)) "
                         "ORDER BY enterprise_id = ?", [PUBLIC, enterprise_id, numbers, enterprise_id]).fetchall()
     return {(r[0], r[1]): {"paid_on": r[2].isoformat() if r[2] else None, "amount": r[3], "receipt_number": r[4],
-                           "source": r[5]} for r in rows}
+                           "source": r[5], "late_fee": r[6]} for r in rows}
 
 
 # --------------------------------------------------------------------------- fee states
@@ -161,6 +167,16 @@ def _custody_key(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: st
     return key
 
 
+def _yuan(value: Any, field: str, least: int) -> int:
+    try:
+        amount = int(round(float(str(value).replace(",", "").replace("¥", "").strip())))
+    except ValueError:
+        raise UsageError(f"{field}: {value!r} is not an amount in yuan") from None
+    if amount < least:
+        raise UsageError(f"{field}: must be {'more than 0' if least else '0 or more'} yuan")
+    return amount
+
+
 def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any, paid_on: Any,
                      amount: Any) -> tuple[int, dt.date, int]:
     patent_type, filing = conn.execute("SELECT patent_type, filing_date FROM patents WHERE application_number = ?",
@@ -179,30 +195,59 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
         raise UsageError(f"paid_on: {exc.reason}") from None
     if day is None or day > dt.date.today():
         raise UsageError(f"paid_on: {paid_on!r} is not a date on or before today")
-    try:
-        value = int(round(float(str(amount).replace(",", "").strip())))
-    except ValueError:
-        raise UsageError(f"amount: {amount!r} is not an amount in yuan") from None
-    if value <= 0:
-        raise UsageError("amount: must be more than 0 yuan")
-    return year, day, value
+    return year, day, _yuan(amount, "amount", 1)
 
 
 def mark_paid(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: Any, paid_on: Any,
               amount: Any, receipt_number: str | None = None, by: int | None = None,
-              source: str = "manual") -> dict[str, Any]:
+              source: str = "manual", late_fee: Any = None) -> dict[str, Any]:
     """Record one fee as paid by this enterprise, for a patent in its custody (its later record for
-    the same year replaces its earlier one; another enterprise's record is never touched)."""
+    the same year replaces its earlier one; another enterprise's record is never touched). The
+    fee's warnings are resolved and their pending deliveries cancelled (:func:`resolve_fee_warnings`).
+
+    >>> mark_paid(conn, 1, "CN201410720504.0", 13, "2026-11-20", 6000, "RC-1", late_fee=300)  # doctest: +SKIP
+    {'application_number': 'CN201410720504.0', 'patent_year': 13, …, 'warnings_resolved': 2, …}
+    """
     require_verified(get_enterprise(conn, enterprise_id))
     key = _custody_key(conn, enterprise_id, number, "application_number")
     year, day, value = _checked_payment(conn, key, patent_year, paid_on, amount)
+    late = _yuan(late_fee, "late_fee", 0) if late_fee not in (None, "") else None
+    receipt = (receipt_number or "").strip() or None
+    at = now()
     conn.execute("INSERT OR REPLACE INTO fee_payments (enterprise_id, application_number, patent_year, paid_on, "
-                 "amount, receipt_number, source, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 [enterprise_id, key, year, day, value, (receipt_number or "").strip() or None, source, by, now()])
+                 "amount, receipt_number, source, recorded_by, recorded_at, late_fee) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [enterprise_id, key, year, day, value, receipt, source, by, at, late])
+    resolved = resolve_fee_warnings(conn, enterprise_id, key, year, f"已缴费：{day.isoformat()} 缴纳年费 {value:,} 元"
+                                    + (f"、滞纳金 {late:,} 元" if late else "")
+                                    + (f"，收据号 {receipt}" if receipt else ""), at)
     audit(conn, by, "fee.paid", key, {"patent_year": year, "paid_on": day.isoformat(), "amount": value,
-                                       "receipt_number": receipt_number, "enterprise_id": enterprise_id})
+                                       "late_fee": late, "receipt_number": receipt, "enterprise_id": enterprise_id,
+                                       "warnings_resolved": resolved["warnings"],
+                                       "deliveries_cancelled": resolved["deliveries"]})
     return {"application_number": key, "patent_year": year, "paid_on": day.isoformat(), "amount": value,
-            "receipt_number": receipt_number}
+            "late_fee": late, "receipt_number": receipt, "warnings_resolved": resolved["warnings"],
+            "deliveries_cancelled": resolved["deliveries"]}
+
+
+FEE_RULES = ("fee_due", "fee_grace", "fee_lapsed")  # the warnings a payment settles
+
+
+def resolve_fee_warnings(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: int,
+                         reason: str, at: dt.datetime) -> dict[str, int]:
+    """Resolve the enterprise's open fee warnings of one patent year (read, with when and why) and
+    cancel their deliveries not sent yet; return how many of each. Keys are
+    ``{rule}:{enterprise}:{application}:{year}[:{stage}]``, so the year is the key's fourth part."""
+    keys = [k for (k,) in conn.execute(
+        "UPDATE warnings SET resolved_at = ?, resolved_reason = ?, read_at = coalesce(read_at, ?) "
+        "WHERE enterprise_id = ? AND application_number = ? AND rule IN (SELECT unnest(?)) "
+        "AND split_part(warning_key, ':', 4) = ? AND resolved_at IS NULL RETURNING warning_key",
+        [at, reason, at, enterprise_id, number, list(FEE_RULES), str(patent_year)]).fetchall()]
+    cancelled = conn.execute(
+        "UPDATE deliveries SET status = 'cancelled', cancelled_at = ?, next_attempt_at = NULL, "
+        "last_error = 'cancelled: ' || ? WHERE status = 'pending' AND warning_key IN (SELECT unnest(?)) "
+        "RETURNING warning_key", [at, reason, keys]).fetchall() if keys else []
+    return {"warnings": len(keys), "deliveries": len(cancelled)}
 
 
 PAYMENT_HEADERS = {
@@ -211,7 +256,9 @@ PAYMENT_HEADERS = {
     "paid_on": ("paid_on", "缴费日", "缴费日期"),
     "amount": ("amount", "金额", "缴费金额"),
     "receipt_number": ("receipt_number", "收据号", "票据号"),
+    "late_fee": ("late_fee", "滞纳金"),
 }
+OPTIONAL_HEADERS = ("receipt_number", "late_fee")
 
 
 def _encoding(file: IO[bytes], name: str) -> str:
@@ -244,7 +291,7 @@ def _columns(header: list[str], name: str) -> dict[str, int]:
         for i, title in enumerate(header):
             if title.strip() in names:
                 found[field] = i
-    missing = [f for f in PAYMENT_HEADERS if f not in found and f != "receipt_number"]
+    missing = [f for f in PAYMENT_HEADERS if f not in found and f not in OPTIONAL_HEADERS]
     if missing:
         raise InputFileError(name, f"no column for {', '.join(missing)} (headers: {', '.join(header)})")
     return found
@@ -283,7 +330,8 @@ def _import_row(conn: duckdb.DuckDBPyConnection, enterprise_id: int, row: list[s
     values = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
     try:
         mark_paid(conn, enterprise_id, values["application_number"], values["patent_year"], values["paid_on"],
-                  values["amount"], values.get("receipt_number"), by, source="import")
+                  values["amount"], values.get("receipt_number"), by, source="import",
+                  late_fee=values.get("late_fee"))
         report["recorded"] += 1
     except (UsageError, NotFoundError) as exc:
         field, _, reason = exc.message.partition(": ")

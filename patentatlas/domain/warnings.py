@@ -435,12 +435,13 @@ def ran_on(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
 # --------------------------------------------------------------------------- the inbox
 
 _INBOX_COLUMNS = ("warning_key", "rule", "severity", "title", "body", "facts", "application_number", "as_of",
-                  "created_at", "read_at")
+                  "created_at", "read_at", "resolved_at", "resolved_reason")
 
 
 def inbox(conn: duckdb.DuckDBPyConnection, enterprise_id: int, unread_only: bool = False,
           limit: int = 200) -> list[dict[str, Any]]:
-    """An enterprise's warnings, newest first (the most severe first within a run)."""
+    """An enterprise's warnings, newest first (the most severe first within a run); a resolved one
+    (its fee paid) carries when and why in ``resolved_at`` and ``resolved_reason``."""
     rows = conn.execute(
         f"SELECT {', '.join(_INBOX_COLUMNS)} FROM warnings WHERE enterprise_id = ? AND (NOT ? OR read_at IS NULL) "
         "ORDER BY created_at DESC, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
@@ -450,7 +451,8 @@ def inbox(conn: duckdb.DuckDBPyConnection, enterprise_id: int, unread_only: bool
 
 def unread_count(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> int:
     """How many of the enterprise's warnings are unread (all of them, not one page of the inbox)."""
-    rows = conn.execute("SELECT count(*) FROM warnings WHERE enterprise_id = ? AND read_at IS NULL",
+    rows = conn.execute("SELECT count(*) FROM warnings WHERE enterprise_id = ? AND read_at IS NULL "
+                        "AND resolved_at IS NULL",
                         [enterprise_id]).fetchall()
     return int(rows[0][0])
 

@@ -11,8 +11,10 @@ worker thread, so the event loop keeps serving everyone else.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,7 +33,7 @@ from patentatlas.store import transaction
 from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
-from patentatlas.web.forms import answer, listed, numbers, payload, text
+from patentatlas.web.forms import answer, is_json, listed, numbers, payload, text
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import render
 
@@ -40,7 +42,9 @@ router.include_router(approval_router)
 STATE_ORDER = ("grace", "lapsed", "upcoming", "paid")
 CHART_DAYS = 365  # the fee calendar's chart: the grace periods running and the next twelve months
 FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent_year", "amount", "full_amount",
-               "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional")
+               "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional",
+               "paid_on", "receipt_number")
+PAYABLE = ("upcoming", "grace", "lapsed")  # the rows that get a one-click 已缴
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -213,9 +217,11 @@ def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: A
          format: str | None = None) -> Response:
     page = fee_page(cursor, _enterprise(cursor, user, eid), _as_of(as_of))
     if format in ("csv", "xlsx"):
-        rows = [{k: f[k] for k in FEE_COLUMNS} for f in page["fees"]]
+        rows = [{k: f.get(k, (f["payment"] or {}).get(k)) for k in FEE_COLUMNS} for f in page["fees"]]
         return table_response(rows, format, f"fees_{eid}_{page['as_of']}")
     page["calendar_url"] = _calendar_url(request, page["enterprise"]["calendar_token"])
+    page["today"] = dt.date.today().isoformat()
+    page["payable"] = list(PAYABLE)
     return render(request, "fees.html", page)
 
 
@@ -293,22 +299,80 @@ async def pay(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> 
                                          upload.filename or "payments.csv", user.user_id)
     else:
         result = await run_in_threadpool(_mark_paid, cursor, eid, fields, user.user_id)
+        return answer(request, result, _paid_back(eid, [result], text(fields, "as_of", required=False)))
     return answer(request, result, f"/enterprises/{eid}/fees")
+
+
+def _paid_back(eid: int, done: list[dict[str, Any]], as_of: str = "") -> str:
+    """Back to the fee calendar, saying what was recorded (the page shows it as a message)."""
+    query = {"done": "paid", "n": len(done), "resolved": sum(d["warnings_resolved"] for d in done),
+             "cancelled": sum(d["deliveries_cancelled"] for d in done)}
+    if as_of:
+        query["as_of"] = as_of
+    return f"/enterprises/{eid}/fees?{urlencode(query)}#fee-table"
 
 
 def _mark_paid(cursor: Any, eid: int, fields: dict[str, Any], by: int) -> dict[str, Any]:
     with transaction(cursor):
         return payments.mark_paid(cursor, eid, text(fields, "application_number"), text(fields, "patent_year"),
                                   text(fields, "paid_on"), text(fields, "amount"),
-                                  text(fields, "receipt_number", required=False) or None, by)
+                                  text(fields, "receipt_number", required=False) or None, by,
+                                  late_fee=text(fields, "late_fee", required=False) or None)
+
+
+@router.post("/enterprises/{eid}/payments/bulk", include_in_schema=False)
+@router.post("/api/enterprises/{eid}/payments/bulk",
+             summary="Mark several fees paid at once: fees (each application_number, patent_year, amount, late_fee; "
+                     "a form sends them as 'number|year|amount|late_fee'), paid_on, receipt_number; all or none")
+async def pay_many(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
+    _enterprise(cursor, user, eid)
+    fees, common = await _bulk_fields(request)
+    done = await run_in_threadpool(_mark_many, cursor, eid, fees, common, user.user_id)
+    return answer(request, {"recorded": done, "count": len(done)}, _paid_back(eid, done, common.get("as_of", "")))
+
+
+async def _bulk_fields(request: Request) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The fees chosen and the fields they share, from a JSON body or a form (repeated ``fee``)."""
+    if is_json(request):
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"the request body is not JSON: {exc.msg}") from None
+        chosen = body.get("fees") if isinstance(body, dict) else None
+        if not isinstance(chosen, list) or not all(isinstance(f, dict) for f in chosen):
+            raise UsageError("fees: a list of objects with application_number, patent_year, amount, late_fee")
+        common = {k: str(body.get(k) or "") for k in ("paid_on", "receipt_number")}
+        return chosen, common
+    form = await request.form()
+    chosen = []
+    for value in form.getlist("fee"):
+        parts = str(value).split("|")
+        if len(parts) != 4:
+            raise UsageError(f"fee: {str(value)!r} is not number|year|amount|late_fee")
+        chosen.append(dict(zip(("application_number", "patent_year", "amount", "late_fee"), parts, strict=True)))
+    common = {k: str(form.get(k) or "") for k in ("paid_on", "receipt_number", "as_of")}
+    return chosen, common
+
+
+def _mark_many(cursor: Any, eid: int, fees: list[dict[str, Any]], common: dict[str, str],
+               by: int) -> list[dict[str, Any]]:
+    if not fees:
+        raise UsageError("fees: choose at least one fee")
+    with transaction(cursor):  # one bad row records none
+        return [payments.mark_paid(cursor, eid, str(f.get("application_number") or ""), f.get("patent_year"),
+                                   f.get("paid_on") or common.get("paid_on"), f.get("amount"),
+                                   f.get("receipt_number") or common.get("receipt_number") or None, by,
+                                   late_fee=f.get("late_fee")) for f in fees]
 
 
 @router.get("/enterprises/{eid}/inbox", response_class=HTMLResponse, summary="Warnings inbox")
 @router.get("/api/enterprises/{eid}/inbox", summary="Warnings inbox (JSON)")
 def inbox(request: Request, cursor: Cursor, user: CurrentUser, eid: int, unread: bool = False) -> Response:
     enterprise = _enterprise(cursor, user, eid)
+    shown = warnings.inbox(cursor, eid, unread_only=unread)
     page = {"enterprise": ent.public_profile(enterprise),
-            "warnings": warnings.inbox(cursor, eid, unread_only=unread), "unread_only": unread}
+            "warnings": [w for w in shown if not w["resolved_at"]],
+            "resolved": [w for w in shown if w["resolved_at"]], "unread_only": unread}
     return render(request, "inbox.html", page)
 
 

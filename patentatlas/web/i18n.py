@@ -419,6 +419,17 @@ WORDS: dict[str, dict[str, str]] = {
               "sign in with it (an admin can reset a forgotten password).",
     },
     "nothing_to_decide": {"zh": "暂无待审核事项", "en": "Nothing to decide"},
+    # fees that stay true (issue 11 §6)
+    "paid_flash": {"zh": "已登记缴费 {n} 笔；相关预警已解除 {resolved} 条，待发送的通知已取消 {cancelled} 条。",
+                   "en": "{n} payment(s) recorded; {resolved} warning(s) resolved, {cancelled} pending notice(s) "
+                         "cancelled."},
+    "mark_selected_paid": {"zh": "所选年费标记为已缴", "en": "Mark the selected fees paid"},
+    "select": {"zh": "选择", "en": "Select"},
+    "late_fee_column": {"zh": "滞纳金（元）", "en": "Late fee (yuan)"},
+    "late_fee_paid": {"zh": "已缴", "en": "paid"},
+    "late_fee_if_today": {"zh": "今日缴纳", "en": "if paid today"},
+    "resolved": {"zh": "已解除", "en": "Resolved"},
+    "resolved_warnings": {"zh": "已解除的预警（已缴费）", "en": "Resolved warnings (fee paid)"},
 }
 
 

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from patentatlas.beijing_time import beijing
 from patentatlas.config import setting
 from patentatlas.domain.accounts import User, session_for
 from patentatlas.errors import AuthError
@@ -21,6 +22,7 @@ from patentatlas.web.forms import wants_json
 from patentatlas.web.i18n import LANGS, translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["bj"] = beijing  # {{ w.created_at | bj }}: Beijing time, as every page shows times
 
 
 def lang_of(request: Request) -> str:
