@@ -407,6 +407,11 @@ def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
 def _big_cells(cells: list[Any], limit: int) -> str | None:
     """The problem of a row with a cell over ``limit`` characters; such cells are cut short in
     place (the quarantine keeps the start of one, not all of it)."""
+    try:
+        if max(map(len, cells), default=0) <= limit:  # the common case, at C speed
+            return None
+    except TypeError:  # a workbook row holds numbers and dates too: look cell by cell
+        pass
     big = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limit]
     if not big:
         return None
