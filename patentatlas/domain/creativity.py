@@ -33,22 +33,19 @@ from patentatlas.rules import load_rule_set
 
 INPUTS = ("valid_invention_stock", "high_value_invention_count", "invention_grants_3y")
 RULE_SET = "creativity"
-# the first applicant is an enterprise (a semi-join: DuckDB filters while it scans)
-_ENTERPRISE_FIRST = ("p.application_number IN (SELECT pp.application_number FROM patent_parties pp JOIN parties pa "
-                     "USING (party_id) WHERE pp.role = 'applicant' AND pp.seq = 1 AND pa.kind = 'enterprise')")
-# one enterprise whatever the spelling: the placement's key and name, else the normalised name
-_KEY = ("coalesce((SELECT pl.enterprise_key FROM placements pl WHERE pl.application_number = p.application_number), "
-        "'name:' || (SELECT pa.normalized_name FROM patent_parties pp JOIN parties pa USING (party_id) "
-        "WHERE pp.application_number = p.application_number AND pp.role = 'applicant' AND pp.seq = 1))")
-_NAME = ("coalesce((SELECT pl.enterprise_name FROM placements pl WHERE pl.application_number = p.application_number), "
-         "p.applicant_names[1])")
-# count_if of a group whose conditions are all NULL is NULL, not 0
-_COUNTS_SQL = """SELECT enterprise_key, min(enterprise) AS enterprise,
-  coalesce(count_if(valid), 0) AS valid_invention_stock,
-  coalesce(count_if(high_value), 0) AS high_value_invention_count,
-  coalesce(count_if(invention AND grant_date > $window_start AND grant_date <= $as_of), 0) AS invention_grants_3y,
-  coalesce(count_if(invention AND grant_date IS NULL AND valid), 0) AS undated_grants
-FROM {facts} f GROUP BY enterprise_key"""
+# the first applicant is an enterprise, one enterprise whatever the spelling: the placement's key and name,
+# else the normalised name; joined to the facts once (hash joins), not looked up per patent
+_COUNTS_SQL = """SELECT coalesce(pl.enterprise_key, 'name:' || pa.normalized_name) AS enterprise_key,
+  min(coalesce(pl.enterprise_name, f.first_applicant)) AS enterprise,
+  coalesce(count_if(f.valid), 0) AS valid_invention_stock,
+  coalesce(count_if(f.high_value), 0) AS high_value_invention_count,
+  coalesce(count_if(f.grant_date > $window_start AND f.grant_date <= $as_of), 0) AS invention_grants_3y,
+  coalesce(count_if(f.grant_date IS NULL AND f.valid), 0) AS undated_grants
+FROM {facts} f
+JOIN patent_parties pp ON pp.application_number = f.application_number AND pp.role = 'applicant' AND pp.seq = 1
+JOIN parties pa ON pa.party_id = pp.party_id AND pa.kind = 'enterprise'
+LEFT JOIN placements pl ON pl.application_number = f.application_number
+GROUP BY 1"""
 
 
 def creativity_rules(conn: duckdb.DuckDBPyConnection, weights: dict[str, float] | None = None,
@@ -86,9 +83,9 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
 
 def _counts(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date, window: int) -> list[dict[str, Any]]:
     """Each enterprise's three inputs on ``as_of`` (patents filed by then)."""
-    where = f"{scope.where()} AND {_ENTERPRISE_FIRST}"  # the region's patents filed by ``as_of``
-    columns = (f"p.application_number, p.grant_date, {_KEY} AS enterprise_key, {_NAME} AS enterprise")
-    facts = facts_from(scope.rules, scope.hv, where, columns, scope.evidence, ("invention", "valid"))
+    where = f"{scope.where()} AND p.patent_type = 'invention'"  # the region's inventions filed by ``as_of``
+    columns = "p.application_number, p.grant_date, p.applicant_names[1] AS first_applicant"
+    facts = facts_from(scope.rules, scope.hv, where, columns, scope.evidence, ("valid",))
     sql = _COUNTS_SQL.format(facts=facts)
     params = {"region": scope.region["code"], "window_start": _years_before(as_of, window),
               **date_params(as_of, scope.data_date, scope.rules, scope.hv)}
