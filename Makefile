@@ -26,12 +26,14 @@ $(ECHARTS): package.json
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(STATIC)/
 
 # The browser tests drive Debian's chromium through Playwright's Python client (never
-# `playwright install`); fonts-noto-cjk makes Chinese render. Needs root (CI and dev machines are).
+# `playwright install`); fonts-noto-cjk makes Chinese render. WeasyPrint (valuation PDFs) needs Pango;
+# the PDF test turns a page into an image with poppler-utils' pdftoppm. Needs root (CI and dev machines are).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "chromium is not installed and we are not root: the browser tests will be skipped"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null; \
+	  else echo "chromium or pdftoppm is not installed and we are not root: the browser and PDF tests will be skipped"; fi; \
 	fi
 
 demo-data: install
