@@ -148,3 +148,23 @@ def test_legal_form_spellings_are_one_only_through_the_directory(store: duckdb.D
     assert directory is not None and registration is None
     assert (directory.county, directory.township, directory.key) == (
         "440113", "440113007", "dir:广州市乐工电子实业有限责任公司")
+
+
+def test_a_pending_registration_places_nothing_until_verified(db: Path) -> None:
+    from patentatlas.domain import accounts
+    from patentatlas.domain import enterprises as ent
+    from patentatlas.domain.approvals import decide_registration
+
+    conn = open_store(db)
+    try:
+        pending = ent.register_enterprise(conn, "网易(杭州)网络有限公司", "91330108MA2CDEM1YA", pending=True)
+        method = conn.execute("SELECT method FROM placements WHERE application_number = ?", [NETEASE]).fetchall()
+        assert method == [("name",)]
+        admin = accounts.create_user(conn, "admin@test.patentatlas.cn", "admin", password="correct horse battery")
+        decide_registration(conn, admin, pending["enterprise_id"], "approve")
+        placed_now = conn.execute("SELECT pl.method, p.first_applicant_county_code FROM placements pl "
+                                  "JOIN patents p USING (application_number) WHERE application_number = ?",
+                                  [NETEASE]).fetchall()
+        assert placed_now == [("registration", "330108")]
+    finally:
+        conn.close()
