@@ -5,4 +5,4 @@ Each module defines ``register(main)`` adding its commands to the ``patentatlas`
 
 COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees",
                    "patentatlas.commands.accounts", "patentatlas.commands.alerts",
-                   "patentatlas.commands.directory", "patentatlas.commands.scores")
+                   "patentatlas.commands.directory", "patentatlas.commands.scores", "patentatlas.commands.search")

@@ -26,6 +26,7 @@ from patentatlas.importers import open_source
 from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
 from patentatlas.importers.prefetch import prefetched_chunks
+from patentatlas.search.upkeep import after_import
 from patentatlas.store import scalar, transaction, writer
 from patentatlas.store.merge import merge_state
 
@@ -102,6 +103,7 @@ def import_file(
     with transaction(conn):  # the directory and registrations may place the imported patents better
         place_patents(conn, numbers_of_batches(conn, report.batch_ids))
     refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
+    after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
     return report
 
 

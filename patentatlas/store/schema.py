@@ -589,6 +589,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        9,
+        "search: the store's token for its in-memory index, saved searches and their matches",
+        """
+        -- an in-memory store's search index is found by this token (a store file's index lives beside it)
+        CREATE TABLE search_state (store_token VARCHAR NOT NULL);
+        INSERT INTO search_state SELECT CAST(uuid() AS VARCHAR);
+        CREATE SEQUENCE saved_search_ids START 1;
+        CREATE TABLE saved_searches (
+            saved_search_id INTEGER PRIMARY KEY DEFAULT nextval('saved_search_ids'),
+            user_id INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            query VARCHAR NOT NULL,
+            filters JSON NOT NULL,            -- region, industry, type, status, years, as the search page sends them
+            created_at TIMESTAMP NOT NULL DEFAULT now()
+        );
+        -- patents an import brought that a saved search matches (the saved_search warning rule reads these)
+        CREATE TABLE saved_search_matches (
+            saved_search_id INTEGER NOT NULL,
+            application_number VARCHAR NOT NULL,
+            batch_id INTEGER NOT NULL,
+            matched_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (saved_search_id, application_number)
+        );
+        """,
+    ),
 ]
 
 

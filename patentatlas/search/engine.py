@@ -1,0 +1,184 @@
+"""Running a search: the query, the filters, facet counts, sorting, and hits with highlighted snippets.
+
+>>> result = search(conn, "内窥镜", SearchOptions(limit=5))  # doctest: +SKIP
+>>> result["total"], result["hits"][0]["application_number"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import tantivy
+
+from patentatlas.errors import UsageError
+from patentatlas.search.compile import Compiler
+from patentatlas.search.index import SearchIndex, open_index
+from patentatlas.search.query import Parsed, parse
+from patentatlas.search.text import keywords
+
+Occur = tantivy.Occur
+SORTS = ("relevance", "date", "date_asc", "cited")
+FACETS = {"type": "type", "status": "status", "year": "filed_year", "province": "province",
+          "ipc_class": "ipc_class", "applicant": "first_applicant"}
+MAX_LIMIT = 1_000
+MAX_OFFSET = 100_000
+PARAGRAPH_TERMS = 20
+
+
+@dataclass
+class SearchOptions:
+    """Filters (each narrows the results), the order, the page, and whether to count facets."""
+
+    region: str | None = None        # an adcode at any level: province, city or county
+    industry: str | None = None      # an SEI code at any level (1, 1.2, 1.2.3)
+    patent_type: str | None = None   # invention | utility_model | design
+    status: str | None = None        # pending | in_force | lapsed
+    year_from: int | None = None     # filing years, inclusive
+    year_to: int | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    facets: bool = True
+    only: list[str] | None = field(default=None)  # restrict to these application numbers (saved searches)
+
+    def filters(self) -> dict[str, Any]:
+        return {k: v for k, v in (("region", self.region), ("industry", self.industry), ("type", self.patent_type),
+                                  ("status", self.status), ("year_from", self.year_from),
+                                  ("year_to", self.year_to)) if v not in (None, "")}
+
+
+def search(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchOptions | None = None) -> dict[str, Any]:
+    """Search the store's index; ``UsageError`` for a query that says nothing and no filter.
+
+    Returns ``{query, total, hits, facets, notices, sort, filters, terms}``."""
+    opts = options or SearchOptions()
+    _check(opts)
+    found = open_index(conn)
+    parsed = parse(query)
+    if parsed.node is None and parsed.paragraph is None and not opts.filters() and opts.only is None:
+        raise UsageError("the query is empty: type words to look for, or choose a filter"
+                         + (f" ({'; '.join(parsed.notices)})" if parsed.notices else ""))
+    compiled_query, terms = _compiled(found, parsed)
+    full = _with_filters(found.schema, compiled_query, opts)
+    searcher = found.index.searcher()
+    result = _run(searcher, full, opts)
+    hits = [_hit(searcher, score, address, terms) for score, address in result.hits]
+    total: int = result.count  # type: ignore[attr-defined]
+    out = {"query": query or "", "total": total, "hits": hits, "notices": parsed.notices,
+           "sort": opts.sort, "filters": opts.filters(), "offset": opts.offset, "limit": opts.limit,
+           "terms": sorted({t for ts in terms.values() for t in ts})}
+    out["facets"] = facet_counts(searcher, full) if opts.facets else {}
+    return out
+
+
+def _check(opts: SearchOptions) -> None:
+    if opts.sort not in SORTS:
+        raise UsageError(f"sort {opts.sort!r}: choose one of {', '.join(SORTS)}")
+    if not 0 <= opts.limit <= MAX_LIMIT:
+        raise UsageError(f"limit {opts.limit}: between 0 and {MAX_LIMIT}")
+    if not 0 <= opts.offset <= MAX_OFFSET:
+        raise UsageError(f"offset {opts.offset}: between 0 and {MAX_OFFSET:,}")
+
+
+def _compiled(found: SearchIndex, parsed: Parsed) -> tuple[tantivy.Query, dict[str, set[str]]]:
+    compiler = Compiler(found.schema)
+    if parsed.paragraph is not None:
+        return paragraph_query(compiler, parsed.paragraph)
+    if parsed.node is None:
+        return tantivy.Query.all_query(), {}
+    compiled = compiler.compile(parsed.node)
+    return compiled.query, compiled.terms
+
+
+def paragraph_query(compiler: Compiler, text: str, top: int = PARAGRAPH_TERMS) -> tuple[tantivy.Query, dict]:
+    """Any of the paragraph's key terms, each weighted by its TF-IDF weight (BM25 does the rest)."""
+    terms = keywords(text, top)
+    if not terms:
+        return tantivy.Query.empty_query(), {}
+    shoulds = [(Occur.Should, tantivy.Query.boost_query(compiler.text(word, False, _ZH, _EN), weight))
+               for word, weight in terms]
+    return tantivy.Query.boolean_query(shoulds), compiler.terms
+
+
+_ZH = {"title": 2.0, "abstract": 1.0, "claims": 0.5}
+_EN = {"title_en": 2.0, "abstract_en": 1.0}
+
+
+def _with_filters(schema: tantivy.Schema, query: tantivy.Query, opts: SearchOptions) -> tantivy.Query:
+    """The query, narrowed by each filter (filters do not change the scores)."""
+    narrowing = []
+    for name, value in (("region", opts.region), ("sei", opts.industry), ("type", opts.patent_type),
+                        ("status", opts.status)):
+        if value:
+            narrowing.append(tantivy.Query.term_query(schema, name, str(value)))
+    if opts.year_from or opts.year_to:
+        low, high = opts.year_from, opts.year_to
+        if low and high and low > high:
+            low, high = high, low
+        narrowing.append(tantivy.Query.range_query(schema, "filed_year", tantivy.FieldType.Integer, low, high))
+    if opts.only is not None:
+        narrowing.append(tantivy.Query.term_set_query(schema, "an", list(opts.only)) if opts.only
+                         else tantivy.Query.empty_query())
+    if not narrowing:
+        return query
+    return tantivy.Query.boolean_query([(Occur.Must, query)] + [
+        (Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in narrowing])
+
+
+def _run(searcher: tantivy.Searcher, query: tantivy.Query, opts: SearchOptions) -> tantivy.SearchResult:
+    if opts.sort == "relevance":
+        return searcher.search(query, opts.limit, count=True, offset=opts.offset)
+    field_name = "cited_by" if opts.sort == "cited" else "filed"
+    order = tantivy.Order.Asc if opts.sort == "date_asc" else tantivy.Order.Desc
+    return searcher.search(query, opts.limit, count=True, offset=opts.offset, order_by_field=field_name, order=order)
+
+
+def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress,
+         terms: dict[str, set[str]]) -> dict[str, Any]:
+    doc = searcher.doc(address).to_dict()
+    first = {name: (values[0] if values else None) for name, values in doc.items()}
+    filed = first.get("filed")
+    words = {t for ts in terms.values() for t in ts}
+    return {
+        "application_number": first["an"],
+        "title": first.get("show_title") or "",
+        "title_en": first.get("show_title_en") or None,
+        "applicants": first.get("show_applicants") or "",
+        "filing_date": filed.date().isoformat() if isinstance(filed, dt.datetime) else None,
+        "score": round(key, 4) if isinstance(key, float) else None,
+        "title_html": highlight(first.get("show_title") or "", words, whole=True),
+        "snippet_html": highlight(first.get("show_abstract") or "", words),
+    }
+
+
+def highlight(text: str, words: set[str], *, whole: bool = False, width: int = 160) -> str:
+    """The text (escaped) with the query's words in ``<mark>``; a window of ``width`` characters
+    around the first match unless ``whole``."""
+    found = [w for w in words if w and len(w) > 1 or (w and not w.isascii())]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(found, key=len, reverse=True)), re.IGNORECASE) \
+        if found else None
+    start = 0
+    if pattern and not whole:
+        first = pattern.search(text)
+        start = max(0, first.start() - width // 4) if first else 0
+    piece = text if whole else text[start:start + width]
+    marked = pattern.sub(lambda m: "\0" + m.group(0) + "\1", piece) if pattern else piece
+    escaped = html.escape(marked).replace("\0", "<mark>").replace("\1", "</mark>")
+    return ("…" if start else "") + escaped + ("…" if not whole and start + width < len(text) else "")
+
+
+def facet_counts(searcher: tantivy.Searcher, query: tantivy.Query, size: int = 10) -> dict[str, list[dict]]:
+    """Counts of the matching patents by type, status, filing year, province, IPC subclass, applicant."""
+    spec = {name: {"terms": {"field": fld, "size": 50 if name == "year" else size}} for name, fld in FACETS.items()}
+    raw = searcher.aggregate(query, spec)
+    out: dict[str, list[dict]] = {}
+    for name in FACETS:
+        buckets = [{"value": b["key"], "count": b["doc_count"]} for b in raw.get(name, {}).get("buckets", [])
+                   if b["key"] not in ("", 0)]
+        out[name] = sorted(buckets, key=lambda b: b["value"]) if name == "year" else buckets
+    return out

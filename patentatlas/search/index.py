@@ -1,0 +1,242 @@
+"""The search index beside the store: ``store.duckdb`` → ``store.duckdb.search/`` (in memory for a
+``:memory:`` store), built from the store by one call and brought up to date after each import.
+
+The index remembers the last import batch it has seen (``state.json``); any store newer than that
+is caught up before a search, so a store copied without its index, or an index from before an
+import, still answers for everything in the store.
+
+>>> rebuild_index(conn)["patents"]  # doctest: +SKIP
+15149
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import tantivy
+
+from patentatlas.search.documents import ROW_SQL, documents_of
+from patentatlas.search.text import en_analyzer, zh_analyzer
+
+SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt
+CHUNK_ROWS = 2_000
+WRITER_HEAP = 200_000_000
+RAW_FIELDS = ("an", "num", "ipc", "type", "status", "province", "region", "sei", "ipc_class", "first_applicant")
+FAST_FIELDS = {"type", "status", "province", "ipc_class", "first_applicant", "region", "sei"}
+ZH_FIELDS = ("title", "title_bg", "abstract", "claims", "applicant", "inventor")
+EN_FIELDS = ("title_en", "abstract_en")
+SHOWN = ("show_title", "show_title_en", "show_abstract", "show_applicants")
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    for name in RAW_FIELDS:
+        sb.add_text_field(name, stored=name == "an", fast=name in FAST_FIELDS, tokenizer_name="raw")
+    for name in ZH_FIELDS:
+        sb.add_text_field(name, tokenizer_name="zh")
+    for name in EN_FIELDS:
+        sb.add_text_field(name, tokenizer_name="en")
+    for name in SHOWN:
+        sb.add_text_field(name, stored=True, index_option="basic", tokenizer_name="raw")
+    for name in ("filed", "published", "granted"):
+        sb.add_date_field(name, stored=name == "filed", indexed=True, fast=True)
+    sb.add_integer_field("filed_year", indexed=True, fast=True)
+    sb.add_integer_field("cited_by", fast=True)
+    return sb.build()
+
+
+@dataclass
+class SearchIndex:
+    """An open index and what it has seen of its store."""
+
+    index: tantivy.Index
+    schema: tantivy.Schema
+    path: Path | None
+    state: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def save_state(self) -> None:
+        if self.path is not None:
+            (self.path / "state.json").write_text(json.dumps(self.state))
+
+
+_OPEN: dict[str, SearchIndex] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def index_path(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where the store's index lives: beside its file; None for an in-memory store."""
+    row = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(str(row[0]) + ".search") if row and row[0] else None
+
+
+def _key(conn: duckdb.DuckDBPyConnection, path: Path | None) -> str:
+    if path is not None:
+        return str(path.resolve())
+    # an in-memory store is known by the token its search_state row holds (migration 9)
+    token = conn.execute("SELECT store_token FROM search_state").fetchone()
+    return f"memory:{token[0] if token else id(conn)}"
+
+
+def _new_index(path: Path | None, *, reuse: bool = True) -> tantivy.Index:
+    schema = build_schema()
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema, path=str(path) if path else None, reuse=reuse)
+    index.register_tokenizer("zh", zh_analyzer())
+    index.register_tokenizer("en", en_analyzer())
+    return index
+
+
+def _load(path: Path | None) -> SearchIndex | None:
+    """The index on disk if it is ours and of this version, else None (it is then built anew)."""
+    if path is None or not (path / "state.json").exists():
+        return None
+    try:
+        state = json.loads((path / "state.json").read_text())
+        if state.get("version") != SCHEMA_VERSION:
+            return None
+        return SearchIndex(_new_index(path), build_schema(), path, state)
+    except (ValueError, OSError):
+        return None  # damaged: rebuilt from the store
+
+
+def open_index(conn: duckdb.DuckDBPyConnection, *, catch_up: bool = True) -> SearchIndex:
+    """The store's index, opened once per process, built if missing and caught up with the store."""
+    path = index_path(conn)
+    key = _key(conn, path)
+    with _OPEN_LOCK:
+        found = _OPEN.get(key) or _load(path)
+        if found is None:
+            found = _build(conn, path)
+        _OPEN[key] = found
+    if catch_up:
+        _catch_up(conn, found)
+    return found
+
+
+def _latest_batch(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute("SELECT coalesce(max(batch_id), 0) FROM import_batches").fetchone()[0])  # type: ignore[index]
+
+
+def _catch_up(conn: duckdb.DuckDBPyConnection, found: SearchIndex) -> None:
+    latest = _latest_batch(conn)
+    if latest > found.state.get("batch", 0):
+        _index_rows(conn, found, "WHERE last_batch_id > ?", [found.state.get("batch", 0)], replace=True)
+        found.state["batch"] = latest
+        found.save_state()
+
+
+def rebuild_index(conn: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> dict[str, Any]:
+    """Build the index anew from every patent in the store; return its figures.
+
+    The new index is written beside the old one and takes its place when complete."""
+    path = index_path(conn)
+    key = _key(conn, path)
+    started = time.perf_counter()
+    with _OPEN_LOCK:
+        _OPEN.pop(key, None)
+        built = _build(conn, path, workers=workers)
+        _OPEN[key] = built
+    seconds = time.perf_counter() - started
+    return {"path": str(path) if path else None, "patents": built.state["patents"], "seconds": round(seconds, 2),
+            "per_second": round(built.state["patents"] / seconds, 1) if seconds else None,
+            "bytes": index_bytes(path)}
+
+
+def index_bytes(path: Path | None) -> int | None:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path else None
+
+
+def _build(conn: duckdb.DuckDBPyConnection, path: Path | None, *, workers: int | None = None) -> SearchIndex:
+    target = path.with_name(path.name + ".building") if path else None
+    if target is not None and target.exists():
+        shutil.rmtree(target)
+    built = SearchIndex(_new_index(target, reuse=False), build_schema(), target)
+    latest = _latest_batch(conn)
+    count = _index_rows(conn, built, "", [], replace=False, workers=workers)
+    built.state = {"version": SCHEMA_VERSION, "batch": latest, "patents": count}
+    built.save_state()
+    if path is None or target is None:
+        return built
+    del built
+    if path.exists():
+        shutil.rmtree(path)
+    target.rename(path)
+    loaded = _load(path)
+    assert loaded is not None
+    return loaded
+
+
+def index_batches(conn: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> int:
+    """Index (again) the patents the import batches touched; the loader calls this after an import.
+
+    A store whose index was never built is left alone (its first search builds it): most stores in
+    tests and scripts are never searched, and segmenting costs more than importing."""
+    if not batch_ids or not _index_exists(conn):
+        return 0
+    found = open_index(conn, catch_up=False)
+    seen = found.state.get("batch", 0)
+    marks = ", ".join("?" for _ in batch_ids)
+    count = _index_rows(conn, found, f"WHERE last_batch_id IN ({marks})", list(batch_ids), replace=True)
+    if seen >= min(batch_ids) - 1:
+        found.state["batch"] = max(seen, max(batch_ids))  # no batch in between: the index has seen them all
+        found.save_state()
+    _catch_up(conn, found)
+    return count
+
+
+def _index_exists(conn: duckdb.DuckDBPyConnection) -> bool:
+    path = index_path(conn)
+    if path is not None:
+        return (path / "state.json").exists()
+    return _key(conn, None) in _OPEN
+
+
+def _index_rows(conn: duckdb.DuckDBPyConnection, found: SearchIndex, where: str, params: list[Any], *,
+                replace: bool, workers: int | None = None) -> int:
+    """Write the documents of the patents ``where`` selects, segmenting in worker processes when many."""
+    cursor = conn.cursor()  # a cursor of its own: the caller's may be in the middle of something
+    try:
+        total = int(cursor.execute(f"SELECT count(*) FROM patents {where}", params).fetchone()[0])  # type: ignore[index]
+        if total == 0:
+            return 0
+        cursor.execute(ROW_SQL + where, params)
+        chunks = iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])
+        count = 0
+        with found.lock:
+            writer = found.index.writer(WRITER_HEAP, 1)
+            try:
+                for docs in _documents(chunks, total, workers):
+                    for doc in docs:
+                        if replace:
+                            writer.delete_documents_by_term("an", doc["an"][0])
+                        writer.add_document(tantivy.Document.from_dict(doc, found.schema))
+                    count += len(docs)
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+            found.index.reload()
+        return count
+    finally:
+        cursor.close()
+
+
+def _documents(chunks: Any, total: int, workers: int | None) -> Any:
+    """Lists of documents, one per chunk of rows; jieba runs in worker processes past 20,000 rows."""
+    processes = workers if workers is not None else (min(4, multiprocessing.cpu_count()) if total > 10_000 else 0)
+    if processes <= 1:
+        yield from map(documents_of, chunks)
+        return
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        yield from pool.imap(documents_of, chunks, chunksize=1)
