@@ -104,32 +104,72 @@ def test_every_real_file_adds_up(store: duckdb.DuckDBPyConnection) -> None:
     assert batches == 3
 
 
+# the import a user runs, in its own process, telling a file how many rows it has written so far
+# (its progress callback, the one the CLI's progress bar reads) so the test can kill it mid-import
+_IMPORT_TELLING_PROGRESS = """
+import sys
+from pathlib import Path
+from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
+
+db, source, marker = sys.argv[1:]
+written = 0
+def progress(rows):
+    global written
+    written += rows
+    Path(marker + ".tmp").write_text(str(written))
+    Path(marker + ".tmp").replace(marker)
+import_file(open_store(Path(db)), Path(source), batch_rows=20_000, progress=progress)
+"""
+
+
+def _wait_for(condition, what: str, seconds: float):  # type: ignore[no-untyped-def]
+    """Poll ``condition`` until it gives a true value, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"{what}: not within {seconds:.0f} s"
+        time.sleep(0.05)
+    return value
+
+
+def _rows_written(marker: Path) -> int:
+    return int(marker.read_text()) if marker.exists() else 0
+
+
 def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
-    """SIGKILL in the middle of a big import: every batch is all there or not there at all."""
-    db = tmp_path / "crash.duckdb"
+    """SIGKILL in the middle of a big import: every batch is all there or not there at all, and
+    the helper process reading the file exits by itself."""
+    db, marker = tmp_path / "crash.duckdb", tmp_path / "written"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     cli = [sys.executable, "-m", "patentatlas.cli", "--db", str(db)]
     subprocess.run([*cli, "import", str(THUNDERSOFT)], check=True, env=env, capture_output=True)
-    big = write_resampled(VR, tmp_path / "big.csv", 400_000)
-    proc = subprocess.Popen([*cli, "import", str(big)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    time.sleep(3)  # well into the 400,000 rows (two batches), which take longer than this to load
-    assert proc.poll() is None, "the import finished before it could be interrupted"
-    helpers = psutil.Process(proc.pid).children()
-    assert helpers, "a file this big is read by a helper process"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    # the helper notices its parent is gone and exits by itself (no orphan left running)
-    _, alive = psutil.wait_procs(helpers, timeout=20)
+    big = write_resampled(VR, tmp_path / "big.csv", 150_000)  # 47 MB: read by a helper process
+    proc = subprocess.Popen([sys.executable, "-c", _IMPORT_TELLING_PROGRESS, str(db), str(big), str(marker)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # two batches of 20,000 rows written (the first committed), the rest of 150,000 to come
+        _wait_for(lambda: _rows_written(marker) >= 40_000 or proc.poll() is not None, "40,000 rows written", 180)
+        assert proc.poll() is None, "the import finished before it could be interrupted"
+        helpers = psutil.Process(proc.pid).children()
+        assert helpers, "a file this big is read by a helper process"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # the helper notices its parent is gone and exits by itself (no orphan left parsing the file),
+    # within its watchdog's period: the bound only stops a broken helper from hanging the suite
+    _, alive = psutil.wait_procs(helpers, timeout=15)
     assert alive == []
     conn = duckdb.connect(str(db))
-    batches = conn.execute("SELECT rows_read, loaded, finished_at IS NOT NULL FROM import_batches "
-                           "ORDER BY batch_id").fetchall()
+    batches = conn.execute("SELECT rows_read, loaded + updated + unchanged + quarantined, finished_at IS NOT NULL "
+                           "FROM import_batches ORDER BY batch_id").fetchall()
     assert batches[0] == (511, 511, True)
-    assert all(finished for _, _, finished in batches)  # no batch half-written
-    committed = sum(loaded for _, loaded, _ in batches)
-    assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (committed,)
-    assert committed < 511 + 400_000
+    # each batch of the killed import is all there (20,000 rows read and accounted for) or absent
+    assert len(batches) >= 2 and batches[1:] == [(20_000, 20_000, True)] * (len(batches) - 1)
+    assert len(batches) - 1 <= _rows_written(marker) // 20_000 < 150_000 // 20_000
+    (loaded,) = conn.execute("SELECT sum(loaded) FROM import_batches").fetchall()[0]
+    assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (loaded,)
 
 
 def test_batches_imported_before_observed_on_existed_are_dated_by_when_they_finished(

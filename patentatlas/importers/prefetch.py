@@ -2,7 +2,9 @@
 
 Parsing is Python work and writing is DuckDB work: on two cores they overlap when the chunks are
 produced by a helper process (started fresh with ``spawn``, so nothing of the parent's DuckDB
-threads is copied) and handed over as Arrow tables, which pickle as plain buffers.
+threads is copied) and handed over as Arrow tables, which pickle as plain buffers. A watchdog
+thread in the helper ends it within :data:`PARENT_CHECK_SECONDS` of its parent's death (a killed
+import leaves no process parsing on), whether it is parsing or waiting on a full queue.
 
 >>> chunks = prefetched_chunks(Path("big.csv"), None)  # doctest: +SKIP
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty, Full
@@ -27,16 +31,25 @@ class ImportHelperError(PatentAtlasError):
 
 _DONE = "done"
 _QUEUE_DEPTH = 2
+PARENT_CHECK_SECONDS = 0.2
 
 
-def _produce(path: str, mapping: dict[str, str] | None, queue: Any) -> None:
+def _exit_when_orphaned(parent: int) -> None:
+    """In the helper, a daemon thread: exit at once when ``parent`` is no longer our parent
+    (it died; we were adopted). Nobody will read what we produce, and the file may be huge."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)  # no cleanup to wait for: the queue's pipe has no reader any more
+
+
+def _produce(path: str, mapping: dict[str, str] | None, queue: Any, parent: int) -> None:
     """In the helper process: every chunk of the file, then a done marker (or the error)."""
     import gc
 
     from patentatlas.importers import open_source
 
     gc.disable()
-    parent = os.getppid()
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="parent-watch", daemon=True).start()
     try:
         for chunk in open_source(Path(path), mapping).chunks:
             _put(queue, chunk, parent)
@@ -79,7 +92,8 @@ def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Ch
     """The file's chunks, produced in a helper process; its errors are raised here."""
     context = mp.get_context("spawn")
     queue = context.Queue(maxsize=_QUEUE_DEPTH)
-    process = context.Process(target=_produce, args=(str(path), mapping, queue), daemon=True)
+    # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
+    process = context.Process(target=_produce, args=(str(path), mapping, queue, os.getpid()), daemon=True)
     process.start()
     try:
         while True:
