@@ -377,3 +377,14 @@ def test_region_indicators_say_how_many_valid_inventions_were_classified_from_th
     assert (figures["valid_invention_count"], figures["valid_inventions_industries_from_main_ipc"]) == (VALID, VALID)
     assert f"criterion 1: the industries of {VALID} valid inventions come from their main IPC alone" in " ".join(
         figures["data_notes"])
+
+
+def test_the_import_report_says_how_far_and_how_patents_were_placed(tmp_path: Path) -> None:
+    (report,) = _import(tmp_path / "s.duckdb", THUNDERSOFT)
+    # Patentics 地市 carries every applicant's address: all 511 placed from it, 406 to a district
+    # (80 of them to a township); 105 addresses name a city and a street but no district
+    assert report["coverage"]["placement"] == {"cn_applicant_patents": 511, "county": 406, "township": 80,
+                                               "by_method": {"address": 511}}
+    warning = next(w for w in report["warnings"] if w["code"] == "region_not_county")
+    assert (warning["patents"], warning["message_zh"]) == (
+        105, "105 件中国申请人专利（20.5%）未能定位到区县：可导入企业名录补全")

@@ -17,11 +17,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from patentatlas.normalize.status import status_reading
 
+# figures over the merged patents an import touched (Coverage.add_patent_figures), in this order
+_PATENT_FIGURES = ("patents", "patents.granted_grant_date_unknown", "patents.inventions_granted_grant_date_unknown",
+                   "patents.cn_applicant", "patents.cn_county", "patents.cn_township")
+_PATENT_FIGURES_SQL = """SELECT count(*), count_if(status = 'in_force' AND grant_date IS NULL),
+  count_if(status = 'in_force' AND grant_date IS NULL AND patent_type = 'invention'),
+  count_if(first_applicant_country = 'CN'),
+  count_if(first_applicant_country = 'CN' AND first_applicant_county_code IS NOT NULL),
+  count_if(first_applicant_country = 'CN' AND length(first_applicant_region_code) = 9)
+FROM patents WHERE last_batch_id IN (SELECT unnest(?))"""
 # the fields whose presence is counted: name → how a state shows it
 CARRIED = ("filing_date", "ipc", "ipc_main", "grant_date", "status", "applicant_address", "applicants")
 DERIVED = ("check_digit_computed", "pct", "grant_date_from_grant_publication", "granted_grant_date_unknown")
@@ -93,13 +103,18 @@ class Coverage:
     def add_patent_figures(self, conn: Any, batch_ids: list[int]) -> None:
         """Figures over the merged patents an import last touched (rows of one application merge:
         incoPat's A row has no grant date, its B row has)."""
-        row = conn.execute(
-            "SELECT count(*), count_if(status = 'in_force' AND grant_date IS NULL), "
-            "count_if(status = 'in_force' AND grant_date IS NULL AND patent_type = 'invention') "
-            "FROM patents WHERE last_batch_id IN (SELECT unnest(?))", [batch_ids]).fetchone()
-        for name, value in zip(("patents", "patents.granted_grant_date_unknown",
-                                "patents.inventions_granted_grant_date_unknown"), row or (0, 0, 0), strict=True):
+        row = conn.execute(_PATENT_FIGURES_SQL, [batch_ids]).fetchone()
+        for name, value in zip(_PATENT_FIGURES, row or (0,) * len(_PATENT_FIGURES), strict=True):
             self.counts[name] += int(value or 0)  # count_if over no rows is NULL
+        try:
+            methods = conn.execute(
+                "SELECT pl.method, count(*) FROM placements pl JOIN patents p USING (application_number) "
+                "WHERE p.last_batch_id IN (SELECT unnest(?)) AND p.first_applicant_country = 'CN' GROUP BY 1",
+                [batch_ids]).fetchall()
+        except duckdb.CatalogException:  # a store before placements
+            methods = []
+        for method, n in methods:
+            self.counts[f"placement.{method}"] += int(n)
 
     def add(self, other: Coverage) -> None:
         self.counts.update(other.counts)
@@ -130,6 +145,10 @@ class Coverage:
             "industries_basis": group("sei_basis", SEI_BASES),
             "region_level": group("region", REGION_LEVELS),
             "derived": {n: self.counts[f"derived.{n}"] for n in DERIVED},
+            "placement": {"cn_applicant_patents": self.counts["patents.cn_applicant"],
+                          "county": self.counts["patents.cn_county"], "township": self.counts["patents.cn_township"],
+                          "by_method": {k.split(".", 1)[1]: v for k, v in sorted(self.counts.items())
+                                        if k.startswith("placement.")}},
             "patents": {"touched": self.counts["patents"],
                         "granted_grant_date_unknown": self.counts["patents.granted_grant_date_unknown"],
                         "inventions_granted_grant_date_unknown":
@@ -177,9 +196,13 @@ class Coverage:
                           "message": f"{undated} patents ({_pct(undated, patents)}) are granted and in force with no "
                                      "grant date in the file: fees follow the filing date; which year was paid at "
                                      "grant and whether the reduction window runs are unknown"})
-        warn("region_not_county", rows - c["region.township"] - c["region.county"] - c["region.foreign"],
-             "{n} 行（{pct}）的第一申请人未能定位到区县",
-             "{n} rows ({pct}) have a first applicant not placed to a county")
+        cn, county = c["patents.cn_applicant"], c["patents.cn_county"]
+        if cn > county:
+            found.append({"code": "region_not_county", "patents": cn - county, "share": _share(cn - county, cn),
+                          "message_zh": f"{cn - county} 件中国申请人专利（{_pct(cn - county, cn)}）未能定位到区县："
+                                        "可导入企业名录补全",
+                          "message": f"{cn - county} patents of Chinese applicants ({_pct(cn - county, cn)}) are not "
+                                     "placed to a county: an enterprise directory would place more"})
         warn("check_digit_computed", c["derived.check_digit_computed"],
              "{n} 行（{pct}）的申请号没有校验位：已按规则计算补全",
              "{n} rows ({pct}) had application numbers without a check digit: computed")

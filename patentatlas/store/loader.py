@@ -98,10 +98,10 @@ def import_file(
     finally:
         if collecting:
             gc.enable()
-    _record_patent_figures(conn, report)
     recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
     with transaction(conn):  # the directory and registrations may place the imported patents better
         place_patents(conn, numbers_of_batches(conn, report.batch_ids))
+    _record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
     refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
     after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
     return report
