@@ -124,7 +124,45 @@ def creativity_cmd(ctx: click.Context, region_code: str, top: int | None, as_of:
         _cli().console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
 
 
+@click.group("tiers")
+def tiers_group() -> None:
+    """Enterprise tiers (head, pre-IPO, growth, start-up) from the profiles and IP holdings."""
+
+
+@tiers_group.command("show")
+@click.option("--region", "region_code", default="100000", show_default=True, help="Region adcode (100000 China).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts, each enterprise's tier and why.")
+@click.pass_context
+def tiers_show(ctx: click.Context, region_code: str, as_json: bool) -> None:
+    """Each profiled enterprise's tier, the rule that decided it, and the counts per tier."""
+    from patentatlas.domain.tiers import region_tiers
+
+    data = region_tiers(_cli()._conn(ctx.find_root(), read_only=True), region_code)
+    if as_json:
+        _cli()._print_json(data)
+        return
+    table = Table(title=f"tiers in {region_code}: " + ", ".join(f"{k} {v}" for k, v in data["counts"].items()))
+    for name in ("enterprise", "revenue", "valid inventions", "tier", "why"):
+        table.add_column(name)
+    for e in data["enterprises"]:
+        _cli()._add_row(table, e["name"], _dash(e["revenue"]), e["valid_inventions"], e["tier"] or "—",
+                        "; ".join(e["reasons"]))
+    _cli().console.print(table)
+
+
+@tiers_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def tiers_import(ctx: click.Context, path: Path) -> None:
+    """Import the office's enterprise profiles (CSV/XLSX: 企业名称, 统一社会信用代码, 地区代码, 营业收入, 研发投入,
+    职工人数, 知识产权专职人员, 贯标, 上市阶段)."""
+    from patentatlas.domain.tiers import import_profiles
+
+    summary = import_profiles(_cli()._conn(ctx.find_root()), path)
+    _cli()._print_json(summary)
+
+
 def register(main: click.Group) -> None:
     """Add this module's commands to the `patentatlas` group."""
-    for command in (value_cmd, refresh_values_cmd, source_figures_cmd, creativity_cmd):
+    for command in (value_cmd, refresh_values_cmd, source_figures_cmd, creativity_cmd, tiers_group):
         main.add_command(command)

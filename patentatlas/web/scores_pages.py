@@ -14,9 +14,13 @@ import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from patentatlas.domain.accounts import audit, require_role
 from patentatlas.domain.creativity import INPUTS, creativity_ranking, parse_weights, ranking_rows
 from patentatlas.domain.indicators import region_ancestors
-from patentatlas.web.deps import Cursor
+from patentatlas.domain.tiers import region_tiers, set_package
+from patentatlas.web.auth import CurrentUser
+from patentatlas.web.deps import Cursor, Fields
+from patentatlas.web.forms import text
 from patentatlas.web.regions_api import Format, table_response
 from patentatlas.web.render import jsonable, render
 
@@ -67,3 +71,45 @@ def api_creativity(cursor: Cursor, code: str, top: Top = None, as_of: AsOf = Non
     if format in ("csv", "xlsx"):
         return table_response(ranking_rows(page), format, f"creativity-{code}-{page['as_of']}")
     return JSONResponse(jsonable(page))
+
+
+# --------------------------------------------------------------------------- tiers (government end)
+
+Region = Annotated[str, Query(description="region adcode (100000 = China)")]
+
+
+def tier_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per enterprise: its inputs, tier and the reasons, for a download."""
+    keys = ("name", "uscc", "region_code", "revenue", "rd_spending", "valid_inventions", "ip_management",
+            "listing_stage", "tier", "source")
+    return [{**{k: e[k] for k in keys}, "reasons": "; ".join(e["reasons"])} for e in data["enterprises"]]
+
+
+@router.get("/tiers", response_class=HTMLResponse, tags=["pages"],
+            summary="Enterprise tiers of a region: counts, each enterprise's tier and why, the service packages "
+                    "(admins and analysts; JSON with ?format=json)")
+def tiers_page(request: Request, cursor: Cursor, user: CurrentUser, region: Region = "100000",
+               format: Format = None) -> Response:
+    require_role(user, "admin", "analyst")
+    data = region_tiers(cursor, region)
+    if format in ("csv", "xlsx"):
+        return table_response(tier_rows(data), format, f"tiers-{region}")
+    return render(request, "tiers.html", data | {"downloads": {"tiers": _downloads("/tiers", region=region)}})
+
+
+@router.get("/api/tiers", tags=["scores"], summary="Enterprise tiers of a region (admins and analysts)")
+def api_tiers(cursor: Cursor, user: CurrentUser, region: Region = "100000", format: Format = None) -> Response:
+    """Counts per tier, and for every profiled enterprise its inputs, tier, the rule that decided it and why."""
+    require_role(user, "admin", "analyst")
+    data = region_tiers(cursor, region)
+    if format in ("csv", "xlsx"):
+        return table_response(tier_rows(data), format, f"tiers-{region}")
+    return JSONResponse(jsonable(data))
+
+
+@router.post("/api/tiers/packages/{tier}", tags=["scores"], summary="Edit a tier's service package (admins)")
+def edit_package(cursor: Cursor, user: CurrentUser, tier: str, fields: Fields) -> Response:
+    require_role(user, "admin", "analyst")
+    package = set_package(cursor, tier, text(fields, "text"), user.user_id)
+    audit(cursor, user.user_id, "tiers.package", tier, {"chars": len(package["text"])})
+    return JSONResponse(jsonable({"tier": tier, **package}))
