@@ -1,7 +1,10 @@
-"""What the browser tests share: Debian's chromium, and the app served on a loopback port."""
+"""What the browser tests share: Debian's chromium, the rule for when it is missing, and the app
+served on a loopback port."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import socket
 import threading
@@ -11,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from patentatlas.web.app import create_app
@@ -18,6 +22,32 @@ from patentatlas.web.app import create_app
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+
+
+def missing_browser(chromium: Path = CHROMIUM) -> str | None:
+    """What keeps the browser tests from running here, or None."""
+    if not chromium.exists():
+        return f"{chromium} is not installed (apt-get install chromium fonts-noto-cjk)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright Python client is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def on_ci() -> bool:
+    """Whether the environment variable ``CI`` is set (to anything but empty, 0 or false)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+def require_browser(chromium: Path = CHROMIUM) -> None:
+    """The one rule for every browser test, called at the top of its module (or in its fixture):
+    without Chromium or Playwright's client it is skipped on a developer's machine, and FAILS when
+    ``CI`` is set: on CI a missing browser is a broken setup, never a suite that passes by skipping."""
+    missing = missing_browser(chromium)
+    if missing is None:
+        return
+    if on_ci():
+        pytest.fail(f"CI is set and {missing}: the browser tests cannot run", pytrace=False)
+    pytest.skip(missing, allow_module_level=True)
 
 
 @contextmanager

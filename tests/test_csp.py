@@ -17,7 +17,7 @@ from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
 from patentatlas.store import open_store
 from patentatlas.web.app import HERE
-from tests.browser_support import CHROMIUM, chromium, served_copy
+from tests.browser_support import chromium, require_browser, served_copy
 from tests.web_support import client_on_copy
 
 PAGES = ["/", "/regions/330100", "/industries", "/regions/330100/patents", "/sign-in", "/openapi.json"]
@@ -75,9 +75,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The loaded store with NetEase registered (its patents proposed for custody), served."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    pytest.importorskip("playwright.sync_api")
+    require_browser()  # skipped without Chromium, failed when CI is set
     folder = tmp_path_factory.mktemp("csp_browser")
     prepared = folder / "prepared.duckdb"
     shutil.copy(loaded_db, prepared)

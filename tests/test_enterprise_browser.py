@@ -14,11 +14,9 @@ import pytest
 
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.store import open_store
-from tests.browser_support import CHROMIUM, chromium, served_copy
+from tests.browser_support import chromium, require_browser, served_copy
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+require_browser()  # skipped without Chromium, failed when CI is set
 
 
 @pytest.fixture(scope="module")

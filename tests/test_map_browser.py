@@ -13,15 +13,13 @@ import httpx
 import pytest
 
 from patentatlas.reference.regions import iter_regions
-from tests.browser_support import CHROMIUM, chromium, served_copy
+from tests.browser_support import chromium, require_browser, served_copy
 
 SCREENSHOTS = Path("/tmp")
 ZHEJIANG_CITIES = [f"33{n:02d}00" for n in range(1, 12)]
 HANGZHOU = "330100"
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+require_browser()  # skipped without Chromium, failed when CI is set
 
 # the page's chart, its option, and what ECharts drew for each data item (the visual map's colour)
 CHART = "window.regionPage.chart"
