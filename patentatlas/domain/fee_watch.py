@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.domain.directory import NO_CONTACT, enterprise_contacts
 from patentatlas.domain.high_value import named_params
 from patentatlas.domain.indicators import COUNTING_RULE
 from patentatlas.domain.region_fees import (
@@ -77,8 +78,10 @@ DEFINITIONS = {
     "lapses_by_town": "Patents of the region whose legal status an import saw change to lapsed, observed from "
                       "the quarter's start through the date, each counted once, by the first applicant's "
                       "township and county.",
-    "enterprises_to_call": "First applicants that are enterprises, with their patents in the grace period "
-                           "(in_grace), most patents first, then the largest fees at risk.",
+    "enterprises_to_call": "First applicants that are enterprises, one row per enterprise whatever the spelling, "
+                           "with their patents in the grace period (in_grace), most patents first, then the largest "
+                           "fees at risk; the county is where their patents are placed, the contact from the "
+                           "office's enterprise directory.",
 }
 
 
@@ -93,7 +96,8 @@ soon AS MATERIALIZED (
   UNION ALL SELECT patent_type, next_full_amount FROM f
   WHERE NOT next_paid AND next_due_date > $as_of AND next_due_date <= $soon_end),
 callees AS MATERIALIZED (
-  SELECT pa.party_id, any_value(pa.name) AS name, any_value(pa.county_code) AS county_code,
+  SELECT coalesce(pl.enterprise_key, 'name:' || pa.normalized_name) AS enterprise_key, min(pa.party_id) AS party_id,
+    coalesce(min(pl.enterprise_name), min(pa.name)) AS name, mode(g.county_code) AS county_code,
     count(*) AS patents_in_grace, count_if(g.patent_type = 'invention') AS inventions_in_grace,
     count_if(g.due_date >= $q_start) AS fell_due_this_quarter, sum(g.full_amount) AS fees_at_risk,
     sum(g.late_fee) AS late_fees_today, min(g.grace_period_end) AS earliest_grace_end,
@@ -101,7 +105,8 @@ callees AS MATERIALIZED (
   FROM g JOIN patent_parties pp ON pp.application_number = g.application_number AND pp.role = 'applicant'
     AND pp.seq = 1
   JOIN parties pa ON pa.party_id = pp.party_id AND pa.kind = 'enterprise'
-  GROUP BY pa.party_id)
+  LEFT JOIN placements pl ON pl.application_number = g.application_number
+  GROUP BY 1)
 SELECT
   (SELECT [count(*), coalesce(sum(full_amount), 0), coalesce(sum(late_fee), 0)] FROM eg),
   (SELECT list({{'child': child, 'n': n, 'fees': s}}) FROM (
@@ -251,6 +256,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
     lapses = _lapses(conn, where, {**params, **extra})
     listed = listed or []
     titles = _titles(conn, [e["application_number"] for e in listed])
+    contacts = enterprise_contacts(conn, [c["enterprise_key"] for c in callees or []])
     names = _names(conn, {e["child"] for e in listed if e["child"]}
                    | {e["county_code"] for e in callees or [] if e["county_code"]})
     grace = _by_type(grace_types or [], count="n", fees_at_risk="fees", late_fees_today="late",
@@ -292,6 +298,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
         "enterprises_to_call": {
             "total": callee_total, "limit": limit,
             "enterprises": [{**c, "rank": i, "county_name": names.get(c["county_code"]),
+                             **contacts.get(c["enterprise_key"], NO_CONTACT),
                              "fees_at_risk": int(c["fees_at_risk"]), "late_fees_today": int(c["late_fees_today"])}
                             for i, c in enumerate(callees or [], start=1)],
         },
@@ -389,8 +396,9 @@ def warning_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
     elif table == "lapses_by_county":
         rows = data["lapses_by_town"]["counties"]
     elif table == "enterprises_to_call":
-        keys = ("rank", "party_id", "name", "county_code", "county_name", "patents_in_grace", "inventions_in_grace",
-                "fell_due_this_quarter", "fees_at_risk", "late_fees_today", "earliest_grace_end")
+        keys = ("rank", "enterprise_key", "party_id", "name", "county_code", "county_name", "patents_in_grace",
+                "inventions_in_grace", "fell_due_this_quarter", "fees_at_risk", "late_fees_today", "earliest_grace_end",
+                "contact_person", "contact_phone", "township_name")
         rows = [{**{k: e[k] for k in keys}, "application_numbers": ";".join(e["application_numbers"])}
                 for e in data["enterprises_to_call"]["enterprises"]]
     else:
