@@ -25,11 +25,14 @@ from patentatlas.domain.indicators import region_ancestors, resolve_region
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor
+from patentatlas.web.followup_pages import enterprise_link
+from patentatlas.web.followup_pages import router as followup_router
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.regions_pages import industry_choices
 from patentatlas.web.render import render
 
 router = APIRouter(tags=["warnings"])
+router.include_router(followup_router)  # the lists behind the figures, enterprise pages, the follow-up log
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 Industry = Annotated[str | None, Query(description="2021 strategic emerging industry code (1, 1.4); empty = all")]
@@ -66,9 +69,16 @@ def warnings_page(conn: duckdb.DuckDBPyConnection, user: User, code: str, indust
     api = f"/api/warnings/regions/{region['code']}"
     children = [{**c, "allowed": c["code"] is not None and may_see_region(conn, user, c["code"])}
                 for c in data["entering_grace"]["by_child_region"]]
+    callees = data["enterprises_to_call"]
     return {
         **data,
         "entering_grace": {**data["entering_grace"], "by_child_region": children},
+        "enterprises_to_call": {**callees, "enterprises": [
+            {**e, "link": enterprise_link(e["enterprise_key"]) if e.get("enterprise_key") else None}
+            for e in callees["enterprises"]]},
+        "lists": {figure: _link(f"/warnings/regions/{region['code']}/lists/{figure}", **filters)
+                  for figure in ("due_90", "in_grace", "lapsed")},
+        "followups_link": f"/warnings/regions/{region['code']}/followups",
         "ancestors": _ancestors(conn, region, user),
         "filters": filters,
         "industry_choices": industry_choices(conn),
