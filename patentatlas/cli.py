@@ -98,6 +98,11 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
             failed += 1
             err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             continue
+        except KeyboardInterrupt:  # Ctrl-C: the batch in progress rolls back; one line, no traceback
+            err_console.print(f"[bold red]interrupted:[/] {escape(path.name)}: the batch in progress was not "
+                              "stored; batches before it were. Import the file again to finish it (rows already "
+                              "stored count as unchanged).", highlight=False)
+            sys.exit(130)
         reports.append(report)
         if as_json:
             _print_json(report.counts())

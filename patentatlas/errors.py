@@ -20,6 +20,22 @@
 
 from __future__ import annotations
 
+import re
+
+MESSAGE_LIMIT = 600  # characters of a message or a reason: a 20 MB header is not echoed whole
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    r"""Text from a file made safe to show: control characters (terminal escape codes) written as
+    ``\x1b``, and cut at ``limit`` characters with how much was left out.
+
+    >>> shown("bad\x1b[31mred"), shown("x" * 10, limit=4)
+    ('bad\\x1b[31mred', 'xxxx…(6 more characters)')
+    """
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text) - limit:,} more characters)"
+
 
 class PatentAtlasError(Exception):
     """Base class: the message says what was wrong and what to do."""
@@ -27,6 +43,7 @@ class PatentAtlasError(Exception):
     status_code = 400
 
     def __init__(self, message: str) -> None:
+        message = shown(message)
         super().__init__(message)
         self.message = message
 
@@ -55,6 +72,7 @@ class FieldError(PatentAtlasError):
     """One field of a row is invalid; the importer quarantines the row with this reason."""
 
     def __init__(self, field: str, reason: str) -> None:
+        field, reason = shown(field, 200), shown(reason)
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason

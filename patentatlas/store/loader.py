@@ -128,7 +128,8 @@ def _parts(chunks: Iterator[Chunk], rows_limit: int, bytes_limit: int = BATCH_BY
     def run() -> Iterator[Chunk]:
         nonlocal pending
         rows = size = 0
-        while pending is not None and rows < rows_limit and size < bytes_limit:
+        # up to rows_limit rows: the next chunk joins only if it fits (the first always does)
+        while pending is not None and (rows == 0 or rows + pending.read <= rows_limit) and size < bytes_limit:
             chunk, pending = pending, next(chunks, None)
             rows += chunk.read
             size += chunk.states.nbytes

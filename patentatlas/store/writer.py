@@ -13,10 +13,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from patentatlas.errors import shown
 from patentatlas.importers.chunks import State, states_table
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.reference.regions import resolve_region
-from patentatlas.store import scalar
+from patentatlas.store import scalar, utc_now
 
 if TYPE_CHECKING:
     from patentatlas.importers.records import RowResult
@@ -58,11 +59,12 @@ def mark_seen(conn: duckdb.DuckDBPyConnection, keys: list[str], batch_id: int) -
 
 
 def finish_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, report: ImportReport) -> None:
-    """Record the batch's counts, what its rows carried, and its end time."""
+    """Record the batch's counts, what its rows carried, and its end time (the clock's: inside a
+    transaction DuckDB's now() is the transaction's start, the batch's start time)."""
     conn.execute(
-        "UPDATE import_batches SET finished_at = now(), rows_read = ?, loaded = ?, updated = ?, "
+        "UPDATE import_batches SET finished_at = ?, rows_read = ?, loaded = ?, updated = ?, "
         "unchanged = ?, quarantined = ?, coverage = ? WHERE batch_id = ?",
-        [report.read, report.loaded, report.updated, report.unchanged, report.quarantined,
+        [utc_now(), report.read, report.loaded, report.updated, report.unchanged, report.quarantined,
          report.coverage.to_json(), batch_id],
     )
 
@@ -258,7 +260,7 @@ def write_quarantine(conn: duckdb.DuckDBPyConnection, rows: list[RowResult], fil
     """Rejected rows with their reason and the raw row, so nothing is lost."""
     records = [
         {"batch_id": batch_id, "file": file, "sheet": r.sheet, "row_number": r.row,
-         "field": r.outcome.field, "reason": r.outcome.reason,  # type: ignore[union-attr]
+         "field": shown(r.outcome.field, 200), "reason": shown(r.outcome.reason),  # type: ignore[union-attr]
          "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
         for r in rows
     ]
