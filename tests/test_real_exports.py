@@ -388,3 +388,22 @@ def test_the_import_report_says_how_far_and_how_patents_were_placed(tmp_path: Pa
     warning = next(w for w in report["warnings"] if w["code"] == "region_not_county")
     assert (warning["patents"], warning["message_zh"]) == (
         105, "105 件中国申请人专利（20.5%）未能定位到区县：可导入企业名录补全")
+
+
+def test_terminal_escapes_from_a_file_never_reach_a_message(tmp_path: Path) -> None:
+    headers, rows = _rows(THUNDERSOFT)
+    rows = rows[:2]
+    rows[1]["申请号"] = "\x1b[2J\x1b[31m" + "9" * 2000
+    (report,) = _import(tmp_path / "s.duckdb", _write(tmp_path / "escapes.csv", headers, rows))
+    assert report["quarantined"] == 1
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "s.duckdb"), "quarantine", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    conn = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    try:
+        (reason,) = conn.execute("SELECT reason FROM quarantine").fetchone() or ("",)
+    finally:
+        conn.close()
+    # the number is read upper-cased; 2,000 digits are cut short
+    assert reason.startswith("'\\x1b[2J\\x1b[31M999") and reason.endswith("more characters)")
+    assert len(reason) < 700
