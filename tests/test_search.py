@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,33 +11,15 @@ from click.testing import CliRunner
 
 from patentatlas.cli import main
 from patentatlas.errors import UsageError
-from patentatlas.search import SearchOptions, rebuild_index, search
+from patentatlas.search import SearchOptions, search
 from patentatlas.search.index import index_path
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
+from tests import search_support
 from tests.conftest import THUNDERSOFT, VR
+from tests.search_support import ENDOSCOPES
 
-# the two rows of patentics_cn_title_VR_7805.csv whose title holds 内窥镜 (grep finds no other row in the four files)
-ENDOSCOPES = {"CN201820922298.5", "CN201410722564.6"}
-
-
-@pytest.fixture(scope="session")
-def indexed_db(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the loaded store with its search index built beside it (once per session)."""
-    path = tmp_path_factory.mktemp("indexed") / "store.duckdb"
-    shutil.copy(loaded_db, path)
-    conn = duckdb.connect(str(path), read_only=True)
-    rebuild_index(conn)
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def indexed(indexed_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    conn = duckdb.connect(str(indexed_db), read_only=True)
-    yield conn
-    conn.close()
-
+indexed_db, indexed = search_support.indexed_db, search_support.indexed  # the shared fixtures
 
 def numbers(result: dict) -> set[str]:
     return {h["application_number"] for h in result["hits"]}

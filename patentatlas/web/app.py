@@ -31,6 +31,7 @@ from patentatlas.web import (
     regions_api,
     regions_pages,
     scores_pages,
+    search_pages,
     warnings_gov,
 )
 from patentatlas.web.auth import CurrentUser
@@ -67,6 +68,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(enterprise_pages.router)
     app.include_router(warnings_gov.router)
     app.include_router(admin_imports.router)
+    app.include_router(search_pages.router)
     return app
 
 

@@ -1,0 +1,88 @@
+"""Analysis of a result set: filings by year, top applicants, IPC subclasses, provinces, and the
+citation network among the set's patents (``cited_publications`` matched to the set's publication
+numbers); each a table that downloads as XLSX.
+
+>>> analyse(conn, "title:手术")["trend"][0]  # doctest: +SKIP
+{'year': 2009, 'patents': 1}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from patentatlas.search.engine import SearchOptions, search
+
+NETWORK_LIMIT = 1_000  # the network is drawn among the best-ranked patents of the set
+TABLES = ("trend", "applicants", "ipc", "regions", "citations", "patents")
+
+
+def analyse(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchOptions | None = None,
+            top: int = 20) -> dict[str, Any]:
+    """The result set's figures; counts over the whole set, the network over its first 1,000 patents."""
+    opts = options or SearchOptions()
+    facets_opts = SearchOptions(**{**vars(opts), "limit": NETWORK_LIMIT, "offset": 0, "facets": True,
+                                   "sort": "relevance"})
+    result = search(conn, query, facets_opts)
+    facets = result["facets"]
+    names = _region_names(conn, [b["value"] for b in facets["province"]])
+    members = [h["application_number"] for h in result["hits"]]
+    nodes, edges = citation_network(conn, members)
+    return {
+        "query": result["query"], "filters": result["filters"], "notices": result["notices"], "total": result["total"],
+        "trend": [{"year": b["value"], "patents": b["count"]} for b in facets["year"]],
+        "applicants": [{"applicant": b["value"], "patents": b["count"]} for b in facets["applicant"][:top]],
+        "ipc": [{"ipc_subclass": b["value"], "patents": b["count"]} for b in facets["ipc_class"][:top]],
+        "regions": [{"province_code": b["value"], "province": names.get(b["value"]), "patents": b["count"]}
+                    for b in facets["province"][:top]],
+        "types": facets["type"], "statuses": facets["status"],
+        "network": {"patents_considered": len(members), "nodes": nodes, "edges": edges},
+        "patents": [{k: h[k] for k in ("application_number", "title", "applicants", "filing_date", "score")}
+                    for h in result["hits"]],
+    }
+
+
+def citation_network(conn: duckdb.DuckDBPyConnection, members: list[str]) -> tuple[list[dict], list[dict]]:
+    """Citations from one member to another, matched by publication number (either side's record)."""
+    if not members:
+        return [], []
+    rows = conn.execute("""
+        WITH m AS (SELECT application_number, title_zh, title_en, publications, publication_number,
+                          cited_publications, citing_publications
+                   FROM patents WHERE application_number IN (SELECT unnest(?))),
+        pubs AS (SELECT DISTINCT application_number, pn FROM (
+                   SELECT application_number, unnest([p.publication_number FOR p IN coalesce(publications, [])]) AS pn
+                   FROM m
+                   UNION ALL SELECT application_number, publication_number FROM m) WHERE pn IS NOT NULL),
+        cites AS (SELECT application_number AS citing, unnest(cited_publications) AS pn FROM m
+                  UNION ALL SELECT c.application_number, m2.pn FROM
+                    (SELECT application_number, unnest(citing_publications) AS citing_pn FROM m) x
+                    JOIN pubs c ON c.pn = x.citing_pn JOIN pubs m2 ON m2.application_number = x.application_number)
+        SELECT DISTINCT c.citing, p.application_number AS cited
+        FROM cites c JOIN pubs p ON p.pn = c.pn WHERE c.citing <> p.application_number
+        ORDER BY 1, 2
+    """, [members]).fetchall()
+    edges = [{"citing": a, "cited": b} for a, b in rows]
+    linked = sorted({n for e in rows for n in e})
+    titles = dict(conn.execute("SELECT application_number, coalesce(title_zh, title_en) FROM patents "
+                               "WHERE application_number IN (SELECT unnest(?))", [linked]).fetchall()) if linked else {}
+    degree: dict[str, int] = {}
+    for a, b in rows:
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+    nodes = [{"application_number": n, "title": titles.get(n), "links": degree[n]} for n in linked]
+    return nodes, edges
+
+
+def _region_names(conn: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(conn.execute("SELECT code, name FROM regions WHERE code IN (SELECT unnest(?))", [codes]).fetchall())
+
+
+def analysis_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """One table of the analysis, as rows for a CSV / XLSX download."""
+    if table == "citations":
+        return data["network"]["edges"]
+    return list(data[table])
