@@ -7,6 +7,7 @@ import pytest
 
 from patentatlas.domain import accounts
 from patentatlas.errors import AuthError, ForbiddenError, RateLimitedError, UsageError
+from patentatlas.store import utc_now as now
 from patentatlas.store.reference import ensure_reference
 
 PASSWORD = "correct horse battery"
@@ -45,15 +46,16 @@ def test_wrong_password_and_unknown_user_say_the_same(db: duckdb.DuckDBPyConnect
 def test_five_failures_slow_down_that_address_not_the_owner(db: duckdb.DuckDBPyConnection) -> None:
     accounts.create_user(db, "a@example.cn", "admin", password=PASSWORD)
     trusted = accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.1").device
-    for _ in range(accounts.MAX_FAILURES_PER_ADDRESS):
-        with pytest.raises(AuthError):
+    for _ in range(5):  # five failures, each answered as a failure (not yet slowed down) …
+        with pytest.raises(AuthError, match="^wrong e-mail or password$"):
             accounts.sign_in(db, "a@example.cn", "guess", "10.0.0.9")
+    # … the sixth attempt, even with the right password, is slowed down
     with pytest.raises(RateLimitedError, match="too many failed sign-ins from here: try again in 15 minutes"):
         accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9")
     assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.2").user.email == "a@example.cn"
     again = accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9", device=trusted)  # the owner's browser
     assert again.device == trusted
-    for _ in range(accounts.MAX_FAILURES_PER_ADDRESS):  # an unknown e-mail is counted the same way
+    for _ in range(5):  # an unknown e-mail is counted the same way
         with pytest.raises(AuthError, match="^wrong e-mail or password$"):
             accounts.sign_in(db, "nobody@example.cn", PASSWORD, "10.0.0.8")
     with pytest.raises(RateLimitedError):
@@ -61,6 +63,30 @@ def test_five_failures_slow_down_that_address_not_the_owner(db: duckdb.DuckDBPyC
     # the failures are outside the window once 15 minutes have passed
     db.execute("UPDATE sign_in_attempts SET attempted_at = attempted_at - INTERVAL 16 MINUTE")
     assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.9").user.email == "a@example.cn"
+
+
+def _failed_attempts(db: duckdb.DuckDBPyConnection, count: int, email_sql: str, ip_sql: str) -> None:
+    """``count`` failed sign-ins just now, the i-th for ``email_sql`` from ``ip_sql`` (SQL over i)."""
+    db.execute(f"INSERT INTO sign_in_attempts (email, ip, attempted_at, ok) SELECT {email_sql}, {ip_sql}, ?, false "
+               "FROM range(?) t(i)", [now(), count])
+
+
+def test_an_address_is_slowed_down_at_20_failures_an_e_mail_at_100(db: duckdb.DuckDBPyConnection) -> None:
+    accounts.create_user(db, "a@example.cn", "admin", password=PASSWORD)
+    # 19 failures from one address, each for another e-mail: a@ still signs in from there; the 20th
+    # slows that address down for everyone
+    _failed_attempts(db, 19, "'guess' || i || '@example.cn'", "'10.0.0.7'")
+    assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.7").user.email == "a@example.cn"
+    _failed_attempts(db, 1, "'guess20@example.cn'", "'10.0.0.7'")
+    with pytest.raises(RateLimitedError):
+        accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.0.7")
+    # 99 failures for a@ spread over 99 addresses: a new browser still gets in; the 100th slows
+    # down every new browser for a@ (never one that signed in as a@ before)
+    _failed_attempts(db, 99, "'a@example.cn'", "'192.0.2.' || i")
+    assert accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.1.1").user.email == "a@example.cn"
+    _failed_attempts(db, 1, "'a@example.cn'", "'192.0.2.200'")
+    with pytest.raises(RateLimitedError):
+        accounts.sign_in(db, "a@example.cn", PASSWORD, "10.0.1.2")
 
 
 def test_a_device_token_is_kept_as_its_hash_only(db: duckdb.DuckDBPyConnection) -> None:
