@@ -27,7 +27,7 @@ from patentatlas.domain.industries import (
     specialty_dashboard,
 )
 from patentatlas.errors import NotFoundError, UsageError
-from patentatlas.reference.sei import industries_for_ipc, lookup_keys, nic_for_sei, sei_for_ipc
+from patentatlas.reference.sei import lookup_keys, nic_for_sei, sei_for_ipc
 from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
 from tests.conftest import CHATBOT, LENS, THUNDERSOFT, TOYOTA, VR
@@ -93,6 +93,17 @@ def writable(loaded_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnect
     conn.close()
 
 
+# patents of the four real exports in each of the nine strategic emerging industries
+TOP_LEVEL_COUNTS = {"1": 7397, "2": 936, "3": 533, "4": 363, "5": 1803, "6": 192, "7": 223, "8": 4596, "9": 1270}
+
+
+def _by_top_level(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Patents in each top-level industry, counted from the stored SEI codes."""
+    return dict(conn.execute("SELECT split_part(code, '.', 1), count(DISTINCT application_number) FROM "
+                             "(SELECT application_number, unnest(sei_codes) AS code FROM patents) "
+                             "GROUP BY 1 ORDER BY 1").fetchall())
+
+
 def run(db: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--db", str(db), *args], env={"COLUMNS": "200"})
 
@@ -124,18 +135,21 @@ def test_lookup_goes_from_the_subgroup_up_to_the_class() -> None:
 
 def test_every_stored_patent_has_the_industries_of_its_merged_ipc_codes(loaded: duckdb.DuckDBPyConnection) -> None:
     # incoPat lists an A and a B publication per application: the merged IPC codes decide
-    rows = loaded.execute("SELECT ipc_codes, sei_codes, sei_judged FROM patents").fetchall()
-    assert len(rows) > 15_000
-    for ipc, sei, judged in rows:
-        expected = industries_for_ipc(tuple(ipc))
-        assert (tuple(sei), judged, nic_for_sei(tuple(sei))) == expected
+    # patents, judged (some IPC code in the concordance's scope), in an SEI industry, SEI codes in all
+    assert loaded.execute("SELECT count(*), count_if(sei_judged), count_if(len(sei_codes) > 0), "
+                          "sum(len(sei_codes)) FROM patents").fetchall() == [(15149, 15049, 13209, 20999)]
+    assert _by_top_level(loaded) == TOP_LEVEL_COUNTS
 
 
 def test_record_importers_fill_the_industries_too(store: duckdb.DuckDBPyConnection) -> None:
     import_file(store, LENS)
-    rows = store.execute("SELECT ipc_codes, sei_codes, sei_judged FROM patents").fetchall()
-    assert rows and all((tuple(s), j) == sei_for_ipc(tuple(i)) for i, s, j in rows)
-    assert sum(1 for _, s, _ in rows if s) > 0
+    assert store.execute("SELECT count(*), count_if(sei_judged), count_if(len(sei_codes) > 0), "
+                         "sum(len(sei_codes)) FROM patents").fetchall() == [(9025, 8922, 7403, 12024)]
+    assert store.execute("SELECT ipc_codes, sei_codes, sei_judged FROM patents "
+                         "WHERE application_number = 'AU1945/019981A'").fetchall() == [
+        (["G01S1/02", "G01S19/15", "G01S19/44", "G01S19/51"], ["1.1", "2.3"], True)]
+    assert _by_top_level(store) == {"1": 3343, "2": 2750, "3": 343, "4": 579, "5": 389, "6": 227, "7": 197,
+                                    "8": 1197, "9": 1060}
 
 
 def test_recompute_industries(writable: duckdb.DuckDBPyConnection) -> None:
@@ -169,7 +183,9 @@ def test_labelled_cn_patents_counted_from_the_file(loaded: duckdb.DuckDBPyConnec
 
 def test_sei_tree_counts(loaded: duckdb.DuckDBPyConnection) -> None:
     tree = sei_tree(loaded)
-    assert [n["code"] for n in tree["industries"]] == [str(i) for i in range(1, 10)]
+    assert {n["code"]: n["patents"] for n in tree["industries"]} == TOP_LEVEL_COUNTS
+    assert (tree["as_of"], tree["patents"], tree["not_judged"], tree["judged_not_sei"], tree["sei_patents"]) == (
+        "2023-05-11", 15149, 100, 1840, 13209)
     total = loaded.execute("SELECT count(*) FROM patents WHERE filing_date <= ?", [tree["as_of"]]).fetchone()
     assert tree["patents"] == (total or [0])[0]
     assert tree["not_judged"] + tree["judged_not_sei"] + tree["sei_patents"] == tree["patents"]
