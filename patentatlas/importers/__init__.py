@@ -1,6 +1,6 @@
 """Importers: from a file to a stream of :class:`Chunk` of patent states, the format picked from its headers.
 
->>> source = open_source(Path("incopat_toyota_autodrive_5048.csv"))
+>>> source = open_source(DATA / "cn_patents" / "incopat_toyota_autodrive_5048.csv")  # DATA: the sample data
 >>> source.format
 'incopat'
 """
