@@ -3,7 +3,10 @@ sensitivity table and the liquidation value, every figure with its input and who
 
 Income approach (royalty relief or profit split): the income attributable to the patents each year ×
 the royalty rate (or the profit-split share), discounted at the discount rate over the economic life —
-never beyond the shortest remaining legal term of the case's patents. Bad input is refused naming it.
+never beyond the shortest remaining legal term of the case's patents. Market approach (where comparable
+transactions are given): the mean of each comparable's price × its adjustment factor. Cost approach
+(where a replacement cost is given): the replacement cost less physical, functional and economic
+depreciation. Bad input is refused naming it.
 
 >>> income_value([1_000_000] * 3, 0.05, 0.10)  # doctest: +SKIP
 124342.6
@@ -12,6 +15,7 @@ never beyond the shortest remaining legal term of the case's patents. Bad input 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import duckdb
@@ -76,6 +80,8 @@ def value_case(conn: duckdb.DuckDBPyConnection, inputs: dict[str, Any], on: dt.d
     if life > term:
         raise UsageError(f"economic_life_years: {life} years is beyond the shortest remaining legal term "
                          f"({term} years, {min(patents, key=lambda p: p['remaining_years'])['application_number']})")
+    if inputs.get("royalty_rate") not in (None, "") and inputs.get("profit_split") not in (None, ""):
+        raise UsageError("royalty_rate, profit_split: give one of them (royalty relief or profit split), not both")
     share_name = "royalty_rate" if inputs.get("royalty_rate") not in (None, "") else "profit_split"
     share = _number(inputs, share_name, 0.0, 1.0)
     liquidation = _number(inputs, "liquidation_discount", 0.0, 1.0) if inputs.get("liquidation_discount") else 0.0
@@ -106,3 +112,70 @@ def _income(incomes: list[Any], t: int) -> float:
     if number < 0:
         raise UsageError(f"annual_income: {number:g} is negative")
     return number
+
+
+_NUMBER_SEPARATORS = re.compile(r"[\s,;，；、]+")
+DEPRECIATIONS = ("physical_depreciation", "functional_depreciation", "economic_depreciation")
+
+
+def number_list(name: str, value: Any) -> list[float]:
+    """A list of numbers, sent as a list or as text separated by commas, semicolons, spaces or lines
+    (no thousands separators: ``1,000`` is two numbers), repeats kept.
+
+    >>> number_list("annual_income", "800000, 1000000；1000000")
+    [800000.0, 1000000.0, 1000000.0]
+    """
+    items = value if isinstance(value, list) else _NUMBER_SEPARATORS.split(str(value or ""))
+    out = []
+    for item in items:
+        if str(item).strip() == "":
+            continue
+        try:
+            out.append(float(item))
+        except (TypeError, ValueError):
+            raise UsageError(f"{name}: {item!r} is not a number") from None
+    return out
+
+
+def market_approach(inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The mean of each comparable transaction's price × its adjustment factor; None without comparables.
+
+    >>> market_approach({"comparable_prices": [1_500_000, 1_200_000], "comparable_adjustments": [0.9, 1.1]})["value"]
+    1335000.0
+    """
+    prices = number_list("comparable_prices", inputs.get("comparable_prices"))
+    factors = number_list("comparable_adjustments", inputs.get("comparable_adjustments"))
+    if not prices and not factors:
+        return None
+    if not prices:
+        raise UsageError("comparable_prices: required with comparable_adjustments (one price per comparable)")
+    if len(prices) != len(factors):
+        raise UsageError(f"comparable_adjustments: {len(factors)} factors for {len(prices)} comparable_prices; "
+                         "give one adjustment factor per comparable transaction")
+    for price in prices:
+        if price < 0:
+            raise UsageError(f"comparable_prices: {price:g} is negative")
+    for factor in factors:
+        if factor <= 0:
+            raise UsageError(f"comparable_adjustments: {factor:g} must be above 0")
+    rows = [{"price": p, "adjustment": f, "adjusted": round(p * f, 2)} for p, f in zip(prices, factors, strict=True)]
+    return {"value": round(sum(r["adjusted"] for r in rows) / len(rows), 2), "comparables": rows,
+            "formula": f"mean of price_i × adjustment_i, i = 1…{len(rows)}"}
+
+
+def cost_approach(inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """Replacement cost less physical, functional and economic depreciation (yuan); None without a cost.
+
+    >>> cost_approach({"replacement_cost": 900_000, "functional_depreciation": 150_000})["value"]
+    750000.0
+    """
+    given = [n for n in ("replacement_cost", *DEPRECIATIONS) if inputs.get(n) not in (None, "")]
+    if not given:
+        return None
+    cost = _number(inputs, "replacement_cost")
+    less = {n: _number(inputs, n) if inputs.get(n) not in (None, "") else 0.0 for n in DEPRECIATIONS}
+    if sum(less.values()) > cost:
+        raise UsageError(f"{', '.join(DEPRECIATIONS)}: together {sum(less.values()):,.2f} exceed the "
+                         f"replacement_cost {cost:,.2f}")
+    return {"value": round(cost - sum(less.values()), 2), "replacement_cost": cost, **less,
+            "formula": "replacement_cost − physical_depreciation − functional_depreciation − economic_depreciation"}

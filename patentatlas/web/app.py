@@ -32,6 +32,7 @@ from patentatlas.web import (
     regions_pages,
     scores_pages,
     search_pages,
+    valuation_pages,
     warnings_gov,
 )
 from patentatlas.web.auth import CurrentUser
@@ -69,6 +70,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(warnings_gov.router)
     app.include_router(admin_imports.router)
     app.include_router(search_pages.router)
+    app.include_router(valuation_pages.router)
     return app
 
 
