@@ -7,7 +7,8 @@ Six rules, each a set-based query over all enterprises at once:
     fee_lapsed     grace period over, nothing paid or seen: presumed terminated as of the due date
     status_change  a custody patent's legal status changed in an import observed since custody began
     term_end       a custody patent in force whose term ends within 90 days
-    watch          a patent imported after the watch was set matching a watched IPC prefix or keyword
+    watch          a patent imported after the watch was set matching a watched IPC prefix or keyword,
+                   or (facts.rule saved_search) a saved search of one of the enterprise's users
 
 A warning's key says what it is about (``fee_due:{enterprise}:{application}:{year}:{stage}``…), so
 running the job again never makes the same warning twice. Every warning explains itself: a short
@@ -43,6 +44,7 @@ from patentatlas.domain.fees import (
 )
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.errors import NotFoundError
+from patentatlas.search.saved import SAVED_SEARCH_WARNINGS
 from patentatlas.store import transaction
 
 RULES = ("fee_due", "fee_grace", "fee_lapsed", "status_change", "term_end", "watch")
@@ -365,7 +367,8 @@ def _bound(sql: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 _RULE_SQL = {"fee_due": _FEE_DUE, "fee_grace": _FEE_GRACE, "fee_lapsed": _FEE_LAPSED,
-             "status_change": _STATUS_CHANGE, "term_end": _TERM_END, "watch": _WATCH}
+             "status_change": _STATUS_CHANGE, "term_end": _TERM_END, "watch": _WATCH,
+             "saved_search": SAVED_SEARCH_WARNINGS}  # counted as watch warnings (its rows say rule 'watch')
 
 # keys are unique within a run (each rule's query makes one row per key); the anti-join keeps the
 # stored ones out: ON CONFLICT DO NOTHING would do the same at twice the cost (5.7 s instead of

@@ -25,7 +25,15 @@ def options_from(filters: dict[str, Any]) -> SearchOptions:
     """The search options a saved filter dict stands for."""
     def year(name: str) -> int | None:
         value = filters.get(name)
-        return int(value) if value not in (None, "") else None
+        if value in (None, ""):
+            return None
+        if not str(value).isdigit() or not 1900 <= int(value) <= 2100:
+            raise UsageError(f"{name}: a year from 1900 to 2100, got {str(value)[:20]!r}")
+        return int(value)
+
+    for name in ("region", "industry", "type", "status"):
+        if not isinstance(filters.get(name) or "", str):
+            raise UsageError(f"{name}: expected text")
 
     return SearchOptions(region=filters.get("region") or None, industry=filters.get("industry") or None,
                          patent_type=filters.get("type") or None, status=filters.get("status") or None,
@@ -95,3 +103,27 @@ def match_saved_searches(conn: duckdb.DuckDBPyConnection, batch_ids: list[int], 
             conn.executemany("INSERT INTO saved_search_matches VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
             made += len(rows)
     return made
+
+
+# The warning rule's query (run by domain.warnings with the watch rules, counted with them): each
+# recorded match of a saved search by an enterprise user becomes one warning of that enterprise,
+# unless the patent is already in its custody. Its facts name the search, its query and filters.
+SAVED_SEARCH_WARNINGS = """
+INSERT INTO alert_candidates
+SELECT format('saved_search:{}:{}:{}', u.enterprise_id, s.saved_search_id, m.application_number), u.enterprise_id,
+       m.application_number, 'watch', 'info',
+       format('检索式命中新专利：{}', m.application_number),
+       format('新导入的专利 {}（{}），申请人 {}，申请日 {}，命中您保存的检索式“{}”（{}）。',
+              m.application_number, coalesce(p.title_zh, p.title_en, ''),
+              coalesce(array_to_string(p.applicant_names, '、'), '未知'),
+              coalesce(CAST(p.filing_date AS VARCHAR), '未知'), s.name, s.query),
+       json_object('rule', 'saved_search', 'as_of', $as_of, 'application_number', m.application_number,
+                   'saved_search_id', s.saved_search_id, 'saved_search', s.name, 'query', s.query,
+                   'filters', s.filters, 'saved_by', u.email, 'batch_id', m.batch_id, 'matched_at', m.matched_at,
+                   'applicants', p.applicant_names, 'filing_date', p.filing_date)
+FROM saved_search_matches m JOIN saved_searches s USING (saved_search_id) JOIN users u ON u.user_id = s.user_id
+JOIN patents p ON p.application_number = m.application_number
+WHERE u.enterprise_id IS NOT NULL AND u.active
+  AND NOT EXISTS (SELECT 1 FROM custody c
+                  WHERE c.enterprise_id = u.enterprise_id AND c.application_number = m.application_number)
+"""

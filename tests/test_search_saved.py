@@ -1,0 +1,90 @@
+"""Saved searches: a user keeps a query; the next import's new patents that match it are recorded
+and become watch warnings of the user's enterprise, each saying which search matched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from patentatlas.domain.accounts import create_user
+from patentatlas.domain.enterprises import register_enterprise
+from patentatlas.domain.warnings import run_alerts
+from patentatlas.errors import UsageError
+from patentatlas.search import search
+from patentatlas.search.saved import delete_saved_search, save_search, saved_searches
+from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
+from patentatlas.web.app import create_app
+from tests.conftest import THUNDERSOFT, VR
+from tests.search_support import ENDOSCOPES
+from tests.web_support import signed_in
+
+AT = dt.datetime(2026, 3, 2, 9, 0)
+
+
+def test_new_matches_after_an_import_become_warnings(tmp_path: Path) -> None:
+    conn = open_store(tmp_path / "store.duckdb")
+    import_file(conn, THUNDERSOFT)
+    eid = int(register_enterprise(conn, "中科创达软件股份有限公司", "91330100716105852F")["enterprise_id"])
+    user = create_user(conn, "ip@thundersoft.cn", "enterprise", password="a long password 1", enterprise_id=eid)
+    analyst = create_user(conn, "office@gov.cn", "admin", password="a long password 2")
+    sid = save_search(conn, user.user_id, "内窥镜监控", "title:内窥镜", {})
+    save_search(conn, analyst.user_id, "手术", "title:手术", {"type": "utility_model"})
+    with pytest.raises(UsageError, match="needs words"):
+        save_search(conn, user.user_id, "nothing", "  ", {})
+
+    import_file(conn, VR)  # brings the two 内窥镜 patents, and utility-model 手术 ones
+    assert saved_searches(conn, user.user_id)[0]["new_matches"] == 2
+    matched = {r[0] for r in conn.execute("SELECT application_number FROM saved_search_matches "
+                                          "WHERE saved_search_id = ?", [sid]).fetchall()}
+    assert matched == ENDOSCOPES
+    surgery = {h["application_number"] for h in search(conn, "title:手术 type:utility_model")["hits"]}
+    assert saved_searches(conn, analyst.user_id)[0]["new_matches"] == len(surgery) > 0
+
+    summary = run_alerts(conn, dt.date(2026, 3, 2), None, now=AT)
+    assert summary["warnings"]["watch"] == 2  # the enterprise user's search; the admin has no enterprise
+    rows = conn.execute("SELECT warning_key, rule, title, facts FROM warnings WHERE enterprise_id = ? "
+                        "ORDER BY warning_key", [eid]).fetchall()
+    assert [r[0] for r in rows] == [f"saved_search:{eid}:{sid}:{n}" for n in sorted(ENDOSCOPES)]
+    facts = json.loads(rows[0][3])
+    assert (rows[0][1], facts["rule"], facts["saved_search"], facts["query"]) == (
+        "watch", "saved_search", "内窥镜监控", "title:内窥镜")
+    assert rows[0][2] == f"检索式命中新专利：{sorted(ENDOSCOPES)[0]}"
+    assert run_alerts(conn, dt.date(2026, 3, 3), None, now=AT)["warnings"]["watch"] == 0  # never twice
+
+    import_file(conn, VR)  # the same file again: nothing new, nothing more matched
+    assert saved_searches(conn, user.user_id)[0]["new_matches"] == 2
+    delete_saved_search(conn, user.user_id, sid)
+    assert saved_searches(conn, user.user_id) == []
+    conn.close()
+
+
+def test_saved_searches_api_is_the_users_own(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    conn = open_store(path)
+    import_file(conn, THUNDERSOFT)
+    eid = int(register_enterprise(conn, "中科创达软件股份有限公司", "91330100716105852F")["enterprise_id"])
+    create_user(conn, "ip@thundersoft.cn", "enterprise", password="a long password 1", enterprise_id=eid)
+    create_user(conn, "other@gov.cn", "admin", password="a long password 2")
+    conn.close()
+    app = create_app(path)
+    try:
+        assert TestClient(app).get("/api/saved-searches").status_code == 401
+        mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
+        made = mine.post("/api/saved-searches", json={"name": "VR", "q": "虚拟现实", "type": "invention"})
+        assert made.status_code == 200, made.text
+        sid = made.json()["id"]
+        listed = mine.get("/api/saved-searches").json()
+        assert [(s["id"], s["name"], s["query"], s["filters"]) for s in listed] == [
+            (sid, "VR", "虚拟现实", {"type": "invention"})]
+        other = signed_in(app, "other@gov.cn", "a long password 2")
+        assert other.get("/api/saved-searches").json() == []
+        assert other.delete(f"/api/saved-searches/{sid}").status_code == 404
+        assert mine.post("/api/saved-searches", json={"q": "(", "year_from": "x"}).status_code == 400
+        assert mine.delete(f"/api/saved-searches/{sid}").json() == {"deleted": sid}
+    finally:
+        app.state.conn.close()
