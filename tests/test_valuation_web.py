@@ -271,3 +271,17 @@ def test_pdf_report_renders_not_blank(clients: dict[str, TestClient], a_case: di
                            text=True).stdout
     assert "收益法评估值" in words and "714,694.48" in words
     assert "中科创达软件股份有限公司" in words and "a@a.cn" in words
+
+
+def test_office_page_and_the_enterprise_redirect(clients: dict[str, TestClient]) -> None:
+    made = clients["root"].post("/api/valuations", json=inputs(title="省局质押评估", patents=[B_PATENT]))
+    assert made.status_code == 201, made.text
+    case_id = str(made.json()["case_id"])
+    page = get_page(clients["root"], "/valuations")
+    assert page.text["cases-owner"] == "本局（政府端）" and "new-case" in page.text
+    assert page.row(data_case=case_id)[1] == "省局质押评估"
+    assert case_id not in [a.get("data-case") for a, _ in get_page(clients["hd"], "/valuations").rows]
+    assert clients["a"].get("/valuations").headers["location"] == "/enterprises/1/valuations"
+    english = get_page(clients["root"], f"/valuations/{case_id}", lang="en")
+    assert english.row(data_input="discount_rate")[0] == "Discount rate"
+    assert english.row(data_figure="income_approach")[0] == "Income approach value"
