@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import duckdb
@@ -101,10 +102,34 @@ def audit_entries(conn: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dic
 # --------------------------------------------------------------------------- users
 
 
-def check_password(password: str) -> None:
-    """A password good enough to set (UsageError saying why not)."""
+MAX_PASSWORD_LENGTH = 256  # hashing costs the same, but a megabyte "password" is an attack, not a secret
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords refused (``reference/data/common_passwords.txt``, with its source)."""
+    text = (resources.files("patentatlas.reference") / "data" / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, email: str | None = None) -> None:
+    """A password good enough to set (UsageError saying why not): 10–256 characters as typed
+    (spaces count: nothing is stripped), not a common one, not the e-mail address or its name part.
+
+    >>> check_password("1234567890")
+    Traceback (most recent call last):
+    ...
+    patentatlas.errors.UsageError: password: this is one of the most common passwords; choose another
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UsageError(f"password: at least {MIN_PASSWORD_LENGTH} characters, please")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UsageError(f"password: at most {MAX_PASSWORD_LENGTH} characters, please")
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) == 1:
+        raise UsageError("password: this is one of the most common passwords; choose another")
+    if email and lowered.strip() in {email.strip().lower(), email.strip().lower().partition("@")[0]}:
+        raise UsageError("password: it must not be your e-mail address")
 
 
 
@@ -145,7 +170,7 @@ def create_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, passw
     email = normal_email(email)
     _check_scope(conn, role, region_code, enterprise_id)
     if password is not None:
-        check_password(password)
+        check_password(password, email)
     if scalar(conn, "SELECT count(*) FROM users WHERE email = ?", [email]):
         raise UsageError(f"email: a user {email} already exists")
     pw_hash = _hasher.hash(password) if password is not None else None
@@ -191,7 +216,7 @@ def accept_invite(conn: duckdb.DuckDBPyConnection, token: str, password: str) ->
     user_id, expires = rows[0]
     if expires < now():
         raise AuthError(f"this invitation expired on {expires:%Y-%m-%d %H:%M} UTC: ask for a new one")
-    check_password(password)
+    check_password(password, get_user(conn, user_id).email)
     conn.execute("UPDATE users SET password_hash = ?, invite_token_hash = NULL, invite_expires_at = NULL "
                  "WHERE user_id = ?", [_hasher.hash(password), user_id])
     audit(conn, user_id, "user.accept_invite")
@@ -204,7 +229,7 @@ def change_password(conn: duckdb.DuckDBPyConnection, user_id: int, current: str,
     rows = conn.execute("SELECT password_hash FROM users WHERE user_id = ?", [user_id]).fetchall()
     if not rows or rows[0][0] is None or not _verify(rows[0][0], current):
         raise AuthError("the current password is wrong")
-    check_password(new)
+    check_password(new, get_user(conn, user_id).email)
     conn.execute("UPDATE users SET password_hash = ? WHERE user_id = ?", [_hasher.hash(new), user_id])
     conn.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
                  [user_id, token_hash(keep_session) if keep_session else None])

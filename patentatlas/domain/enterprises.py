@@ -83,7 +83,7 @@ def sign_up(conn: duckdb.DuckDBPyConnection, fields: dict[str, Any], ip: str | N
     The answer and the work are the same whether or not the e-mail has an account already, so the
     form does not tell a stranger who is registered; with a taken e-mail nothing is created."""
     email = accounts.normal_email(str(fields["email"]))
-    accounts.check_password(str(fields["password"]))
+    accounts.check_password(str(fields["password"]), email)
     code = validate_uscc(str(fields["uscc"]))
     _check_new(conn, str(fields["name"]), code)  # before the e-mail is looked at: the same errors for all
     if accounts.email_taken(conn, email):

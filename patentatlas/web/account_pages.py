@@ -34,7 +34,7 @@ from patentatlas.web.auth import (
     set_session_cookie,
 )
 from patentatlas.web.deps import Cursor, Fields
-from patentatlas.web.forms import answer, is_json, listed, payload, text, wants_json
+from patentatlas.web.forms import answer, is_json, listed, payload, secret, text, wants_json
 from patentatlas.web.render import render
 
 router = APIRouter()
@@ -104,7 +104,7 @@ def sign_in_page(request: Request) -> Response:
 @router.post("/sign-in", include_in_schema=False)
 async def sign_in_form(request: Request, cursor: Cursor) -> Response:
     fields = await _fields(request)
-    session = await _sign_in(request, cursor, text(fields, "email"), text(fields, "password"))
+    session = await _sign_in(request, cursor, text(fields, "email"), secret(fields, "password"))
     return _signed_in(request, session, text(fields, "next", required=False))
 
 
@@ -115,7 +115,7 @@ async def api_sign_in(request: Request, cursor: Cursor) -> Response:
         raise MediaTypeError("the sign-in API takes a JSON body (Content-Type: application/json) with email "
                              "and password; browsers sign in with the form at /sign-in")
     fields = await payload(request)
-    session = await _sign_in(request, cursor, text(fields, "email"), text(fields, "password"))
+    session = await _sign_in(request, cursor, text(fields, "email"), secret(fields, "password"))
     return _signed_in(request, session, None)
 
 
@@ -148,7 +148,7 @@ def sign_up_page(request: Request) -> Response:
 async def sign_up(request: Request, cursor: Cursor) -> Response:
     fields = await _fields(request)
     form = {"name": text(fields, "name"), "uscc": text(fields, "uscc"), "email": text(fields, "email"),
-            "password": text(fields, "password"), "name_variants": listed(fields, "name_variants"),
+            "password": secret(fields, "password"), "name_variants": listed(fields, "name_variants"),
             "display_name": text(fields, "display_name", required=False)}
     result = await run_in_threadpool(_sign_up, cursor, form, client_ip(request))
     return answer(request, result, "/sign-in?signed_up=1")
@@ -167,8 +167,8 @@ def invite_page(request: Request, token: str) -> Response:
 @router.post("/invite/{token}", tags=["accounts"], summary="Accept an invitation by choosing a password")
 async def accept_invite(request: Request, cursor: Cursor, token: str) -> Response:
     fields = await _fields(request)
-    user = await run_in_threadpool(accounts.accept_invite, cursor, token, text(fields, "password"))
-    session = await _sign_in(request, cursor, user.email, text(fields, "password"))
+    user = await run_in_threadpool(accounts.accept_invite, cursor, token, secret(fields, "password"))
+    session = await _sign_in(request, cursor, user.email, secret(fields, "password"))
     return _signed_in(request, session, None)
 
 
@@ -186,8 +186,8 @@ def account_page(request: Request, session: SignedIn) -> Response:
              summary="Change one's password (current_password, new_password); other sessions end")
 async def change_password(request: Request, cursor: Cursor, session: SignedIn) -> Response:
     fields = await payload(request)
-    await run_in_threadpool(accounts.change_password, cursor, session.user.user_id, text(fields, "current_password"),
-                            text(fields, "new_password"), keep_session=session.token)
+    await run_in_threadpool(accounts.change_password, cursor, session.user.user_id, secret(fields, "current_password"),
+                            secret(fields, "new_password"), keep_session=session.token)
     return answer(request, {"changed": True}, "/account?changed=1")
 
 

@@ -65,6 +65,16 @@ def _json_field(name: str, value: Any) -> Any:
                      f"{'object' if isinstance(value, dict) else 'list of lists or objects'}")
 
 
+def secret(fields: dict[str, Any], name: str) -> str:
+    """A password exactly as typed: never stripped (a space is part of it)."""
+    value = fields.get(name)
+    if value is None or value == "":
+        raise UsageError(f"{name}: required")
+    if not isinstance(value, str):
+        raise UsageError(f"{name}: expected text")
+    return value
+
+
 def text(fields: dict[str, Any], name: str, *, required: bool = True) -> str:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
