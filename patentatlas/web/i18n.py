@@ -223,6 +223,7 @@ WORDS: dict[str, dict[str, str]] = {
     "criterion_applicant": {"zh": "申请人匹配", "en": "Matched by applicant"},
     "criterion_note": {"zh": "一件专利可同时满足多个条件", "en": "A patent may match several criteria"},
     "switch_lang": {"zh": "English", "en": "中文"},
+    "menu": {"zh": "菜单", "en": "Menu"},
     # accounts and the enterprise end
     "accept_invite": {"zh": "接受邀请", "en": "Accept the invitation"},
     "action": {"zh": "操作", "en": "Action"},
