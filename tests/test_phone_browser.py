@@ -84,7 +84,7 @@ def test_every_page_fits_a_phone(browser: Any, server: str, who: str | None) -> 
         assert page.goto(server + path).status == 200, path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, path
         lang = page.locator("#lang-switch").bounding_box()
-        assert lang is not None and 0 <= lang["x"] and lang["x"] + lang["width"] <= PHONE, (path, lang)
+        assert lang is not None and lang["x"] >= 0 and lang["x"] + lang["width"] <= PHONE, (path, lang)
         assert page.is_visible("#menu-toggle") and page.inner_text("#menu-toggle") == "菜单"
         # the menu is closed until the button opens it, and the button closes it again
         assert not page.is_visible("#top-menu") and not page.is_visible("#nav-regions"), path
