@@ -407,3 +407,21 @@ def test_terminal_escapes_from_a_file_never_reach_a_message(tmp_path: Path) -> N
     # the number is read upper-cased; 2,000 digits are cut short
     assert reason.startswith("'\\x1b[2J\\x1b[31M999") and reason.endswith("more characters)")
     assert len(reason) < 700
+
+
+def test_an_ipc_code_of_no_ipc_class_is_quarantined_and_older_editions_load(tmp_path: Path) -> None:
+    headers, rows = _rows(THUNDERSOFT)
+    rows = rows[:3]
+    rows[1]["国际分类"] = "G00F 1/00"  # no class G00 in the IPC
+    rows[2]["国际分类"] = "F24J 2/00|Y02E 10/40"  # F24J until IPC 2018; a CPC Y tag in the IPC column
+    (report,) = _import(tmp_path / "s.duckdb", _write(tmp_path / "ipc.csv", headers, rows))
+    assert (report["loaded"], report["quarantined"]) == (2, 1)
+    conn = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    try:
+        reason = conn.execute("SELECT field, reason FROM quarantine").fetchone()
+        kept = conn.execute("SELECT ipc_codes FROM patents WHERE application_number = ?",
+                            [rows[2]["申请号"]]).fetchone()
+    finally:
+        conn.close()
+    assert reason == ("国际分类", "'G00F1/00' has the shape of an IPC code, but G00 is no class of the IPC scheme")
+    assert kept == (["F24J2/00", "Y02E10/40"],)

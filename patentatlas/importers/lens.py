@@ -80,7 +80,7 @@ def build_lens_record(values: dict[str, str]) -> PatentRecord:
     kind = (values.get("kind", "") or "")[:1] or None
     jurisdiction = values.get("jurisdiction", "")
     granted = values.get("type", "") == "Granted Patent" or (jurisdiction != "WO" and kind in GRANT_KINDS)
-    ipc_codes = ipc_norm.split_codes(values.get("ipc", "").replace(";;", ";"), "ipcr_classifications")
+    ipc_codes = ipc_norm.ipc_codes(values.get("ipc", "").replace(";;", ";"), "ipcr_classifications")
     forward = values.get("forward_citations", "")
     family = values.get("family_size", "")
     record = PatentRecord(

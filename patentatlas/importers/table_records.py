@@ -102,6 +102,7 @@ def _safe(function: Callable[..., Any]) -> Callable[..., Any]:
 
 _date = lru_cache(maxsize=_CACHE)(_safe(parse_date))
 _codes = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.split_codes))
+_ipc = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.ipc_codes))
 _main = lru_cache(maxsize=_CACHE)(_safe(ipc_norm.main_code))
 _number = _safe(normalize_application_number)
 
@@ -263,7 +264,7 @@ def _parse_dates(p: _Parsed) -> None:
 
 def _parse_classes(p: _Parsed) -> None:
     ipc_column = p.ctx.name("ipc", "IPC")
-    codes = p.put("ipc_codes", [_codes(str(c), ipc_column) for c in p.cells("ipc")])
+    codes = p.put("ipc_codes", [_ipc(str(c), ipc_column) for c in p.cells("ipc")])
     main_column = p.ctx.name("ipc_main", "IPC主分类")
     p.put("ipc_main", [_main(str(m), c or (), main_column) for m, c in zip(p.cells("ipc_main"), codes, strict=True)])
     cpc_column = p.ctx.name("cpc", "CPC")

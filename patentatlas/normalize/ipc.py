@@ -63,11 +63,39 @@ def main_code(main_cell: str | None, codes: tuple[str, ...], field: str = "IPC�
     """The main classification: the cell if it is a full symbol; a bare subclass (Patentics's
     国际主分类 ``G06F``) is completed with the first listed code of that subclass."""
     if main_cell and not is_placeholder(main_cell):
-        main = split_codes(str(main_cell), field)[0]
+        main = ipc_codes(str(main_cell), field)[0]
         if "/" in main:
             return main
         return next((c for c in codes if c.startswith(main)), main)
     return codes[0] if codes else None
+
+
+@lru_cache(maxsize=1)
+def ipc_classes() -> frozenset[str]:
+    """Every class (``G06``) of the packaged IPC scheme."""
+    from patentatlas.reference.ipc import iter_ipc
+
+    return frozenset(code for code, level, _, _ in iter_ipc() if level == "class")
+
+
+@lru_cache(maxsize=65536)
+def ipc_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
+    """:func:`split_codes` for an IPC column, each code's class checked against the IPC scheme
+    (``G00F1/00`` is refused though it has the shape of a code).
+
+    Only the class: real exports carry subclasses of earlier IPC editions (F24J, gone in 2018) and
+    CPC's Y tags in their IPC columns (Patentics writes Y02P there); both are kept, as written.
+
+    >>> ipc_codes("G06F 16/583; F24J2/00; Y02P90/02")
+    ('G06F16/583', 'F24J2/00', 'Y02P90/02')
+    """
+    codes = split_codes(cell, field)
+    known = ipc_classes()
+    for code in codes:
+        if not code.startswith("Y") and code[:3] not in known:
+            raise FieldError(field, f"{code!r} has the shape of an IPC code, but {code[:3]} is no class of the "
+                                    "IPC scheme")
+    return codes
 
 
 def subclass(code: str) -> str:
