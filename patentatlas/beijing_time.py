@@ -41,3 +41,8 @@ def beijing(value: Any, seconds: bool = False) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def beijing_today() -> dt.date:
+    """Today's date in Beijing (the day a user there writes on a form, whatever the server's zone)."""
+    return dt.datetime.now(BEIJING).date()

@@ -60,17 +60,18 @@ def test_the_region_patents_csv_download_neutralises_formulas(client: TestClient
     answer = client.get("/regions/100000/patents", params={"format": "csv"})
     assert answer.status_code == 200
     rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"), newline="")))
-    titles = {r["application_number"]: r["title"] for r in rows}
+    titles = {r["申请号"]: r["专利名称"] for r in rows}  # headers in the page's language (zh)
     assert {n: titles[n] for n in crafted_db[1]} == {n: "'" + attack for n, attack in crafted_db[1].items()}
 
 
 def test_the_region_patents_xlsx_download_holds_plain_text_cells(client: TestClient,
                                                                  crafted_db: tuple[Path, dict[str, str]]) -> None:
     answer = client.get("/regions/100000/patents", params={"format": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(answer.content))["data"]
-    header = [c.value for c in sheet[1]]
-    number, title = header.index("application_number"), header.index("title")
-    cells = {row[number].value: row[title] for row in sheet.iter_rows(min_row=2)}
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).worksheets[0]
+    start = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "申请号")  # below the title
+    header = [c.value for c in sheet[start]]
+    number, title = header.index("申请号"), header.index("专利名称")
+    cells = {row[number].value: row[title] for row in sheet.iter_rows(min_row=start + 1)}
     attacked = [cells[n] for n in crafted_db[1]]
     assert [(c.data_type, c.value) for c in attacked] == [("s", "'" + a) for a in crafted_db[1].values()]
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)

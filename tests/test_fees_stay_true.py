@@ -9,6 +9,8 @@ the 4th month of its grace period: full fee 2,000, late fee 15 % = 300."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -16,30 +18,45 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patentatlas.domain.accounts import create_user
-from patentatlas.domain.enterprises import update_profile
+from patentatlas.domain.enterprises import register_enterprise, update_profile
 from patentatlas.domain.outbox import deliver_pending
 from patentatlas.domain.payments import enterprise_fee_states, import_payments, mark_paid
 from patentatlas.domain.warnings import run_alerts, unread_count
 from patentatlas.errors import UsageError
 from patentatlas.store import open_store
+from patentatlas.store.loader import import_file
 from patentatlas.web.app import create_app
-from tests.test_warnings import (  # noqa: F401  (fixtures)
-    ANGLE,
-    AS_OF,
-    AT,
-    DDOS,
-    VIDEO,
-    conn,
-    db,
-    thundersoft,
-    thundersoft_db,
-    warnings_of,
-)
+from tests.conftest import THUNDERSOFT
+from tests.test_warnings import ANGLE, AS_OF, AT, DDOS, OBSERVED, VIDEO, thundersoft, warnings_of
 from tests.web_support import HtmlPage, signed_in
 
 PASSWORD = "correct horse battery"
 JULY = dt.date(2026, 7, 1)  # ANGLE year 8 in its 3rd month of grace
 JULY_AT = dt.datetime(2026, 7, 1, 1, 0)
+
+
+@pytest.fixture(scope="module")
+def thundersoft_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Thundersoft export imported once (observed 2026-06-30); each test works on a copy."""
+    path = tmp_path_factory.mktemp("fees_true") / "store.duckdb"
+    store = open_store(path)
+    import_file(store, THUNDERSOFT, observed_on=OBSERVED)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def db(thundersoft_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(thundersoft_db, copy)
+    return copy
+
+
+@pytest.fixture
+def conn(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = open_store(db)
+    yield connection
+    connection.close()
 
 
 def _deliveries(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
@@ -125,24 +142,19 @@ def test_a_negative_late_fee_is_refused_and_nothing_recorded(conn: duckdb.DuckDB
 
 
 @pytest.fixture
-def web(db: Path) -> TestClient:  # noqa: F811
-    conn = open_store(db)
-    eid = thundersoft(conn, [ANGLE, VIDEO, DDOS], fee_reduction="", notify_email="ip@thundersoft.cn")
-    create_user(conn, "ip@thundersoft.cn", "enterprise", password=PASSWORD, enterprise_id=eid)
-    other = thundersoft_other(conn)
-    create_user(conn, "ip@other.cn", "enterprise", password=PASSWORD, enterprise_id=other)
-    run_alerts(conn, AS_OF, None, now=AT)
-    conn.close()
+def web(db: Path) -> Iterator[TestClient]:
+    store = open_store(db)
+    eid = thundersoft(store, [ANGLE, VIDEO, DDOS], fee_reduction="", notify_email="ip@thundersoft.cn")
+    create_user(store, "ip@thundersoft.cn", "enterprise", password=PASSWORD, enterprise_id=eid)
+    other = register_enterprise(store, "深圳市腾讯计算机系统有限公司", "914403001922038216")["enterprise_id"]
+    create_user(store, "ip@other.cn", "enterprise", password=PASSWORD, enterprise_id=int(other))
+    run_alerts(store, AS_OF, None, now=AT)
+    store.close()
     app = create_app(db)
     client = signed_in(app, "ip@thundersoft.cn", PASSWORD)
     client.app_state = app.state  # type: ignore[attr-defined]
     yield client
     app.state.conn.close()
-
-
-def thundersoft_other(conn: duckdb.DuckDBPyConnection) -> int:
-    from patentatlas.domain.enterprises import register_enterprise
-    return int(register_enterprise(conn, "深圳市腾讯计算机系统有限公司", "914403001922038216")["enterprise_id"])
 
 
 def _rows(client: TestClient, as_of: str = "2026-08-04") -> dict[tuple[str, str], list[str]]:

@@ -136,7 +136,8 @@ def test_the_enterprise_page_and_the_shared_log(zj: TestClient, hz: TestClient, 
     assert shown.text["flash"] == "跟踪记录已保存。"
     # the Hangzhou analyst shares the log and sees the enterprise among the open follow-ups
     (entry,) = hz.get("/api" + NETEASE_PAGE).json()["followups"]
-    assert (entry["outcome"], entry["note"], entry["logged_by_name"]) == ("promised", "财务周五前缴清 16 件", "zj@gov.cn")
+    assert (entry["outcome"], entry["note"], entry["logged_by_name"]) == (
+        "promised", "财务周五前缴清 16 件", "zj@gov.cn")
     assert [f["enterprise_key"] for f in hz.get("/api/warnings/regions/330100/followups").json()["followups"]] == [
         NETEASE]
     listed = hz.get("/api/warnings/regions/330100/lists/in_grace", params=Q).json()["by_enterprise"][0]

@@ -417,15 +417,16 @@ def test_csv_downloads_have_the_same_numbers(analyst: TestClient, app: Any) -> N
     data = analyst.get(API.format("330100")).json()
     rows = _csv(analyst.get(API.format("330100") + "&format=csv&table=entering_grace"))
     assert len(rows) == data["entering_grace"]["count"] == 14
-    assert sum(int(r["full_amount"]) for r in rows) == data["entering_grace"]["fees_at_risk"] == 21300
-    assert sum(int(r["late_fee"]) for r in rows) == data["entering_grace"]["late_fees_today"] == 1480
-    assert {r["application_number"] for r in rows} == {p["application_number"]
+    # headers in Chinese, as the page says them
+    assert sum(int(r["全额年费（元）"]) for r in rows) == data["entering_grace"]["fees_at_risk"] == 21300
+    assert sum(int(r["滞纳金（元）"]) for r in rows) == data["entering_grace"]["late_fees_today"] == 1480
+    assert {r["申请号"] for r in rows} == {p["application_number"]
                                                         for p in data["entering_grace"]["patents"]}
     callees = _csv(analyst.get(API.format("330100") + "&format=csv&table=enterprises_to_call"))
-    assert [(r["name"], int(r["patents_in_grace"]), int(r["fees_at_risk"])) for r in callees] == [
+    assert [(r["名称"], int(r["宽限期内专利"]), int(r["涉及年费（元）"])) for r in callees] == [
         (e["name"], e["patents_in_grace"], e["fees_at_risk"]) for e in data["enterprises_to_call"]["enterprises"]]
     industries = _csv(analyst.get(API.format("330100") + "&format=csv&table=entering_grace_by_industry"))
-    assert [int(r["count"]) for r in industries] == [r["count"] for r in data["entering_grace"]["by_industry"]]
+    assert [int(r["数量"]) for r in industries] == [r["count"] for r in data["entering_grace"]["by_industry"]]
     towns = _csv(analyst.get(API.format("330100") + "&format=csv&table=lapses_by_town"))
     assert towns == []
     cursor = app.state.conn.cursor()
@@ -443,11 +444,15 @@ def test_xlsx_opens(analyst: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-disposition"] == (
         'attachment; filename="warnings-330100-entering_grace-2023-06-30.xlsx"')
-    sheet = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)["data"]
-    rows = list(sheet.iter_rows(values_only=True))
-    header = list(rows[0])
-    assert len(rows) == 15
-    assert sum(row[header.index("full_amount")] for row in rows[1:]) == 21300
+    book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+    assert book.sheetnames == ["杭州市 · 进入宽限期的专利清单"]  # named after the table
+    lines = list(book.worksheets[0].iter_rows(values_only=True))
+    assert lines[0][0] == "杭州市 · 进入宽限期的专利清单" and lines[1][0] == "地区：杭州市（330100）"
+    assert lines[2][0] == "统计日期：2023-06-30"
+    start = lines.index((None,) * len(lines[0])) + 1 if (None,) * len(lines[0]) in lines else 7
+    header, rows = list(lines[start]), lines[start + 1:]
+    assert len(rows) == 14
+    assert sum(row[header.index("全额年费（元）")] for row in rows) == 21300
 
 
 def test_an_unknown_table_is_a_clear_error(analyst: TestClient) -> None:

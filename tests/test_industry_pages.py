@@ -24,6 +24,7 @@ from patentatlas.store import open_store
 from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
+from patentatlas.web.i18n import translator
 from tests.conftest import THUNDERSOFT
 from tests.web_support import HtmlPage, get_page, signed_in
 
@@ -62,8 +63,11 @@ def _xlsx(client: TestClient, url: str) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text[:300]
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sheet is not None
-    head, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    return [dict(zip(head, r, strict=True)) for r in rows]
+    lines = [list(r) for r in sheet.iter_rows(values_only=True)]
+    # the title block (title, region, date, counting rule, source) and a blank row come first
+    blank = next((i for i, line in enumerate(lines) if not any(v is not None for v in line)), -1)
+    head, *rows = lines[blank + 1:]
+    return [dict(zip(head, (*r, *(None,) * (len(head) - len(r))), strict=True)) for r in rows]
 
 
 def _in_industry(store: duckdb.DuckDBPyConnection, code: str, where: str, as_of: str) -> tuple[int, ...]:
@@ -145,16 +149,17 @@ def test_every_table_and_chart_downloads(client: TestClient, store: duckdb.DuckD
         assert _csv(client, links["csv"]) and _xlsx(client, links["xlsx"])
     patents, _ = _in_industry(store, AI, "first_applicant_province_code = '330000'", page["tree"]["as_of"])
     for rows in (_csv(client, page["downloads"]["top_level"]["csv"]), _csv(client, page["downloads"]["tree"]["csv"])):
-        ai = next(r for r in rows if r["code"] == AI)
-        assert (ai["name"], int(ai["patents"]), int(ai["valid_inventions"])) == ("新一代信息技术产业", patents, 37)
+        ai = next(r for r in rows if r["代码"] == AI)  # headers in Chinese
+        assert (ai["名称"], int(ai["专利数"]), int(ai["有效发明"])) == ("新一代信息技术产业", patents, 37)
     tree = _xlsx(client, page["downloads"]["tree"]["xlsx"])
     assert len(tree) == 9 + sum(len(n["children"]) for n in page["tree"]["industries"])
-    assert next(r for r in tree if r["code"] == AI)["patents"] == patents == 190
-    assert next(r for r in tree if r["code"] == "1.5")["parent_code"] == AI
-    summary = {r["indicator"]: r["value"] for r in _csv(client, page["downloads"]["summary"]["csv"])}
-    assert (summary["region_code"], int(summary["patents"])) == ("330000", page["tree"]["patents"])
+    assert next(r for r in tree if r["代码"] == AI)["专利数"] == patents == 190
+    assert next(r for r in tree if r["代码"] == "1.5")["上级代码"] == AI
+    summary = {r["指标"]: r["数值"] for r in _csv(client, page["downloads"]["summary"]["csv"])}
+    assert (summary["地区代码"], int(summary["专利数"])) == ("330000", page["tree"]["patents"])
     specialties = _xlsx(client, page["downloads"]["specialties"]["xlsx"])
-    assert [(r["db_id"], r["members"], r["keywords"]) for r in specialties] == [("vr", 7813, VR_WORD)]
+    labels = translator("zh")
+    assert [(r[labels["db_id"]], r["成员专利数"], r["关键词"]) for r in specialties] == [("vr", 7813, VR_WORD)]
 
 
 def test_bad_input_is_the_one_error_shape(client: TestClient) -> None:
@@ -215,14 +220,14 @@ def test_every_specialty_table_downloads(client: TestClient) -> None:
     for links in data["downloads"].values():
         assert links["csv"].replace("&", "&amp;") in html and links["xlsx"].replace("&", "&amp;") in html
     by_year = _csv(client, data["downloads"]["by_year"]["csv"])
-    assert next(int(r["patents"]) for r in by_year if r["year"] == "2016") == 1898
+    assert next(int(r["专利数"]) for r in by_year if r["申请年"] == "2016") == 1898
     applicants = _xlsx(client, data["downloads"]["top_applicants"]["xlsx"])
-    assert applicants[0] == {"name": BOE, "patents": 134} and len(applicants) == 10
-    definition = {r["field"]: r["value"] for r in _csv(client, data["downloads"]["definition"]["csv"])}
+    assert applicants[0] == {"名称": BOE, "专利数": 134} and len(applicants) == 10
+    definition = {r["字段"]: r["数值"] for r in _csv(client, data["downloads"]["definition"]["csv"])}
     assert (definition["version"], definition["keywords"], definition["members"]) == ("1", VR_WORD, "7813")
     statuses = _xlsx(client, data["downloads"]["by_status"]["xlsx"])
-    assert sum(r["patents"] for r in statuses) == 7813
-    assert _csv(client, data["downloads"]["by_criterion"]["csv"])[1] == {"criterion": "keyword", "patents": "7813"}
+    assert sum(r["专利数"] for r in statuses) == 7813
+    assert _csv(client, data["downloads"]["by_criterion"]["csv"])[1] == {"条件": "keyword", "专利数": "7813"}
 
 
 def test_unknown_specialty_is_a_404(client: TestClient) -> None:

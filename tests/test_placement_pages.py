@@ -75,11 +75,12 @@ def test_city_page_lists_the_unplaced_applicants_with_downloads(client: TestClie
         {"name": "杭州电子科技大学", "enterprise_key": "name:杭州电子科技大学", "patents": 7}]
     response = client.get("/api/regions/330100/placement", params={"format": "csv", "table": "unplaced"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == {"name": "杭州映墨科技有限公司", "enterprise_key": "name:杭州映墨科技有限公司", "patents": "15"}
+    # headers in Chinese
+    assert rows[0] == {"名称": "杭州映墨科技有限公司", "企业标识": "name:杭州映墨科技有限公司", "专利数": "15"}
     assert len(rows) == data["unplaced"]["applicants_total"]
     methods = list(csv.DictReader(io.StringIO(client.get("/api/regions/330100/placement", params={
         "format": "csv"}).content.decode("utf-8-sig"))))
-    assert methods[-1] == {"method": "total", "patents": "178", "placed_to_county": "63", "placed_to_township": "58"}
+    assert methods[-1] == {"定位依据": "total", "专利数": "178", "定位到区县": "63", "定位到乡镇": "58"}
 
 
 def test_one_enterprise_in_the_list_and_its_download(client: TestClient) -> None:
@@ -89,7 +90,7 @@ def test_one_enterprise_in_the_list_and_its_download(client: TestClient) -> None
         ("网易（杭州）网络有限公司", f"uscc:{NETEASE_USCC}", 58)]
     sheet = client.get("/api/regions/330100/enterprises", params={"limit": 1000, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig"))))
-    netease_rows = [(r["name"], r["patents"]) for r in rows if r["name"].startswith("网易")]
+    netease_rows = [(r["名称"], r["专利数"]) for r in rows if r["名称"].startswith("网易")]
     assert netease_rows == [("网易（杭州）网络有限公司", "58")]
 
 
@@ -119,5 +120,5 @@ def test_the_patent_download_says_how_each_patent_was_placed(client: TestClient)
     response = client.get("/regions/330108/patents", params={"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 63
-    assert {(r["enterprise_name"], r["placement_method"], r["first_applicant_county_code"]) for r in rows} == {
+    assert {(r["企业名称"], r["定位依据"], r["第一申请人区县代码"]) for r in rows} == {
         ("网易（杭州）网络有限公司", "directory", "330108"), ("浙江大华技术股份有限公司", "directory", "330108")}

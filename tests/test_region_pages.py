@@ -258,7 +258,7 @@ def test_patent_list_filters_within_the_region(client: TestClient, store: duckdb
     response = client.get("/regions/330100/patents", params={"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == count("TRUE")
-    assert {r["first_applicant_region_code"][:4] for r in rows} == {"3301"}
+    assert {r["第一申请人地区代码"][:4] for r in rows} == {"3301"}  # headers in Chinese
     response = client.get("/regions/330100/patents", params={"format": "xlsx"})
     assert response.content[:2] == b"PK"  # a zip: the xlsx container
 
@@ -290,7 +290,9 @@ def test_every_table_downloads(client: TestClient) -> None:
         xlsx_response = client.get(links["xlsx"])
         assert xlsx_response.status_code == 200 and xlsx_response.content[:2] == b"PK", name
     rows = list(csv.DictReader(io.StringIO(client.get(page["downloads"]["map"]["csv"]).content.decode("utf-8-sig"))))
-    assert {r["code"]: int(r["value"]) for r in rows} == {r["code"]: r["value"] for r in page["map"]["regions"]}
+    *cities, unplaced = rows  # the cities, then the patents placed in none of them
+    assert {r["代码"]: int(r["数值"]) for r in cities} == {r["code"]: r["value"] for r in page["map"]["regions"]}
+    assert (unplaced["名称"], int(unplaced["专利申请量"])) == ("未能定位", page["map"]["unassigned"]["applications"])
     html = client.get("/regions/330000", params={"indicator": "applications"}).text
     for links in page["downloads"].values():  # the page links to each, as the dict says
         assert links["csv"].replace("&", "&amp;") in html

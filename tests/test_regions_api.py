@@ -44,7 +44,10 @@ def xlsx_rows(response: Any) -> list[dict[str, Any]]:
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sheet is not None
-    header, *rows = list(sheet.iter_rows(values_only=True))
+    lines = list(sheet.iter_rows(values_only=True))
+    # the title block (title, region, date, counting rule, source) and a blank row come first
+    blank = next((i for i, line in enumerate(lines) if not any(v is not None for v in line)), -1)
+    header, *rows = lines[blank + 1:]
     # a row's trailing empty cells are not stored: pad them back
     return [dict(zip(header, (*row, *(None,) * (len(header) - len(row))), strict=True)) for row in rows]
 
@@ -110,27 +113,31 @@ def test_map_json_is_the_domains(client: TestClient, loaded: duckdb.DuckDBPyConn
 def test_map_downloads(client: TestClient) -> None:
     data = client.get("/api/map", params={"parent": "330000"}).json()
     rows = csv_rows(client.get("/api/map", params={"parent": "330000", "format": "csv"}))
-    assert [r["name"] for r in rows] == [r["name"] for r in data["regions"]]
-    assert [int(r["valid_invention_count"]) for r in rows] == [r["valid_invention_count"] for r in data["regions"]]
+    # headers in Chinese; the cities, then the patents placed in none of them
+    assert [r["名称"] for r in rows] == [r["name"] for r in data["regions"]] + ["未能定位"]
+    assert [int(r["有效发明专利"]) for r in rows] == [r["valid_invention_count"] for r in data["regions"]] + [
+        data["unassigned"]["valid_invention_count"]]
     sheet = xlsx_rows(client.get("/api/map", params={"parent": "330000", "format": "xlsx"}))
-    assert [r["code"] for r in sheet] == [r["code"] for r in data["regions"]]
-    assert [r["population"] for r in sheet] == [r["population"] for r in data["regions"]]
+    assert [r["代码"] for r in sheet][:-1] == [r["code"] for r in data["regions"]]
+    assert [r["常住人口"] for r in sheet][:-1] == [r["population"] for r in data["regions"]]
 
 
 def test_indicator_tables_download(client: TestClient) -> None:
     data = client.get("/api/regions/110108/indicators").json()
-    summary = {r["indicator"]: r["value"] for r in csv_rows(
+    summary = {r["指标"]: r["数值"] for r in csv_rows(
         client.get("/api/regions/110108/indicators", params={"format": "csv"}))}
-    assert summary["valid_invention_count"] == "118" and summary["region_name"] == "海淀区"
+    assert summary["有效发明专利"] == "118" and summary["地区"] == "海淀区"
+    assert summary["专利申请量"] == str(sum(data["applications_by_year"].values()))  # as the page's cards
+    assert summary["专利授权量"] == str(sum(data["grants_by_year"].values()))
     trends = csv_rows(client.get("/api/regions/110108/indicators", params={"format": "csv", "table": "trends"}))
-    by_year = {r["year"]: r for r in trends}
+    by_year = {r["申请年"]: r for r in trends}
     for year, count in data["applications_by_year"].items():
-        assert int(by_year[year]["applications"]) == count
-    assert int(by_year["2017"]["grants_invention"]) == data["grants_by_type"]["invention"]["2017"]
+        assert int(by_year[year]["专利申请量"]) == count
+    assert int(by_year["2017"]["专利授权量（发明）"]) == data["grants_by_type"]["invention"]["2017"]
     top_ipc = xlsx_rows(client.get("/api/regions/110108/indicators", params={"format": "xlsx", "table": "top_ipc"}))
-    assert top_ipc == data["top_ipc"]
+    assert [list(r.values()) for r in top_ipc] == [list(r.values()) for r in data["top_ipc"]]
     criteria = csv_rows(client.get("/api/regions/110108/indicators", params={"format": "csv", "table": "high_value"}))
-    assert [int(r["met"]) for r in criteria] == [c["met"] for c in data["high_value"]["criteria"]]
+    assert [int(r["满足"]) for r in criteria] == [c["met"] for c in data["high_value"]["criteria"]]
 
 
 def test_enterprises_json_and_downloads(client: TestClient, loaded: duckdb.DuckDBPyConnection) -> None:
@@ -142,11 +149,11 @@ def test_enterprises_json_and_downloads(client: TestClient, loaded: duckdb.DuckD
         "网易(杭州)网络有限公司", "name:网易(杭州)网络有限公司", 58)
     assert [e["name"] for e in data["enterprises"]].count(first["name"]) == 1
     rows = csv_rows(client.get("/api/regions/330100/enterprises", params={"limit": 5, "format": "csv"}))
-    assert rows[0]["name"] == first["name"] and int(rows[0]["patents"]) == first["patents"]
+    assert rows[0]["名称"] == first["name"] and int(rows[0]["专利数"]) == first["patents"]
     for year, count in first["applications_by_year"].items():
-        assert int(rows[0][f"applications_{year}"]) == count
+        assert int(rows[0][f"专利申请量（{year}）"]) == count
     sheet = xlsx_rows(client.get("/api/regions/330100/enterprises", params={"limit": 5, "format": "xlsx"}))
-    assert [r["valid_inventions"] for r in sheet] == [e["valid_inventions"] for e in data["enterprises"]]
+    assert [r["有效发明"] for r in sheet] == [e["valid_inventions"] for e in data["enterprises"]]
 
 
 def test_patent_high_value(client: TestClient, loaded: duckdb.DuckDBPyConnection) -> None:
@@ -155,7 +162,8 @@ def test_patent_high_value(client: TestClient, loaded: duckdb.DuckDBPyConnection
     assert data == as_json(explain(loaded, "CN201410725372.0", "2020-12-31"))
     assert data["valid"] is True and len(data["criteria"]) == 5
     rows = csv_rows(client.get(url, params={"format": "csv"}))
-    assert [r["result"] for r in rows] == [c["result"] for c in client.get(url).json()["criteria"]]
+    words = {"met": "满足", "not_met": "不满足", "not_judged": "无法判断"}  # the page's words
+    assert [r["结果"] for r in rows] == [words[c["result"]] for c in client.get(url).json()["criteria"]]
 
 
 def test_api_is_documented(client: TestClient) -> None:

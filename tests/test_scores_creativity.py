@@ -109,7 +109,8 @@ def test_ranking_page_and_downloads(loaded_db: Path, tmp_path: Path) -> None:
         assert download.status_code == 200
         assert 'filename="creativity-330000-2023-05-11.csv"' in download.headers["content-disposition"]
         rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
-        assert list(rows[0]) == KEYS and rows[0]["index"] == "1132.41"
+        assert list(rows[0]) == ["排名", "企业（第一申请人）", "有效发明专利存量", "高价值发明专利", "近三年发明授权量",
+                                 "创造力指数"] and rows[0]["创造力指数"] == "1132.41"  # headers in Chinese
         xlsx = client.get("/regions/330000/creativity", params={"top": 3, "format": "xlsx"})
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
         bad = client.get("/api/regions/330000/creativity", params={"weights": "0.9,0.9,0.9"})

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import duckdb
 
+from patentatlas.beijing_time import beijing_today
 from patentatlas.domain.accounts import audit, now
 from patentatlas.domain.enterprises import get_enterprise, require_verified
 from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, first_annual_fee_year, term_years
@@ -193,7 +194,7 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
         day = parse_date(paid_on, "paid_on")
     except FieldError as exc:
         raise UsageError(f"paid_on: {exc.reason}") from None
-    if day is None or day > dt.date.today():
+    if day is None or day > beijing_today():  # a payment made today in Beijing, whatever the server's zone
         raise UsageError(f"paid_on: {paid_on!r} is not a date on or before today")
     return year, day, _yuan(amount, "amount", 1)
 

@@ -90,10 +90,16 @@ def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[Any]
 
 
 def write_xlsx(target: Path | IO[bytes], sheet_name: str, columns: Sequence[str],
-               rows: Iterable[Sequence[Any]]) -> None:
-    """The table as one sheet of an XLSX workbook written to ``target`` (streamed: write-only mode)."""
+               rows: Iterable[Sequence[Any]], title_block: Sequence[str] = (),
+               widths: Sequence[float] | None = None) -> None:
+    """The table as one sheet of an XLSX workbook written to ``target`` (streamed: write-only mode);
+    ``title_block`` lines (the first in bold) go above the header row, then a blank row; ``widths``
+    are the columns' widths in characters."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     def cell(value: Any) -> Any:
         value = table_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
@@ -102,25 +108,70 @@ def write_xlsx(target: Path | IO[bytes], sheet_name: str, columns: Sequence[str]
         return value
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_name)
-    sheet.append([cell(c) for c in columns])
+    sheet = book.create_sheet(sheet_title(sheet_name))
+    for i, width in enumerate(widths or (), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    for i, line in enumerate(title_block):
+        styled = WriteOnlyCell(sheet, value=cell(line))
+        styled.font = Font(bold=True, size=14) if i == 0 else Font(color="555555")
+        sheet.append([styled])
+    if title_block:
+        sheet.append([])
+    header = []
+    for c in columns:
+        styled = WriteOnlyCell(sheet, value=cell(c))
+        styled.font = Font(bold=True)
+        header.append(styled)
+    sheet.append(header)
     for row in rows:
         sheet.append([cell(v) for v in row])
     book.save(target)
 
 
-def table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
-    """Rows of dicts as a CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX file's bytes;
-    the columns are every key, in the order first seen."""
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    values = ([row.get(c) for c in columns] for row in rows)
+def sheet_title(name: str) -> str:
+    """A worksheet's name as Excel allows it: at most 31 characters, none of ``[]:*?/\\``.
+
+    >>> sheet_title("宽限期内专利清单: 按企业 [杭州市]")
+    '宽限期内专利清单 按企业 杭州市'
+    """
+    cleaned = " ".join("".join(" " if ch in "[]:*?/\\" else ch for ch in name).split())
+    return cleaned[:31] or "Sheet1"
+
+
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[Any]], sample: int = 2000) -> list[float]:
+    """Widths that fit each column's header and values (a Chinese character counts twice), 8 to 60.
+
+    >>> column_widths(["申请号", "n"], [["CN201410720504.0", 5]])
+    [18.0, 8]
+    """
+    def width(value: Any) -> int:
+        text = _csv_text(value)
+        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+    out: list[float] = []
+    for i, column in enumerate(columns):
+        longest = max([width(column), *(width(r[i]) for r in rows[:sample] if i < len(r))])
+        out.append(max(8, min(60.0, longest + 2.0)))
+    return out
+
+
+def table_bytes(rows: Sequence[dict[str, Any]], fmt: str, *, columns: Sequence[str] | None = None,
+                labels: Sequence[str] | None = None, title_block: Sequence[str] = (),
+                sheet: str = "data") -> bytes:
+    """Rows of dicts as a CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX file's bytes.
+    The columns are ``columns`` (so an empty table still has its header row), else every key in the
+    order first seen; ``labels`` are the headers shown (default the keys). XLSX only: the sheet's name,
+    the ``title_block`` above the table, column widths to fit."""
+    keys = list(columns) if columns is not None else list(dict.fromkeys(k for row in rows for k in row))
+    header = list(labels) if labels is not None else keys
+    values = [[row.get(c) for c in keys] for row in rows]
     if fmt == "csv":
         text = io.StringIO()
-        write_csv(text, columns, values)
+        write_csv(text, header, values)
         return codecs.BOM_UTF8 + text.getvalue().encode("utf-8")
     if fmt == "xlsx":
         out = io.BytesIO()
-        write_xlsx(out, "data", columns, values)
+        write_xlsx(out, sheet, header, values, title_block, column_widths(header, values))
         return out.getvalue()
     raise UsageError(f"unknown table format {fmt!r}: use csv or xlsx")
 

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from patentatlas.beijing_time import beijing_today
 from patentatlas.config import setting
 from patentatlas.domain import enterprises as ent
 from patentatlas.domain import payments, warnings
@@ -34,8 +35,9 @@ from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import answer, is_json, listed, numbers, payload, text
+from patentatlas.web.i18n import translator
 from patentatlas.web.regions_api import table_response
-from patentatlas.web.render import render
+from patentatlas.web.render import lang_of, render
 
 router = APIRouter(tags=["enterprise end"])
 router.include_router(approval_router)
@@ -218,9 +220,13 @@ def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: A
     page = fee_page(cursor, _enterprise(cursor, user, eid), _as_of(as_of))
     if format in ("csv", "xlsx"):
         rows = [{k: f.get(k, (f["payment"] or {}).get(k)) for k in FEE_COLUMNS} for f in page["fees"]]
-        return table_response(rows, format, f"fees_{eid}_{page['as_of']}")
+        t = translator(lang_of(request))
+        return table_response(rows, format, f"fees_{eid}_{page['as_of']}", columns=FEE_COLUMNS, lang=lang_of(request),
+                              title=f"{page['enterprise']['name']} · {t['fee_calendar']}",
+                              meta={"as_of": page["as_of"], "source": f"{t['fee_calendar']} · {page['rules']['name']} "
+                                                                     f"v{page['rules']['version']}"})
     page["calendar_url"] = _calendar_url(request, page["enterprise"]["calendar_token"])
-    page["today"] = dt.date.today().isoformat()
+    page["today"] = beijing_today().isoformat()
     page["payable"] = list(PAYABLE)
     return render(request, "fees.html", page)
 

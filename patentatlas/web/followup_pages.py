@@ -27,7 +27,9 @@ from patentatlas.errors import UsageError
 from patentatlas.store import transaction
 from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor, Fields
+from patentatlas.web.downloads import download_meta
 from patentatlas.web.forms import answer, text
+from patentatlas.web.i18n import translator
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import jsonable, lang_of, render
 
@@ -70,16 +72,26 @@ def list_page(cursor: Any, code: str, figure: str, industry: str | None, as_of: 
     return data
 
 
+def table_columns(figure: str, table: str) -> list[str]:
+    """The columns of one table of a figure's list (an empty list still has its header row)."""
+    if table == "patents":
+        lapsed = figure == "lapsed"
+        return [c for c in PATENT_COLUMNS if (c in LAPSE_COLUMNS) == lapsed or c not in FEE_ONLY + LAPSE_COLUMNS]
+    if table == "by_township":
+        return list(TOWNSHIP_COLUMNS) if figure != "lapsed" else [c for c in TOWNSHIP_COLUMNS if c != "fees"]
+    columns = list(ENTERPRISE_COLUMNS)
+    return columns if figure != "lapsed" else [c for c in columns if c not in ("fees", "late_fees")]
+
+
 def list_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
     """One table of a figure's list, as the page shows it, for a download."""
+    columns = table_columns(data["figure"], table)
     if table == "patents":
-        lapsed = data["figure"] == "lapsed"
-        columns = [c for c in PATENT_COLUMNS if (c in LAPSE_COLUMNS) == lapsed or c not in FEE_ONLY + LAPSE_COLUMNS]
         return [{c: r[c] for c in columns} for r in data["patents"]]
     if table == "by_township":
-        return [{c: r[c] for c in TOWNSHIP_COLUMNS} for r in data["by_township"]]
+        return [{c: r[c] for c in columns} for r in data["by_township"]]
     if table == "by_enterprise":
-        return [{**{c: r.get(c) for c in ENTERPRISE_COLUMNS},
+        return [{**{c: r.get(c) for c in columns},
                  "last_outcome": (r["last_followup"] or {}).get("outcome"),
                  "last_followup_at": (r["last_followup"] or {}).get("logged_at"),
                  "application_numbers": ";".join(r["application_numbers"])} for r in data["by_enterprise"]]
@@ -103,7 +115,11 @@ def figure_list(request: Request, cursor: Cursor, user: CurrentUser, code: str, 
               {"list": figure, "table": table, "format": format, "as_of": data["as_of"].isoformat()},
               ip=client_ip(request))
         name = f"warnings-{region['code']}-{figure}-{table}-{data['as_of'].isoformat()}"
-        return _private(table_response(list_table(data, table), format, name))
+        t = translator(lang_of(request))
+        part = t["fl_" + table] if table != "patents" else t["fl_patents_list"]
+        title = f"{data['region']['name']} · {t['fl_' + figure]} · {part}"
+        return _private(table_response(list_table(data, table), format, name, title=title, meta=download_meta(data),
+                                       columns=table_columns(figure, table), lang=lang_of(request)))
     data["lang"] = lang_of(request)
     return _private(render(request, "warning_list.html", data))
 

@@ -8,6 +8,7 @@ Errors are PatentAtlasError, which the app answers with ``{"error", "message"}``
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -17,8 +18,10 @@ from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
 from patentatlas.domain.region_placement import placement_rows, region_placement
 from patentatlas.errors import UsageError
-from patentatlas.store.export import CSV_TYPE, XLSX_TYPE, table_bytes
+from patentatlas.store.export import CSV_TYPE, XLSX_TYPE
 from patentatlas.web.deps import MAX_OFFSET, Cursor
+from patentatlas.web.downloads import download_bytes
+from patentatlas.web.i18n import translator
 
 router = APIRouter(tags=["regions"])
 
@@ -35,18 +38,39 @@ AsOf = Annotated[str | None, Query(description="statistics date YYYY-MM-DD (defa
 # --------------------------------------------------------------------------- downloads
 
 
-def table_response(rows: list[dict[str, Any]], fmt: str, name: str) -> Response:
+def table_response(rows: list[dict[str, Any]], fmt: str, name: str, *, title: str | None = None,
+                   meta: dict[str, Any] | None = None, columns: Sequence[str] | None = None,
+                   lang: str = "zh") -> Response:
     """``rows`` as a CSV (UTF-8 with BOM) or XLSX download named ``name``.``fmt``, through the one
-    table writer (:func:`patentatlas.store.export.table_bytes`: no cell runs as a formula)."""
+    table writer (:func:`patentatlas.store.export.table_bytes`: no cell runs as a formula), in the
+    page's language (:mod:`patentatlas.web.downloads`): XLSX with ``title`` and the ``meta`` (region,
+    as_of, counting_rule, source, data_date) above the table on a sheet named after it."""
     filename = re.sub(r"[^\w.-]", "_", name, flags=re.ASCII) + f".{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(table_bytes(rows, fmt), media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE, headers=headers)
+    body = download_bytes(rows, fmt, title=title, meta=meta, columns=columns, lang=lang)
+    return Response(body, media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE, headers=headers)
 
 
-def _respond(data: dict[str, Any], fmt: str | None, rows: Any, name: str) -> Response:
+def _respond(data: dict[str, Any], fmt: str | None, rows: Any, name: str, title: str | None = None,
+             meta: dict[str, Any] | None = None) -> Response:
     if fmt in (None, "json"):
         return JSONResponse(data)
-    return table_response(rows(), fmt, name)
+    return table_response(rows(), fmt, name, title=title, meta=meta)
+
+
+def _meta(data: dict[str, Any], name: str | None, code: str | None) -> dict[str, Any]:
+    """The title block's facts of a region's table."""
+    return {"region": f"{name}（{code}）" if name else code, "as_of": data.get("as_of"),
+            "counting_rule": data.get("counting_rule"), "data_date": data.get("data_date")}
+
+
+def map_rows(data: dict[str, Any], unassigned: str) -> list[dict[str, Any]]:
+    """The map's regions, then the patents placed in none of them, so the rows sum to the headline."""
+    rows = [dict(r) for r in data["regions"]]
+    rest = data.get("unassigned") or {}
+    if any(rest.values()):
+        rows.append({**dict.fromkeys(rows[0] if rows else ()), "name": unassigned, **rest})
+    return rows
 
 
 # --------------------------------------------------------------------------- tables
@@ -59,7 +83,8 @@ def indicator_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
                 "population_note", "valid_invention_count", "valid_invention_per_10k", "high_value_invention_count",
                 "high_value_invention_per_10k")
         rows = [{"indicator": k, "value": data[k]} for k in keys]
-        return rows + [{"indicator": "grant_rate", "value": data["grant_rate"]["value"]},
+        totals = [{"indicator": k, "value": sum(data[f"{k}_by_year"].values())} for k in ("applications", "grants")]
+        return rows + totals + [{"indicator": "grant_rate", "value": data["grant_rate"]["value"]},
                        {"indicator": "counting_rule", "value": data["counting_rule"]["zh"]}]
     if table == "trends":
         return trend_rows(data)
@@ -107,7 +132,10 @@ def indicators(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf
     if table not in INDICATOR_TABLES:
         raise UsageError(f"table {table!r} is not one of {', '.join(INDICATOR_TABLES)}")
     data = region_indicators(cursor, code, industry or None, as_of or None)
-    return _respond(data, format, lambda: indicator_table(data, table), f"indicators-{code}-{table}-{data['as_of']}")
+    t = translator("zh")
+    return _respond(data, format, lambda: indicator_table(data, table), f"indicators-{code}-{table}-{data['as_of']}",
+                    title=f"{data['region_name']} · {t.get(table, t['indicator'])}",
+                    meta=_meta(data, data["region_name"], data["region_code"]))
 
 
 @router.get("/api/map", summary="One indicator over the regions one level below a parent (the map's data)")
@@ -117,7 +145,11 @@ def map_json(cursor: Cursor, parent: str = "100000",
     """The parent, its ancestors, and for each child region the indicator's value with the counts and
     population behind it; ``has_boundaries`` says whether the product ships the children's boundaries."""
     data = map_data(cursor, parent, indicator, industry or None, as_of or None)
-    return _respond(data, format, lambda: data["regions"], f"map-{parent}-{indicator}-{data['as_of']}")
+    t = translator("zh")
+    return _respond(data, format, lambda: map_rows(data, t["dl_unassigned"]),
+                    f"map-{parent}-{indicator}-{data['as_of']}",
+                    title=f"{data['parent']['name']} · {t.get(indicator, indicator)}",
+                    meta=_meta(data, data["parent"]["name"], data["parent"]["code"]))
 
 
 @router.get("/api/regions/{code}/enterprises", summary="A region's applicants: patents, valid and high-value "

@@ -25,11 +25,13 @@ from patentatlas.domain.indicators import region_ancestors, resolve_region
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor
+from patentatlas.web.downloads import download_meta
 from patentatlas.web.followup_pages import enterprise_link
 from patentatlas.web.followup_pages import router as followup_router
+from patentatlas.web.i18n import translator
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.regions_pages import industry_choices
-from patentatlas.web.render import render
+from patentatlas.web.render import lang_of, render
 
 router = APIRouter(tags=["warnings"])
 router.include_router(followup_router)  # the lists behind the figures, enterprise pages, the follow-up log
@@ -88,6 +90,23 @@ def warnings_page(conn: duckdb.DuckDBPyConnection, user: User, code: str, indust
     }
 
 
+TABLE_WORDS = {"entering_grace": "gw_entering_grace_list", "entering_grace_by_region": "gw_entering_grace",
+               "entering_grace_by_industry": "gw_entering_grace", "lapses_by_town": "gw_lapses_by_town",
+               "lapses_by_county": "gw_lapses_by_county", "enterprises_to_call": "gw_enterprises_to_call"}
+# the header row of a table with no rows (what warning_table gives when there are some)
+EMPTY_COLUMNS = {
+    "entering_grace": ("application_number", "title", "patent_type", "first_applicant", "county_code",
+                       "filing_date", "grant_date", "patent_year", "due_date", "full_amount", "grace_period_end",
+                       "late_fee", "child_name", "child_region_code", "sei_codes"),
+    "lapses_by_town": ("township_code", "township_name", "county_code", "county_name", "lapsed", "lapsed_inventions",
+                       "application_numbers"),
+    "lapses_by_county": ("county_code", "county_name", "lapsed", "lapsed_inventions"),
+    "enterprises_to_call": ("rank", "name", "county_code", "county_name", "patents_in_grace", "inventions_in_grace",
+                            "fell_due_this_quarter", "fees_at_risk", "late_fees_today", "earliest_grace_end",
+                            "application_numbers"),
+}
+
+
 def _private(response: Response) -> Response:
     response.headers.update(PRIVATE)
     return response
@@ -120,8 +139,12 @@ def warnings_region_api(request: Request, cursor: Cursor, user: CurrentUser, cod
         audit(cursor, user.user_id, "warnings.export", region["code"],
               {"table": name, "format": format, "industry": industry or None, "as_of": data["as_of"].isoformat()},
               ip=client_ip(request))
-        response = table_response(warning_table(data, name), format,
-                                  f"warnings-{region['code']}-{name}-{data['as_of'].isoformat()}")
+        t = translator(lang_of(request))
+        rows = warning_table(data, name)
+        response = table_response(rows, format, f"warnings-{region['code']}-{name}-{data['as_of'].isoformat()}",
+                                  title=f"{data['region']['name']} · {t.get(TABLE_WORDS[name], name)}",
+                                  meta=download_meta(data), columns=None if rows else EMPTY_COLUMNS.get(name),
+                                  lang=lang_of(request))
         return _private(response)
     data = region_warning_summary(cursor, region["code"], industry or None, as_of or None, limit=limit)
     return _private(JSONResponse(jsonable_encoder(data)))
