@@ -48,7 +48,7 @@ def test_overview_in_a_browser(server: str, browser: Any) -> None:
 
     page.route("**/*", only_local)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(server + "/")
+    page.goto(server + "/patents")
 
     summary = _api(server, "/api/summary")
     assert page.text_content("#total-patents") == str(summary["patents"])

@@ -20,7 +20,7 @@ from patentatlas.web.app import HERE
 from tests.browser_support import chromium, require_browser, served_copy
 from tests.web_support import client_on_copy
 
-PAGES = ["/", "/regions/330100", "/industries", "/regions/330100/patents", "/sign-in", "/openapi.json"]
+PAGES = ["/", "/patents", "/regions/330100", "/industries", "/regions/330100/patents", "/sign-in", "/openapi.json"]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 
@@ -95,7 +95,7 @@ def test_pages_draw_without_csp_violations(server: str) -> None:
         errors: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        for path, chart in (("/", "#years-chart"), ("/regions/330100", "#trends-chart"),
+        for path, chart in (("/patents", "#years-chart"), ("/regions/330100", "#trends-chart"),
                             ("/industries", "#sei-chart")):
             page.goto(server + path)
             page.wait_for_selector(f"{chart} canvas", state="attached", timeout=15_000)

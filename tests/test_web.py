@@ -172,7 +172,7 @@ def test_quarantine_api(client: TestClient) -> None:
 
 def test_overview_page_in_chinese_by_default(client: TestClient) -> None:
     client.cookies.clear()
-    response = client.get("/")
+    response = client.get("/patents")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = _Page(response.text)
@@ -186,27 +186,27 @@ def test_overview_page_in_chinese_by_default(client: TestClient) -> None:
 
 def test_overview_page_in_english_sets_the_cookie(client: TestClient) -> None:
     client.cookies.clear()
-    response = client.get("/", params={"lang": "en"})
+    response = client.get("/patents", params={"lang": "en"})
     assert "Patents in store" in response.text and "专利总数" not in response.text
     assert response.cookies.get("lang") == "en"
-    later = client.get("/")  # the cookie keeps the language
+    later = client.get("/patents")  # the cookie keeps the language
     assert "Patents in store" in later.text
-    back = client.get("/", params={"lang": "zh"})
+    back = client.get("/patents", params={"lang": "zh"})
     assert "专利总数" in back.text
     client.cookies.clear()
 
 
 def test_overview_json_is_the_api_dict(client: TestClient) -> None:
     params = {"type": "invention", "status": "lapsed", "page": "2"}
-    as_json = client.get("/", params={**params, "format": "json"})
+    as_json = client.get("/patents", params={**params, "format": "json"})
     assert as_json.headers["content-type"] == "application/json"
     assert as_json.json() == client.get("/api/overview", params=params).json()
-    assert client.get("/", headers={"accept": "application/json"}).json() == client.get("/api/overview").json()
+    assert client.get("/patents", headers={"accept": "application/json"}).json() == client.get("/api/overview").json()
 
 
 def test_filter_form_with_blank_fields(client: TestClient, loaded: duckdb.DuckDBPyConnection) -> None:
     # what a browser sends for the filter form when only the type is chosen: every field, most empty
-    response = client.get("/?lang=zh&q=&type=utility_model&status=&province=&year=")
+    response = client.get("/patents?lang=zh&q=&type=utility_model&status=&province=&year=")
     assert response.status_code == 200
     expected = one(loaded, "SELECT count(*) FROM patents WHERE patent_type = 'utility_model'")
     assert _Page(response.text).by_id["result-total"] == str(expected)
@@ -233,13 +233,13 @@ def test_patent_page_errors_are_pages(client: TestClient) -> None:
 
 
 def test_page_loads_nothing_from_the_internet(client: TestClient) -> None:
-    for path in ("/", "/patents/CN202010302257.8", "/?lang=en"):
+    for path in ("/", "/patents", "/patents/CN202010302257.8", "/patents?lang=en"):
         page = _Page(client.get(path).text)
         addresses = page.scripts + page.links
         assert addresses, path
         for address in addresses:
             assert address.startswith("/") and not address.startswith("//"), (path, address)
-    assert "/static/echarts.min.js" in _Page(client.get("/").text).scripts
+    assert "/static/echarts.min.js" in _Page(client.get("/patents").text).scripts
     for address, kind, size in (("/static/echarts.min.js", "javascript", 500_000),
                                 ("/static/overview.js", "javascript", 100), ("/static/app.css", "css", 100)):
         response = client.get(address)

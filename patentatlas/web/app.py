@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from patentatlas.config import setting
 from patentatlas.domain.accounts import require_enterprise, require_role
-from patentatlas.domain.patents import PatentFilter, quarantine_rows, store_summary
+from patentatlas.domain.patents import PatentFilter, get_patent, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, PayloadTooLargeError, UsageError
 from patentatlas.store import open_store
 from patentatlas.web import (
@@ -39,7 +39,7 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import MAX_PAGE, Cursor
 from patentatlas.web.forms import wants_json
 from patentatlas.web.pages import overview_page, patent_page
-from patentatlas.web.render import jsonable, render, render_template
+from patentatlas.web.render import jsonable, page_user, render, render_template
 from patentatlas.web.scheduler import lifespan as scheduler_lifespan
 
 HERE = Path(__file__).parent
@@ -192,6 +192,11 @@ async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
                                    exc.status_code)
 
 
+def _is_admin(request: Request) -> bool:
+    user = page_user(request)
+    return user is not None and user.role == "admin"
+
+
 def _filter(q: str | None, patent_type: str | None, status: str | None, province: str | None,
             year: int | None, page: int, per_page: int) -> PatentFilter:
     return PatentFilter(q=q or None, patent_type=patent_type or None, status=status or None,
@@ -208,25 +213,33 @@ def _routes(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/favicon.svg",
                                    swagger_ui_parameters={"validatorUrl": None}))  # no call out
 
-    @app.get("/", response_class=HTMLResponse, summary="Overview page (HTML, or JSON with ?format=json)")
+    @app.get("/", response_class=HTMLResponse,
+             summary="Home: the overview of the office's region (setting home_region), as /regions/{code}")
+    def home(request: Request, cursor: Cursor, indicator: regions_pages.Indicator = None,
+             industry: regions_pages.Industry = None, as_of: regions_pages.AsOf = None) -> Response:
+        return regions_pages.region_overview(request, cursor, setting("home_region"), indicator, industry, as_of)
+
+    @app.get("/patents", response_class=HTMLResponse, summary="The patent list (HTML, or JSON with ?format=json)")
     def overview(request: Request, cursor: Cursor, q: str | None = None, type: str | None = None,
                  status: str | None = None, province: str | None = None,
                  year: Year = None,
                  page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1) -> Response:
         flt = _filter(q, type, status, province, year, page, 50)
-        return render(request, "overview.html", overview_page(cursor, flt))
+        return render(request, "overview.html", overview_page(cursor, flt, _is_admin(request)))
 
-    @app.get("/patents/{number}", response_class=HTMLResponse, summary="One patent's page")
-    def patent(request: Request, cursor: Cursor, number: str) -> Response:
-        return render(request, "patent.html", patent_page(cursor, number))
+    @app.get("/patents/{number}", response_class=HTMLResponse,
+             summary="One patent's page: industries, high-value criteria, legal events, family, citations, fees")
+    def patent(request: Request, cursor: Cursor, number: str, as_of: regions_pages.AsOf = None) -> Response:
+        return render(request, "patent.html", patent_page(cursor, number, page_user(request), as_of))
 
-    @app.get("/api/overview", summary="The overview page's data")
-    def api_overview(cursor: Cursor, q: str | None = None, type: str | None = None,
+    @app.get("/api/overview", summary="The patent list's data (the quarantine count for admins only)")
+    def api_overview(request: Request, cursor: Cursor, q: str | None = None, type: str | None = None,
                      status: str | None = None, province: str | None = None,
                      year: Year = None,
                      page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                      per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
-        return jsonable(overview_page(cursor, _filter(q, type, status, province, year, page, per_page)))
+        flt = _filter(q, type, status, province, year, page, per_page)
+        return jsonable(overview_page(cursor, flt, _is_admin(request)))
 
     @app.get("/api/summary", summary="Counts by type, status, filing year, province")
     def api_summary(cursor: Cursor) -> Any:
@@ -234,7 +247,7 @@ def _routes(app: FastAPI) -> None:
 
     @app.get("/api/patents/{number}", summary="One patent by application number")
     def api_patent(cursor: Cursor, number: str) -> Any:
-        return jsonable(patent_page(cursor, number)["patent"])
+        return jsonable(get_patent(cursor, number))
 
     @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason (admins)")
     def api_quarantine(cursor: Cursor, user: CurrentUser, file: str | None = None,
