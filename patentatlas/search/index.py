@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import tantivy
 
+from patentatlas.errors import PatentAtlasError
 from patentatlas.search.documents import ROW_SQL, documents_of
 from patentatlas.search.text import en_analyzer, zh_analyzer
 
@@ -109,18 +110,61 @@ def _load(path: Path | None) -> SearchIndex | None:
         return None  # damaged: rebuilt from the store
 
 
-def open_index(conn: duckdb.DuckDBPyConnection, *, catch_up: bool = True) -> SearchIndex:
-    """The store's index, opened once per process, built if missing and caught up with the store."""
+class IndexBuildingError(PatentAtlasError):
+    """The index is being built from the store in the background (the web server's first search of
+    a large store); searches answer 503 until it is ready."""
+
+    status_code = 503
+
+
+BACKGROUND_FROM = 20_000  # patents: a store this large is indexed in the background by the web server
+_BUILDING: dict[str, float] = {}
+
+
+def open_index(conn: duckdb.DuckDBPyConnection, *, catch_up: bool = True,
+               background: duckdb.DuckDBPyConnection | None = None) -> SearchIndex:
+    """The store's index, opened once per process, built if missing and caught up with the store.
+
+    Given ``background`` (the connection that owns the store, outliving the caller's cursor), a
+    missing index of a large store is built in a thread of its own with a cursor of that
+    connection, and ``IndexBuildingError`` raised until it is ready (a web request never waits)."""
     path = index_path(conn)
     key = _key(conn, path)
     with _OPEN_LOCK:
         found = _OPEN.get(key) or _load(path)
         if found is None:
+            if background is not None and (key in _BUILDING or _patent_count(conn) >= BACKGROUND_FROM):
+                _build_in_background(background, path, key)
             found = _build(conn, path)
         _OPEN[key] = found
     if catch_up:
         _catch_up(conn, found)
     return found
+
+
+def _patent_count(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute("SELECT count(*) FROM patents").fetchone()[0])  # type: ignore[index]
+
+
+def _build_in_background(conn: duckdb.DuckDBPyConnection, path: Path | None, key: str) -> None:
+    """Start building (once) and say so; called holding ``_OPEN_LOCK``."""
+    if key not in _BUILDING:
+        _BUILDING[key] = time.time()
+        cursor = conn.cursor()  # the thread's own cursor: DuckDB's rule for threads
+
+        def build() -> None:
+            try:
+                built = _build(cursor, path)
+                with _OPEN_LOCK:
+                    _OPEN[key] = built
+            finally:
+                _BUILDING.pop(key, None)
+                cursor.close()
+
+        threading.Thread(target=build, name="search-index-build", daemon=True).start()
+    started = time.strftime("%H:%M:%S", time.gmtime(_BUILDING[key]))
+    raise IndexBuildingError(f"the search index is being built from the store (started {started} UTC, about "
+                             "1,000 patents a second per core): try again in a few minutes")
 
 
 def _latest_batch(conn: duckdb.DuckDBPyConnection) -> int:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from patentatlas.errors import UsageError
 from patentatlas.search.analysis import TABLES, analyse, analysis_table
 from patentatlas.search.engine import MAX_LIMIT, MAX_OFFSET, SORTS, SearchOptions, search
+from patentatlas.search.index import open_index
 from patentatlas.search.lookup import patent_for_number
 from patentatlas.search.query import FIELDS
 from patentatlas.search.saved import delete_saved_search, save_search, saved_searches
@@ -64,6 +65,11 @@ def search_page(conn: duckdb.DuckDBPyConnection, q: str, options: SearchOptions,
     return data
 
 
+def ready(request: Request, cursor: duckdb.DuckDBPyConnection) -> None:
+    """The index open (a large store's first search starts building it in the background: 503 meanwhile)."""
+    open_index(cursor, background=request.app.state.conn)
+
+
 def _whole(fields: dict[str, Any], name: str) -> int | None:
     """A whole-number field (JSON numbers arrive as their text), or None when not given."""
     value = text(fields, name, required=False)
@@ -79,6 +85,7 @@ def search_html(request: Request, cursor: Cursor, q: Annotated[str, Query(max_le
                 region: str | None = None, industry: str | None = None, type: PatentType = "",
                 status: Status = "", year_from: Year = None, year_to: Year = None, sort: Sort = "relevance",
                 page: Annotated[int, Query(ge=1, le=MAX_PAGES)] = 1) -> Response:
+    ready(request, cursor)
     number = patent_for_number(cursor, q) if q and page == 1 else None
     if number and request.query_params.get("format") != "json":
         return RedirectResponse(f"/patents/{quote(number)}", status_code=303)
@@ -87,11 +94,13 @@ def search_html(request: Request, cursor: Cursor, q: Annotated[str, Query(max_le
 
 
 @router.get("/api/search", tags=["search"], summary="Search: {total, hits, facets, notices}")
-def api_search(cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "", region: str | None = None,
-               industry: str | None = None, type: PatentType = "", status: Status = "", year_from: Year = None,
+def api_search(request: Request, cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "",
+               region: str | None = None, industry: str | None = None, type: PatentType = "", status: Status = "",
+               year_from: Year = None,
                year_to: Year = None, sort: Sort = "relevance",
                limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = PER_PAGE,
                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Any:
+    ready(request, cursor)
     result = search(cursor, q, _options(region, industry, type, status, year_from, year_to, sort, limit, offset))
     result["patent"] = patent_for_number(cursor, q) if q else None  # the one patent a number names
     return jsonable(result)
@@ -99,7 +108,8 @@ def api_search(cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "",
 
 @router.post("/api/search", tags=["search"],
              summary="Search with the query in a JSON body ({q, region, …, limit, offset}): for a pasted paragraph")
-def api_search_post(cursor: Cursor, fields: Fields) -> Any:
+def api_search_post(request: Request, cursor: Cursor, fields: Fields) -> Any:
+    ready(request, cursor)
     q = text(fields, "q", required=False)
     if len(q) > 20_000:
         raise UsageError(f"q: {len(q):,} characters, over the limit of 20,000")
@@ -113,11 +123,13 @@ def api_search_post(cursor: Cursor, fields: Fields) -> Any:
 
 @router.get("/api/search/analysis", tags=["search"],
             summary="A result set's trend, applicants, IPC, regions and citation network (JSON, CSV or XLSX)")
-def api_analysis(cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "", region: str | None = None,
-                 industry: str | None = None, type: PatentType = "", status: Status = "", year_from: Year = None,
+def api_analysis(request: Request, cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "",
+                 region: str | None = None, industry: str | None = None, type: PatentType = "", status: Status = "",
+               year_from: Year = None,
                  year_to: Year = None, sort: Sort = "relevance",
                  format: Literal["json", "csv", "xlsx"] = "json",
                  table: Literal["trend", "applicants", "ipc", "regions", "citations", "patents"] = "trend") -> Response:
+    ready(request, cursor)
     data = jsonable(analyse(cursor, q, _options(region, industry, type, status, year_from, year_to, sort)))
     if format == "json":
         return JSONResponse(data)
@@ -125,12 +137,15 @@ def api_analysis(cursor: Cursor, q: Annotated[str, Query(max_length=20_000)] = "
 
 
 @router.get("/api/patents/{number}/similar", tags=["search"], summary="The patents most like this one, and why")
-def api_similar_patent(cursor: Cursor, number: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
+def api_similar_patent(request: Request, cursor: Cursor, number: str,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Any:
+    ready(request, cursor)
     return jsonable(similar_patents(cursor, number=number, limit=limit))
 
 
 @router.post("/api/search/similar", tags=["search"], summary="The patents most like a pasted paragraph ({text})")
-def api_similar_text(cursor: Cursor, fields: Fields) -> Any:
+def api_similar_text(request: Request, cursor: Cursor, fields: Fields) -> Any:
+    ready(request, cursor)
     limit = _whole(fields, "limit")
     return jsonable(similar_patents(cursor, text=text(fields, "text"), limit=10 if limit is None else limit))
 
