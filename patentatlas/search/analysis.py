@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from patentatlas.search.engine import SearchOptions, search
+from patentatlas.search.engine import FACETS, SearchOptions, search
 
 NETWORK_LIMIT = 1_000  # the network is drawn among the best-ranked patents of the set
 TABLES = ("trend", "applicants", "ipc", "regions", "citations", "patents")
@@ -23,7 +23,7 @@ def analyse(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchO
     """The result set's figures; counts over the whole set, the network over its first 1,000 patents."""
     opts = options or SearchOptions()
     facets_opts = SearchOptions(**{**vars(opts), "limit": NETWORK_LIMIT, "offset": 0, "facets": True,
-                                   "sort": "relevance"})
+                                   "sort": "relevance", "facet_names": tuple(FACETS)})
     result = search(conn, query, facets_opts)
     facets = result["facets"]
     names = _region_names(conn, [b["value"] for b in facets["province"]])
