@@ -123,7 +123,8 @@ def test_one_enterprises_payment_never_changes_anothers_fees_or_warnings(app: An
                                                    "paid_on": "2026-11-22", "amount": "6000",
                                                    "receipt_number": "RC-A-13"})
     assert _fee(as_a, 1, OLD_INVENTION, 13)["payment"] == {"paid_on": "2026-11-22", "amount": 6000,
-                                                            "receipt_number": "RC-A-13", "source": "manual"}
+                                                            "receipt_number": "RC-A-13", "source": "manual",
+                                                            "late_fee": None}
     assert _fee(as_b, 2, OLD_INVENTION, 13)["payment"]["receipt_number"] == "RC-B-1"
     assert "RC-A-13" not in as_b.get(f"/api/enterprises/2/fees?as_of={GRACE_DAY}").text
     assert _sql(app, "SELECT enterprise_id, amount, receipt_number FROM fee_payments WHERE application_number = ? "
