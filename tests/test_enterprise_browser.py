@@ -58,7 +58,8 @@ def test_sign_in_see_the_fee_calendar_and_record_a_payment(server: str, page: An
     page.fill("#payment-form input[name=amount]", str(fee["amount"]))
     page.fill("#payment-form input[name=receipt_number]", "浙财缴-0001")
     page.click("#payment-form button[type=submit]")
-    page.wait_for_url(f"{server}/enterprises/1/fees")
+    page.wait_for_url(f"{server}/enterprises/1/fees?done=paid**")
+    assert page.inner_text("#flash").startswith("已登记缴费 1 笔")  # the page says what was done
     row = page.locator(f'#fee-table tr[data-number="{fee["application_number"]}"][data-year="{fee["patent_year"]}"]')
     assert "已缴" in row.inner_text()
     after = page.request.get(f"{server}/api/enterprises/1/fees").json()
