@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from patentatlas.errors import EmptyFileError, UnknownFormatError
+from patentatlas.importers.tabular import UNDECODABLE_HINT
 from patentatlas.store import open_store
 from patentatlas.store.loader import ImportReport, import_file
 from tests.conftest import DATA, LENS, THUNDERSOFT, TOYOTA, VR
@@ -149,7 +150,7 @@ def test_a_line_valid_in_no_encoding_quarantines_its_row(
     path = tmp_path / "bad_bytes.csv"
     path.write_bytes(b"\n" * blank_lines_above + b"".join(records))
     assert _counts(import_file(store, path)) == (5, 4, 0, 0, 1)
-    assert _quarantine(store) == [(None, 3, "(row)", f"undecodable bytes in line {line}")]
+    assert _quarantine(store) == [(None, 3, "(row)", f"undecodable bytes in line {line}" + UNDECODABLE_HINT)]
     stored = {r[0]: r[1] for r in _stored(store)}
     assert sorted(stored) == sorted(r[number] for r in rows[1:] if r is not rows[2])
     assert all(stored[r[number]] == r[title] for r in rows[1:] if r is not rows[2])
@@ -164,7 +165,7 @@ def test_a_broken_code_unit_in_a_utf16_file_quarantines_its_row(
     path = tmp_path / "broken_utf16.csv"
     path.write_bytes(data)
     assert _counts(import_file(store, path)) == (4, 3, 0, 0, 1)
-    assert _quarantine(store) == [(None, 3, "(row)", "undecodable bytes in line 3")]
+    assert _quarantine(store) == [(None, 3, "(row)", "undecodable bytes in line 3" + UNDECODABLE_HINT)]
 
 
 def test_old_mac_line_ends_import_like_the_original(tmp_path: Path) -> None:

@@ -425,3 +425,29 @@ def test_an_ipc_code_of_no_ipc_class_is_quarantined_and_older_editions_load(tmp_
         conn.close()
     assert reason == ("国际分类", "'G00F1/00' has the shape of an IPC code, but G00 is no class of the IPC scheme")
     assert kept == (["F24J2/00", "Y02E10/40"],)
+
+
+@pytest.mark.parametrize(("encoding", "prefix"), [
+    ("utf-32-be", b""), ("utf-32", b""), ("utf-8", b"\xef\xbb\xbf\xef\xbb\xbf"), ("utf-16-le", b"")])
+def test_other_encodings_load(tmp_path: Path, encoding: str, prefix: bytes) -> None:
+    """UTF-32 with and without a BOM, a doubled UTF-8 BOM, UTF-16 without a BOM."""
+    headers, rows = _rows(THUNDERSOFT)
+    text = _write(tmp_path / "utf8.csv", headers, rows[:5]).read_text(encoding="utf-8")
+    path = tmp_path / f"{encoding}.csv"
+    path.write_bytes(prefix + text.encode(encoding))
+    (report,) = _import(tmp_path / "s.duckdb", path)
+    assert (report["read"], report["loaded"], report["quarantined"]) == (5, 5, 0)
+
+
+def test_a_windows_1252_file_is_named_as_the_encoding_problem(tmp_path: Path) -> None:
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes("Application Number,Title,Filing Date\nUS17715764,Caf\xe9 na\xefve,2022-04-07\n".encode("cp1252"))
+    (report,) = _import(tmp_path / "s.duckdb", path)
+    assert report["quarantined"] == 1
+    conn = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    try:
+        (reason,) = conn.execute("SELECT reason FROM quarantine").fetchone() or ("",)
+    finally:
+        conn.close()
+    assert reason == ("undecodable bytes in line 2: not valid in the file's encoding (UTF-8, GB18030, UTF-16 and "
+                      "UTF-32 are read; a file saved as Windows-1252 or Latin-1 must be saved again as UTF-8)")

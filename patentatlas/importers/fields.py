@@ -66,7 +66,7 @@ FIELDS = tuple(SYNONYMS)
 
 def header_key(header: str) -> str:
     """How headers are compared: NFKC, lower case, no spaces or underscores."""
-    text = unicodedata.normalize("NFKC", header).lower()
+    text = unicodedata.normalize("NFKC", header).replace("\ufeff", "").lower()  # a second BOM stays in the text
     return re.sub(r"[\s_]+", "", text)
 
 

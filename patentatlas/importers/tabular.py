@@ -96,6 +96,11 @@ def unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
+# what an undecodable line says beyond its number: which encodings are read, and what to do
+UNDECODABLE_HINT = (": not valid in the file's encoding (UTF-8, GB18030, UTF-16 and UTF-32 are read; a file saved as "
+                    "Windows-1252 or Latin-1 must be saved again as UTF-8)")
+
+
 def detect_encoding(head: bytes) -> str:
     """The encoding of a file from its first bytes: BOMs first, then UTF-8, else GB18030 (unless
     most lines that hold non-ASCII bytes are UTF-8: a UTF-8 file with a few GBK lines).
@@ -105,9 +110,11 @@ def detect_encoding(head: bytes) -> str:
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts both
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    without_bom = _utf16_without_bom(head)
+    without_bom = _utf32_without_bom(head) or _utf16_without_bom(head)
     if without_bom:
         return without_bom
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -116,6 +123,23 @@ def detect_encoding(head: bytes) -> str:
     except UnicodeDecodeError:
         return "utf-8" if _mostly_utf8(head) else "gb18030"
     return "utf-8"
+
+
+def _utf32_without_bom(head: bytes) -> str | None:
+    """UTF-32 written without a BOM: three zero bytes beside every character of the BMP's first
+    plane (ASCII, and CJK's 00 00 xx xx in big-endian).
+
+    >>> _utf32_without_bom("申请号,1".encode("utf-32-be")), _utf32_without_bom("a,b".encode("utf-16-le"))
+    ('utf-32-be', None)
+    """
+    if len(head) < 8:
+        return None
+    usable = head[: len(head) - len(head) % 4]
+    if all(b == 0 for b in usable[0::4]) and all(b == 0 for b in usable[1::4]):
+        return "utf-32-be"
+    if all(b == 0 for b in usable[3::4]) and all(b == 0 for b in usable[2::4]):
+        return "utf-32-le"
+    return None
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -155,7 +179,7 @@ def _decoded_lines(path: Path, encoding: str, bad_lines: set[int]) -> Iterator[s
     Reads 1 MiB blocks and decodes a block at once when it can (the common case); only a block
     that does not decode is taken line by line.
     """
-    if encoding.startswith("utf-16"):
+    if encoding.startswith(("utf-16", "utf-32")):
         # undecodable code units become U+FFFD: their line is marked bad (so is a line that held
         # U+FFFD already, the mark of an earlier conversion that lost data)
         with path.open(encoding=encoding, errors="replace", newline="") as fh:
@@ -327,7 +351,7 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int,
 
 def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> str | None:
     if bad_lines and any(line in bad_lines for line in span):
-        return f"undecodable bytes in line {min(line for line in span if line in bad_lines)}"
+        return f"undecodable bytes in line {min(line for line in span if line in bad_lines)}{UNDECODABLE_HINT}"
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         return f"row has {len(cells)} cells but the header has {width}"
     if len(cells) < width:
