@@ -135,3 +135,11 @@ def test_cli_search_json(indexed_db: Path) -> None:
                              "score": data["hits"][0]["score"]}]
     empty = CliRunner().invoke(main, ["--db", str(indexed_db), "search", "", "--json"])
     assert empty.exit_code == 1 and "the query is empty" in empty.output
+
+
+def test_sorting_by_value_score(indexed: duckdb.DuckDBPyConnection) -> None:
+    result = search(indexed, "title:手术", SearchOptions(sort="value", limit=100))
+    scores = dict(indexed.execute("SELECT application_number, score FROM patent_values").fetchall())
+    shown = [scores.get(h["application_number"]) for h in result["hits"]]
+    assert [s for s in shown if s is not None] == sorted((s for s in shown if s is not None), reverse=True)
+    assert shown[0] == max(scores[n] for n in like_titles(indexed, "手术") if scores.get(n) is not None)

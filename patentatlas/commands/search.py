@@ -19,7 +19,7 @@ def _cli() -> ModuleType:
 @click.command("search")
 @click.argument("query", nargs=-1)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(0, 1000), help="How many hits.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc", "cited"]), default="relevance",
+@click.option("--sort", type=click.Choice(["relevance", "date", "date_asc", "cited", "value"]), default="relevance",
               show_default=True)
 @click.option("--region", help="Only patents whose first applicant is in this region (adcode, any level).")
 @click.option("--industry", help="Only patents of this SEI industry (1, 1.2, 1.2.3).")

@@ -6,17 +6,31 @@ import datetime as dt
 import re
 from typing import Any
 
+import duckdb
+
 from patentatlas.search.text import han_bigrams, zh_segmented
 
 # the store's columns a document is built from, in this order
-ROW_SQL = """
+_ROW_SQL = """
 SELECT application_number, title_zh, title_en, abstract_zh, abstract_en, main_claim, applicant_names,
        inventor_names, ipc_codes, ipc_main, [p.publication_number FOR p IN coalesce(publications, [])],
        publication_number, filing_date, publication_date, grant_date, patent_type, status,
        first_applicant_province_code, first_applicant_city_code, first_applicant_county_code, sei_codes,
-       forward_citation_count
-FROM patents
+       forward_citation_count, {value}
+FROM patents {join}
 """
+_VALUES = ("LEFT JOIN (SELECT application_number AS value_of, arg_max(score, rule_version) AS score "
+           "FROM patent_values GROUP BY ALL) v ON v.value_of = patents.application_number")
+
+
+def row_sql(conn: duckdb.DuckDBPyConnection) -> str:
+    """The rows' query; the value score (issue 13) where the store has one."""
+    has_values = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'patent_values'").fetchone()
+    if has_values and has_values[0]:
+        return _ROW_SQL.format(value="v.score", join=_VALUES)
+    return _ROW_SQL.format(value="NULL", join="")
+
+
 _IPC = re.compile(r"^([A-H])(\d\d)([A-Z])(\d{1,4})/(\d{1,6})$")
 
 
@@ -57,7 +71,7 @@ def _when(value: dt.date | None) -> dt.datetime | None:
 def document_of(row: tuple[Any, ...]) -> dict[str, Any]:
     """One patent row (``ROW_SQL``'s columns) as the index's fields; Chinese text segmented here."""
     (an, title_zh, title_en, abs_zh, abs_en, claim, applicants, inventors, ipcs, ipc_main, pns, pn, filed,
-     published, granted, ptype, status, prov, city, county, sei, cited_by) = row
+     published, granted, ptype, status, prov, city, county, sei, cited_by, value) = row
     applicants, inventors = applicants or [], inventors or []
     ipc_all = {t for code in [ipc_main, *(ipcs or [])] for t in ipc_terms(code)}
     main = ipc_terms(ipc_main)
@@ -82,6 +96,7 @@ def document_of(row: tuple[Any, ...]) -> dict[str, Any]:
         "sei": sorted({c for code in sei or [] for c in _sei_levels(code)}),
         "filed_year": [filed.year if filed else 0],
         "cited_by": [int(cited_by or 0)],
+        "value": [float(value) if value is not None else -1.0],  # the value score (issue 13); -1: none
         # shown in hits without a trip to the store
         "show_title": [title_zh or title_en or ""],
         "show_title_en": [title_en or ""],

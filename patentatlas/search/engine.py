@@ -22,7 +22,7 @@ from patentatlas.search.query import Parsed, parse
 from patentatlas.search.text import keywords
 
 Occur = tantivy.Occur
-SORTS = ("relevance", "date", "date_asc", "cited")
+SORTS = ("relevance", "date", "date_asc", "cited", "value")
 FACETS = {"type": "type", "status": "status", "year": "filed_year", "province": "province",
           "ipc_class": "ipc_class", "applicant": "first_applicant"}
 MAX_LIMIT = 1_000
@@ -135,7 +135,7 @@ def _with_filters(schema: tantivy.Schema, query: tantivy.Query, opts: SearchOpti
 def _run(searcher: tantivy.Searcher, query: tantivy.Query, opts: SearchOptions) -> tantivy.SearchResult:
     if opts.sort == "relevance":
         return searcher.search(query, opts.limit, count=True, offset=opts.offset)
-    field_name = "cited_by" if opts.sort == "cited" else "filed"
+    field_name = {"cited": "cited_by", "value": "value"}.get(opts.sort, "filed")
     order = tantivy.Order.Asc if opts.sort == "date_asc" else tantivy.Order.Desc
     return searcher.search(query, opts.limit, count=True, offset=opts.offset, order_by_field=field_name, order=order)
 

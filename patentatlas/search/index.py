@@ -24,10 +24,10 @@ import duckdb
 import tantivy
 
 from patentatlas.errors import PatentAtlasError
-from patentatlas.search.documents import ROW_SQL, documents_of
+from patentatlas.search.documents import documents_of, row_sql
 from patentatlas.search.text import en_analyzer, zh_analyzer
 
-SCHEMA_VERSION = 2  # bump when the fields change: an index of another version is rebuilt
+SCHEMA_VERSION = 3  # bump when the fields change: an index of another version is rebuilt
 CHUNK_ROWS = 2_000
 WRITER_HEAP = 200_000_000
 RAW_FIELDS = ("an", "num", "ipc", "type", "status", "province", "region", "sei", "ipc_class", "first_applicant")
@@ -51,6 +51,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_date_field(name, stored=name == "filed", indexed=True, fast=True)
     sb.add_integer_field("filed_year", indexed=True, fast=True)
     sb.add_integer_field("cited_by", fast=True)
+    sb.add_float_field("value", fast=True)
     return sb.build()
 
 
@@ -253,7 +254,7 @@ def _index_rows(conn: duckdb.DuckDBPyConnection, found: SearchIndex, where: str,
         total = int(cursor.execute(f"SELECT count(*) FROM patents {where}", params).fetchone()[0])  # type: ignore[index]
         if total == 0:
             return 0
-        cursor.execute(ROW_SQL + where, params)
+        cursor.execute(row_sql(cursor) + where, params)
         chunks = iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])
         count = 0
         with found.lock:

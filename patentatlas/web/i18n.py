@@ -594,6 +594,7 @@ WORDS: dict[str, dict[str, str]] = {
     "sort_date": {"zh": "申请日（新→旧）", "en": "Filing date, newest first"},
     "sort_date_asc": {"zh": "申请日（旧→新）", "en": "Filing date, oldest first"},
     "sort_cited": {"zh": "被引次数", "en": "Times cited"},
+    "sort_value": {"zh": "价值评分", "en": "Value score"},
     "search_analysis": {"zh": "结果分析", "en": "Analysis"},
     "analysis_trend": {"zh": "申请趋势", "en": "trend"},
     "analysis_applicants": {"zh": "主要申请人", "en": "applicants"},

@@ -31,7 +31,7 @@ router = APIRouter()
 PER_PAGE = 20
 MAX_PAGES = MAX_OFFSET // PER_PAGE
 Year = Annotated[int | None, Query(ge=1900, le=2100)]
-Sort = Literal["relevance", "date", "date_asc", "cited"]
+Sort = Literal["relevance", "date", "date_asc", "cited", "value"]
 PatentType = Literal["", "invention", "utility_model", "design"]
 Status = Literal["", "pending", "in_force", "lapsed"]
 
