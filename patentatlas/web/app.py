@@ -37,7 +37,7 @@ from patentatlas.web import (
 )
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import MAX_PAGE, Cursor
-from patentatlas.web.forms import wants_json
+from patentatlas.web.forms import form_back, form_error, wants_json
 from patentatlas.web.pages import overview_page, patent_page
 from patentatlas.web.render import jsonable, page_user, render, render_template
 from patentatlas.web.scheduler import lifespan as scheduler_lifespan
@@ -187,6 +187,8 @@ async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
     if type(exc) is AuthError and request.method == "GET":  # a page that needs a session: sign in first
         return RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
+    if exc.status_code < 500 and (back := form_back(request)) is not None:  # a form's error: beside its field
+        return await form_error(request, back, exc.message)
     # the page names the signed-in user (a store query): off the event loop, as every route's work
     return await run_in_threadpool(render_template, request, "error.html", {"error": exc.to_dict(), "query": {}},
                                    exc.status_code)

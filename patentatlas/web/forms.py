@@ -5,8 +5,13 @@ A browser's form gets a 303 redirect back to a page; a script's JSON gets JSON.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -101,7 +106,95 @@ def numbers(fields: dict[str, Any]) -> list[str]:
 
 
 def answer(request: Request, result: Any, back: str) -> Response:
-    """JSON for scripts; for a browser, back to the page with what was done."""
+    """JSON for scripts; for a browser, back to the page with a message saying what was done."""
     if wants_json(request):
         return JSONResponse(result)
-    return RedirectResponse(back, status_code=303)
+    response = RedirectResponse(back, status_code=303)
+    if not any(mark in back for mark in OWN_NOTICE):
+        set_flash(response, "success", key=success_key(request.url.path, result))
+    return response
+
+
+# --------------------------------------------------------------------------- messages after an action
+
+FLASH_COOKIE = "pa_flash"
+_FLASH_KEY = secrets.token_bytes(32)  # per process: a message lives for one redirect, no longer
+FLASH_BYTES = 3000  # a cookie holds about 4 KB: longer kept input is dropped, the message stays
+KEPT_NEVER = ("password", "secret", "token", "csrf")  # never written into a cookie
+OWN_NOTICE = ("done=", "signed_up=1", "changed=1")  # pages that say what was done themselves
+SUCCESS_KEYS = (("/sign-out", "flash_signed_out"), ("/profile", "flash_profile_saved"),
+                ("/watches", "flash_watches_saved"), ("/calendar-token", "flash_calendar_token"),
+                ("/inbox/read", "flash_marked_read"), ("/payments", "flash_payment_recorded"),
+                ("/payments/bulk", "flash_payment_recorded"), ("/enterprises", "flash_enterprise_saved"))
+
+
+def set_flash(response: Response, kind: str, *, key: str | None = None, message: str | None = None,
+              field: str | None = None, values: dict[str, Any] | None = None, form: str | None = None) -> None:
+    """A message for the next page the browser shows, once, in a signed cookie: ``kind`` success or
+    error; ``key`` a word of the interface (translated on display) or ``message`` text; for a form's
+    error the ``field`` it concerns, the ``values`` typed (secrets left out) and the ``form``'s action."""
+    data = {"kind": kind, "key": key, "message": (message or "")[:600], "field": field, "form": form,
+            "values": {k: v for k, v in (values or {}).items() if not any(s in k.lower() for s in KEPT_NEVER)}}
+    raw = json.dumps(data, ensure_ascii=False).encode()
+    if len(raw) > FLASH_BYTES:
+        raw = json.dumps({**data, "values": {}}, ensure_ascii=False).encode()
+    body = base64.urlsafe_b64encode(raw).decode()
+    response.set_cookie(FLASH_COOKIE, f"{body}.{_signature(body)}", max_age=600, httponly=True, samesite="lax",
+                        path="/")
+
+
+def read_flash(request: Request) -> dict[str, Any] | None:
+    """The message :func:`set_flash` left for this page, if its signature holds."""
+    body, _, signature = (request.cookies.get(FLASH_COOKIE) or "").partition(".")
+    if not body or not hmac.compare_digest(signature, _signature(body)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body.encode()))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _signature(body: str) -> str:
+    return hmac.new(_FLASH_KEY, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def success_key(path: str, result: Any) -> str:
+    """The word that says what a form did: by the action's path (custody: by its action)."""
+    if path.endswith("/custody") and isinstance(result, dict):
+        done = result.get("done")
+        if isinstance(done, list) and any(isinstance(d, dict) and d.get("status") == "requested" for d in done):
+            return "flash_custody_requested"  # not the enterprise's by its names: the office decides
+        return f"flash_custody_{result.get('action')}"
+    if path.startswith("/approvals/"):
+        return "flash_decided"
+    return next((key for suffix, key in SUCCESS_KEYS if path.endswith(suffix)), "flash_done")
+
+
+def form_back(request: Request) -> str | None:
+    """The page a browser's form was sent from (its Referer on this site), where its error is shown."""
+    if request.method != "POST" or wants_json(request):
+        return None
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.headers.get("host") or not referer.path.startswith("/") \
+            or referer.path.startswith("//"):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+async def form_error(request: Request, back: str, message: str) -> Response:
+    """Back to the form's page with the error beside its field and the input kept (one helper for
+    every form: static/forms.js puts the message and the values into the form)."""
+    values: dict[str, Any] = {}
+    try:
+        form = await request.form()
+        values = {k: (form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k)) for k in form}
+        values = {k: v for k, v in values.items() if isinstance(v, str) or
+                  (isinstance(v, list) and all(isinstance(i, str) for i in v))}
+    except Exception:  # noqa: BLE001 - a body that cannot be read again keeps no input, the message stays
+        values = {}
+    name = message.split(":", 1)[0].strip() if ":" in message else ""
+    response = RedirectResponse(back, status_code=303)
+    set_flash(response, "error", message=message, field=name if name in values else None, values=values,
+              form=request.url.path)
+    return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LANGS = ("zh", "en")
 
 WORDS: dict[str, dict[str, str]] = {
@@ -224,9 +226,31 @@ WORDS: dict[str, dict[str, str]] = {
     "criterion_note": {"zh": "一件专利可同时满足多个条件", "en": "A patent may match several criteria"},
     "switch_lang": {"zh": "English", "en": "中文"},
     "menu": {"zh": "菜单", "en": "Menu"},
+    # messages after an action, confirmations (issue 11 §2)
+    "flash_done": {"zh": "操作已完成。", "en": "Done."},
+    "flash_signed_out": {"zh": "已退出登录。", "en": "You are signed out."},
+    "flash_profile_saved": {"zh": "企业信息已保存。", "en": "The profile is saved."},
+    "flash_watches_saved": {"zh": "技术监控设置已保存。", "en": "The watches are saved."},
+    "flash_calendar_token": {"zh": "已更换日历订阅地址，旧地址不再可用。",
+                             "en": "The calendar address is replaced; the old one no longer works."},
+    "flash_marked_read": {"zh": "已标为已读。", "en": "Marked as read."},
+    "flash_payment_recorded": {"zh": "缴费已登记。", "en": "The payment is recorded."},
+    "flash_enterprise_saved": {"zh": "企业已登记。", "en": "The enterprise is registered."},
+    "flash_decided": {"zh": "审核结果已保存。", "en": "The decision is saved."},
+    "flash_custody_confirm": {"zh": "已确认托管所选专利。", "en": "The chosen patents are now in custody."},
+    "flash_custody_decline": {"zh": "已忽略所选推荐专利。", "en": "The chosen proposals are declined."},
+    "flash_custody_add": {"zh": "专利已加入托管。", "en": "The patent is added to custody."},
+    "flash_custody_requested": {"zh": "已提交托管申请，待知识产权局审核。",
+                                "en": "Custody is requested; the office will decide."},
+    "flash_custody_remove": {"zh": "专利已移出托管。", "en": "The patent is removed from custody."},
+    "confirm_remove": {"zh": "确定将该专利移出托管吗？移出后不再提醒其年费与状态变化。",
+                       "en": "Remove this patent from custody? Its fees and status changes will no longer be watched."},
+    "confirm_new_calendar": {"zh": "更换后旧的订阅地址将失效，确定更换吗？",
+                             "en": "The old calendar address will stop working. Replace it?"},
     # the patent page (issue 11 §8)
     "pd_industries": {"zh": "所属产业", "en": "Industries"},
-    "pd_no_industry": {"zh": "不属于战略性新兴产业，或无法判断", "en": "Not in a strategic emerging industry, or not judged"},
+    "pd_no_industry": {"zh": "不属于战略性新兴产业，或无法判断",
+                       "en": "Not in a strategic emerging industry, or not judged"},
     "pd_basis": {"zh": "判断依据", "en": "Judged from"},
     "pd_nic": {"zh": "国民经济行业", "en": "National economy industries"},
     "pd_is_high_value": {"zh": "属于高价值发明专利", "en": "A high-value invention patent"},
@@ -711,3 +735,43 @@ def translator(lang: str) -> dict[str, str]:
     """All words in one language, falling back to the key itself."""
     lang = lang if lang in LANGS else "zh"
     return {key: forms[lang] for key, forms in WORDS.items()}
+
+
+# A form's error in Chinese (issue 11 §2): the messages of the main forms, matched whole; any other
+# "field: reason" gets the field's name in Chinese, the reason as the library wrote it.
+FORM_ERRORS_ZH: tuple[tuple[str, str], ...] = (
+    (r"wrong e-mail or password", "电子邮箱或密码错误"),
+    (r"the current password is wrong", "当前密码错误"),
+    (r"too many failed sign-ins from here: try again in (\d+) minutes.*", r"登录失败次数过多，请 \1 分钟后再试"),
+    (r"(\w+): required", r"{\1}：必填"),
+    (r"numbers: choose at least one patent", "请至少选择一件专利"),
+    (r"password: at least (\d+) characters, please", r"密码至少 \1 位"),
+    (r"password: at most (\d+) characters, please", r"密码至多 \1 位"),
+    (r"password: this is one of the most common passwords; choose another", "密码过于常见，请换一个"),
+    (r"password: it must not be your e-mail address", "密码不能与电子邮箱相同"),
+    (r"(\w+): ('.*'|\".*\") is not an e-mail address", r"{\1}：\2 不是有效的电子邮箱地址"),
+    (r"(\w+): ('.*'|\".*\") is not a whole number", r"{\1}：\2 不是整数"),
+    (r"(\w+): cannot be negative", r"{\1}：不能为负数"),
+    (r"(\w+): ('.*'|\".*\") is not an http\(s\) URL", r"{\1}：\2 不是 http(s) 网址"),
+    (r"email: a user (\S+) already exists", r"电子邮箱：用户 \1 已存在"),
+    (r"uscc: an enterprise with the credit code (\S+) is already registered", r"统一社会信用代码 \1 已登记"),
+    (r"application (\S+) is not in the store: import it first", r"专利库中没有申请号 \1 的专利，请先导入"),
+    (r"the form's security token \(CSRF\) is missing or wrong.*", "页面已过期，请刷新后重试"),
+)
+
+
+def form_error_text(message: str, lang: str) -> str:
+    """A form's error message in the page's language (English as the library wrote it).
+
+    >>> form_error_text("employees: 'abc' is not a whole number", "zh")
+    "员工人数：'abc' 不是整数"
+    """
+    if lang != "zh":
+        return message
+    words = translator("zh")
+    for pattern, zh in FORM_ERRORS_ZH:
+        if (found := re.fullmatch(pattern, message, flags=re.S)) is not None:
+            text = found.expand(zh)
+            return re.sub(r"\{(\w+)\}", lambda m: words.get(m.group(1), m.group(1)), text)
+    field, sep, reason = message.partition(": ")
+    return f"{words[field]}：{reason}" if sep and field in words else message

@@ -18,8 +18,8 @@ from patentatlas.config import setting
 from patentatlas.domain.accounts import User, session_for
 from patentatlas.errors import AuthError
 from patentatlas.web.auth import COOKIE
-from patentatlas.web.forms import wants_json
-from patentatlas.web.i18n import LANGS, translator
+from patentatlas.web.forms import FLASH_COOKIE, read_flash, wants_json
+from patentatlas.web.i18n import LANGS, form_error_text, translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["bj"] = beijing  # {{ w.created_at | bj }}: Beijing time, as every page shows times
@@ -56,9 +56,14 @@ def page_user(request: Request) -> User | None:
 def render_template(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """A template with the words of the request's language, the user and the CSRF token."""
     lang = lang_of(request)
+    flash = read_flash(request)  # what the last action said: shown once, on this page
+    if flash is not None and flash.get("kind") == "error":
+        flash["text"] = form_error_text(str(flash.get("message")), lang)
     full = {"t": translator(lang), "lang": lang, "query": dict(request.query_params), "user": page_user(request),
-            "csrf": getattr(request.state, "csrf", None), **context}
+            "csrf": getattr(request.state, "csrf", None), "flash": flash, **context}
     response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    if flash is not None or FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")
     if request.query_params.get("lang") in LANGS:
         response.set_cookie("lang", lang, httponly=True, samesite="lax")
     return response
