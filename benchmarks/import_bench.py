@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.resample import write_resampled  # noqa: E402
+from patentatlas.imports import import_file  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
 from patentatlas.store.cluster import cluster_patents  # noqa: E402
-from patentatlas.store.loader import import_file  # noqa: E402
 from patentatlas.store.reference import ensure_reference  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cn_patents"

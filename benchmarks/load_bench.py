@@ -54,8 +54,8 @@ def build_store(workdir: Path) -> tuple[Path, int]:
     """The benchmark's store (built once) and the enterprise's number."""
     from patentatlas.domain import accounts
     from patentatlas.domain import enterprises as ent
+    from patentatlas.imports import import_file
     from patentatlas.store import open_store
-    from patentatlas.store.loader import import_file
     from patentatlas.store.reference import ensure_reference
 
     db = workdir / "base.duckdb"
@@ -89,7 +89,7 @@ def serve(db: Path, port: int, import_file_path: Path | None) -> None:
     of the server's own, again and again until the process ends (as the server runs its jobs)."""
     import uvicorn
 
-    from patentatlas.store.loader import import_file
+    from patentatlas.imports import import_file
     from patentatlas.web.app import create_app
 
     app = create_app(db)

@@ -19,9 +19,9 @@ import pyarrow as pa
 
 from patentatlas.domain.directory import import_directory
 from patentatlas.domain.placement import place_patents
+from patentatlas.imports import import_file
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.store import open_store, transaction
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.store.writer import party_id
 

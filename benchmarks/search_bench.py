@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.import_bench import LAYOUTS  # noqa: E402
 from benchmarks.resample import write_resampled  # noqa: E402
+from patentatlas.imports import import_file  # noqa: E402
 from patentatlas.search import SearchOptions, open_index, rebuild_index, search  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
-from patentatlas.store.loader import import_file  # noqa: E402
 from patentatlas.store.reference import ensure_reference  # noqa: E402
 
 WORDS_ZH = ["车辆", "自动驾驶", "控制装置", "电池", "传感器", "驾驶员", "摄像头", "图像处理", "燃料电池", "充电",

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 import jieba  # noqa: E402
 
+from patentatlas.imports import import_file  # noqa: E402
 from patentatlas.search import SearchOptions, open_index, search  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
-from patentatlas.store.loader import import_file  # noqa: E402
 from patentatlas.store.reference import ensure_reference  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cn_patents"

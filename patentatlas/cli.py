@@ -77,7 +77,7 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
                observed_on: dt.datetime | None) -> None:
     """Import exports (incoPat, Patentics, Lens, USPTO XML, CSV/XLSX) into the store."""
     from patentatlas.importers.fields import load_mapping
-    from patentatlas.store.loader import import_file
+    from patentatlas.imports import import_file
     from patentatlas.store.reference import ensure_reference
 
     conn = _conn(ctx)

@@ -11,8 +11,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from patentatlas.domain.workdays import calendar_through, use_official_calendar
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.servers import Collector, free_port
 

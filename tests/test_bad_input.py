@@ -15,8 +15,9 @@ import pytest
 
 from patentatlas.errors import EmptyFileError, UnknownFormatError
 from patentatlas.importers.tabular import UNDECODABLE_HINT
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import ImportReport, import_file
+from patentatlas.store.loader import ImportReport
 from tests.conftest import DATA, LENS, THUNDERSOFT, TOYOTA, VR
 
 USPTO_2014 = DATA / "uspto_xml_samples" / "xml2014" / "US08930553.xml"

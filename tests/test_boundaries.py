@@ -15,8 +15,8 @@ import pytest
 from patentatlas.domain.fees import fee_schedule
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import region_indicators
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.conftest import FIXTURES
 

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from patentatlas.cli import main
 from patentatlas.domain.indicators import region_indicators
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.store.cluster import cluster_patents, needs_clustering
-from patentatlas.store.loader import import_file
 from tests.conftest import LENS
 
 EVERYTHING = "SELECT * FROM patents ORDER BY application_number"

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from patentatlas.errors import FieldError
+from patentatlas.imports import import_file
 from patentatlas.normalize.dates import date_order_problem, parse_date
-from patentatlas.store.loader import import_file
 from tests.conftest import DATA, LENS, THUNDERSOFT
 
 D = dt.date

@@ -15,8 +15,8 @@ from patentatlas.domain.enterprises import add_to_custody, register_enterprise
 from patentatlas.domain.fees import fee_schedule, term_years
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.conftest import FIXTURES
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from patentatlas.cli import main
 from patentatlas.domain.directory import import_directory
 from patentatlas.domain.placement import EnterpriseIndex
+from patentatlas.imports import import_file
 from patentatlas.normalize.names import normalize_name
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.conftest import DATA, FIXTURES, THUNDERSOFT, VR
 

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from patentatlas.cli import main
 from patentatlas.delivery.webhook import verify
 from patentatlas.domain.accounts import create_user
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import CHATBOT, THUNDERSOFT, TOYOTA, VR

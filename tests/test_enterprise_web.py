@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT

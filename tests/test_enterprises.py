@@ -15,8 +15,8 @@ import pytest
 from patentatlas.domain import accounts, approvals, payments
 from patentatlas.domain import enterprises as ent
 from patentatlas.errors import ForbiddenError, NotFoundError, UsageError
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.conftest import THUNDERSOFT, VR
 

@@ -23,8 +23,8 @@ from patentatlas.domain.outbox import deliver_pending
 from patentatlas.domain.payments import enterprise_fee_states, import_payments, mark_paid
 from patentatlas.domain.warnings import run_alerts, unread_count
 from patentatlas.errors import UsageError
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT
 from tests.test_warnings import ANGLE, AS_OF, AT, DDOS, OBSERVED, VIDEO, thundersoft, warnings_of

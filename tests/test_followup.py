@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.web.app import create_app
 from tests.test_gov_warnings import AS_OF, LAPSING, PASSWORD, _lapsed_copy, pristine  # noqa: F401  (fixture)
 from tests.web_support import HtmlPage, signed_in

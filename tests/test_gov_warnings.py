@@ -26,8 +26,8 @@ from patentatlas.domain.fees import FeeDue, add_years, fee_for_year, patent_year
 from patentatlas.domain.payments import mark_paid
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.errors import UsageError
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import CHATBOT, THUNDERSOFT, TOYOTA, VR

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import STATE_SCHEMA
-from patentatlas.store.loader import import_file
+from patentatlas.imports import import_file
 from tests.conftest import CHATBOT, LENS, THUNDERSOFT, TOYOTA, VR
 
 

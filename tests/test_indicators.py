@@ -21,10 +21,10 @@ from patentatlas.cli import main
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import map_data, region_enterprises, region_indicators
 from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.imports import import_file
 from patentatlas.normalize.appno import with_check_digit
 from patentatlas.rules import load_rule_set, packaged_rule_set
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from tests.conftest import DATA, THUNDERSOFT, VR
 

@@ -27,9 +27,9 @@ from patentatlas.domain.industries import (
     specialty_dashboard,
 )
 from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.imports import import_file
 from patentatlas.reference.sei import lookup_keys, nic_for_sei, sei_for_ipc
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from tests.conftest import CHATBOT, LENS, THUNDERSOFT, TOYOTA, VR
 
 # (application number, its IPC codes as the export lists them, expected SEI codes, judged).

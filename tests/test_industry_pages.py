@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 
 from patentatlas.domain.indicators import region_indicators
 from patentatlas.domain.industries import define_specialty, sei_tree
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from patentatlas.web.i18n import translator

@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patentatlas.errors import InputFileError
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import ImportReport, import_file
+from patentatlas.store.loader import ImportReport
 from tests.conftest import LENS, THUNDERSOFT, TOYOTA, VR
 
 ROWS_PER_SOURCE = 12

@@ -18,9 +18,9 @@ from patentatlas.domain.enterprises import add_to_custody, register_enterprise
 from patentatlas.domain.payments import enterprise_fee_states
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.imports import import_file
 from patentatlas.rules import packaged_rule_set
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from tests.conftest import THUNDERSOFT
 
 AS_OF = dt.date(2026, 8, 4)

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from patentatlas.cli import main
 from patentatlas.errors import UsageError
+from patentatlas.imports import import_file
 from patentatlas.search import SearchOptions, search
 from patentatlas.search.index import index_path
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from tests import search_support
 from tests.conftest import THUNDERSOFT, VR
 from tests.search_support import ENDOSCOPES

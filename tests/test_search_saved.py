@@ -14,10 +14,10 @@ from patentatlas.domain.accounts import create_user
 from patentatlas.domain.enterprises import register_enterprise
 from patentatlas.domain.warnings import run_alerts
 from patentatlas.errors import UsageError
+from patentatlas.imports import import_file
 from patentatlas.search import search
 from patentatlas.search.saved import delete_saved_search, save_search, saved_searches
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT, VR
 from tests.search_support import ENDOSCOPES

@@ -128,9 +128,9 @@ def test_analysis_and_its_xlsx(client: TestClient) -> None:
 
 def test_a_large_store_without_an_index_is_indexed_in_the_background(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from patentatlas.imports import import_file
     from patentatlas.search import index
     from patentatlas.store import open_store
-    from patentatlas.store.loader import import_file
     from tests.conftest import THUNDERSOFT
 
     monkeypatch.setattr(index, "BACKGROUND_FROM", 100)  # the 509 Thundersoft patents count as large here

@@ -16,7 +16,7 @@ import duckdb
 import psutil
 
 from benchmarks.resample import write_resampled
-from patentatlas.store.loader import import_file
+from patentatlas.imports import import_file
 from tests.conftest import THUNDERSOFT, TOYOTA, VR
 
 
@@ -110,7 +110,7 @@ _IMPORT_TELLING_PROGRESS = """
 import sys
 from pathlib import Path
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
+from patentatlas.imports import import_file
 
 db, source, marker = sys.argv[1:]
 written = 0

@@ -17,8 +17,8 @@ from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
 from patentatlas.domain.uscc import check_character
 from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.imports import import_file
 from patentatlas.store import open_store, utc_now
-from patentatlas.store.loader import import_file
 from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
 from tests.conftest import THUNDERSOFT

@@ -37,8 +37,8 @@ from patentatlas.domain.outbox import NO_SMTP, deliver_pending, delivery_failure
 from patentatlas.domain.payments import enterprise_fee_states, mark_paid
 from patentatlas.domain.warnings import inbox, mark_read, run_alerts, unread_count
 from patentatlas.errors import NotFoundError
+from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.loader import import_file
 from patentatlas.web.app import create_app
 from patentatlas.web.scheduler import Scheduler
 from tests.conftest import CHATBOT, THUNDERSOFT

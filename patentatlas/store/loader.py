@@ -1,6 +1,9 @@
 """Loading a file into the store: batches of rows, each one transaction, every row accounted for.
 
->>> report = import_file(conn, Path("incopat_toyota_autodrive_5048.csv"))  # doctest: +SKIP
+This is the store's part of an import; :func:`patentatlas.imports.import_file` is the whole of
+it (what follows the data: specialty databases, placement, value scores, the search index).
+
+>>> report = load_file(conn, Path("incopat_toyota_autodrive_5048.csv"))  # doctest: +SKIP
 >>> report.loaded, report.updated, report.unchanged, report.quarantined  # doctest: +SKIP
 (4041, 1006, 0, 1)
 """
@@ -19,14 +22,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from patentatlas.domain.industries import recompute_specialty
-from patentatlas.domain.placement import numbers_of_batches, place_patents
-from patentatlas.domain.value import refresh_values
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
 from patentatlas.importers.prefetch import prefetched_chunks
-from patentatlas.search.upkeep import after_import
 from patentatlas.store import scalar, transaction, writer
 from patentatlas.store.merge import merge_state
 
@@ -74,7 +73,7 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(
+def load_file(
     conn: duckdb.DuckDBPyConnection,
     path: Path,
     *,
@@ -83,7 +82,7 @@ def import_file(
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
-    """Import one file; each batch of up to ``batch_rows`` rows is one transaction, so a failure
+    """Load one file into the store; each batch of up to ``batch_rows`` rows is one transaction, so a failure
     leaves the store as it was before the batch it happened in (a file of up to ``batch_rows``
     rows is one batch). Memory stays bounded whatever the file's size."""
     source = open_source(path, mapping)
@@ -98,16 +97,10 @@ def import_file(
     finally:
         if collecting:
             gc.enable()
-    recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
-    with transaction(conn):  # the directory and registrations may place the imported patents better
-        place_patents(conn, numbers_of_batches(conn, report.batch_ids))
-    _record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
-    refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
-    after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
     return report
 
 
-def _record_patent_figures(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+def record_patent_figures(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     """The file's figures over merged patents, kept with its last batch (batches of a file add up)."""
     if not report.batch_ids:
         return
