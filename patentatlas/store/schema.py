@@ -564,32 +564,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
-        10,
-        "fees that stay true: resolved warnings, cancelled deliveries, late fees paid; the follow-up log",
-        """
-        -- a warning stops asking once what it warned of is settled (a payment recorded): when and why;
-        -- its pending deliveries are then 'cancelled' (deliveries.status), never sent
-        ALTER TABLE warnings ADD COLUMN resolved_at TIMESTAMP;
-        ALTER TABLE warnings ADD COLUMN resolved_reason VARCHAR;
-        ALTER TABLE deliveries ADD COLUMN cancelled_at TIMESTAMP;
-        -- the late fee paid with the fee (滞纳金), apart from the fee itself (amount)
-        ALTER TABLE fee_payments ADD COLUMN late_fee INTEGER;
-        -- the government end's follow-up of an enterprise (服务跟踪): one row per contact, shared by
-        -- the analysts whose region holds region_code (the county where its patents are placed)
-        CREATE SEQUENCE followup_ids START 1;
-        CREATE TABLE followups (
-            followup_id INTEGER PRIMARY KEY DEFAULT nextval('followup_ids'),
-            enterprise_key VARCHAR NOT NULL,  -- as placements key enterprises: uscc:… | dir:… | name:…
-            enterprise_name VARCHAR NOT NULL,
-            region_code VARCHAR NOT NULL,
-            outcome VARCHAR NOT NULL,         -- called | promised | paid | gave_up
-            note VARCHAR,
-            logged_by INTEGER NOT NULL,
-            logged_at TIMESTAMP NOT NULL
-        );
-        """,
-    ),
-    (
         9,
         "search: the store's token for its in-memory index, saved searches and their matches",
         """
@@ -612,6 +586,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             batch_id INTEGER NOT NULL,
             matched_at TIMESTAMP NOT NULL,
             PRIMARY KEY (saved_search_id, application_number)
+        );
+        """,
+    ),
+    (
+        10,
+        "fees that stay true: resolved warnings, cancelled deliveries, late fees paid; the follow-up log",
+        """
+        -- a warning stops asking once what it warned of is settled (a payment recorded): when and why;
+        -- its pending deliveries are then 'cancelled' (deliveries.status), never sent
+        ALTER TABLE warnings ADD COLUMN resolved_at TIMESTAMP;
+        ALTER TABLE warnings ADD COLUMN resolved_reason VARCHAR;
+        ALTER TABLE deliveries ADD COLUMN cancelled_at TIMESTAMP;
+        -- the late fee paid with the fee (滞纳金), apart from the fee itself (amount)
+        ALTER TABLE fee_payments ADD COLUMN late_fee INTEGER;
+        -- the government end's follow-up of an enterprise (服务跟踪): one row per contact, shared by
+        -- the analysts whose region holds region_code (the county where its patents are placed)
+        CREATE SEQUENCE followup_ids START 1;
+        CREATE TABLE followups (
+            followup_id INTEGER PRIMARY KEY DEFAULT nextval('followup_ids'),
+            enterprise_key VARCHAR NOT NULL,  -- as placements key enterprises: uscc:… | dir:… | name:…
+            enterprise_name VARCHAR NOT NULL,
+            region_code VARCHAR NOT NULL,
+            outcome VARCHAR NOT NULL,         -- called | promised | paid | gave_up
+            note VARCHAR,
+            logged_by INTEGER NOT NULL,
+            logged_at TIMESTAMP NOT NULL
         );
         """,
     ),
