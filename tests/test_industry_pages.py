@@ -272,7 +272,8 @@ def test_routes_are_documented(client: TestClient) -> None:
 def test_no_page_loads_anything_from_outside(client: TestClient) -> None:
     for url in ("/industries", "/industries?region=330000", "/industries/specialty/vr"):
         page = get_page(client, url)
-        assert page.scripts == ["/static/echarts.min.js", "/static/industries.js"], url
+        assert page.scripts == ["/static/menu.js", "/static/forms.js", "/static/echarts.min.js",
+                                "/static/industries.js"], url
         html = client.get(url).text
         assert not re.search(r"https?://", html), url
 

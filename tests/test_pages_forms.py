@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
+from patentatlas.commands.accounts import (
+    DEMO_ADMIN,
+    DEMO_ANALYST,
+    DEMO_ENTERPRISE_USER,
+    DEMO_PASSWORD,
+    seed_demo_accounts,
+)
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
 from patentatlas.web.forms import FLASH_COOKIE
@@ -138,3 +144,44 @@ def test_removal_from_custody_asks_first(app: Any) -> None:
     html = owner.get("/enterprises/1/custody").text
     removes = re.findall(r'<button type="submit" name="action" value="remove"([^>]*)>', html)
     assert removes and all('data-confirm="确定将该专利移出托管吗？' in b for b in removes)
+
+
+def test_sign_up_keeps_all_but_the_password(app: Any) -> None:
+    client = _form_client(app)
+    sent = {"name": "杭州示例科技有限公司", "uscc": "91330106MA2B0XXXXX", "name_variants": "示例科技",
+            "display_name": "知识产权部", "email": "ip@example.cn", "password": "short"}
+    answer = client.post("/sign-up", data={**sent, "csrf_token": client.cookies.get("pa_csrf_pre")},
+                         headers={"Referer": f"{HOST}/sign-up"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/sign-up")
+    shown, data = _flash(client.get("/sign-up").text)
+    assert shown == "输入有误：密码至少 10 位"
+    assert data is not None and data["field"] == "password"
+    assert data["values"] == {k: v for k, v in sent.items() if k != "password"}
+
+
+def test_an_invitation_error_returns_to_the_users_page(app: Any) -> None:
+    admin = signed_in(app, DEMO_ADMIN, DEMO_PASSWORD)
+    sent = {"email": "new.analyst@gov.cn", "role": "analyst", "region_code": "999999", "display_name": "新同事"}
+    answer = admin.post("/admin/users", data=sent, headers={"Referer": f"{HOST}/admin/users"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/admin/users")
+    shown, data = _flash(admin.get("/admin/users").text)
+    assert shown == "输入有误：地区：分析员须填写已知的地区代码，&#39;999999&#39; 不是"
+    assert data is not None and data["values"] == sent and data["form"] == "/admin/users"
+
+
+def test_a_bad_payment_list_returns_to_the_fee_calendar(app: Any) -> None:
+    owner = signed_in(app, DEMO_ENTERPRISE_USER, DEMO_PASSWORD)
+    answer = owner.post("/enterprises/1/payments", files={"file": ("缴费.csv", "甲,乙\n1,2\n".encode(), "text/csv")},
+                        headers={"Referer": f"{HOST}/enterprises/1/fees"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/enterprises/1/fees")
+    shown, data = _flash(owner.get("/enterprises/1/fees").text)
+    assert shown is not None and shown.startswith("输入有误：") and "缴费.csv" in shown, shown
+    assert data is not None and data["form"] == "/enterprises/1/payments" and data["values"] == {}
+
+
+def test_a_specialty_database_saved_says_so(app: Any) -> None:
+    analyst = signed_in(app, DEMO_ANALYST, DEMO_PASSWORD)
+    answer = analyst.post("/industries/specialty", data={"db_id": "vr-display", "name": "虚拟现实显示",
+                                                         "ipc_codes": "G02B27/01", "keywords": "头戴显示"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/industries/specialty/vr-display")
+    assert _flash(analyst.get("/industries/specialty/vr-display").text)[0] == "专题数据库已保存，成员已按定义计算。"

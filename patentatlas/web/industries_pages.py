@@ -27,7 +27,7 @@ from patentatlas.domain.industries import (
 from patentatlas.errors import UsageError
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
-from patentatlas.web.forms import is_json, listed, text
+from patentatlas.web.forms import is_json, listed, set_flash, text
 from patentatlas.web.regions_api import Format, table_response
 from patentatlas.web.render import jsonable, render
 
@@ -224,7 +224,9 @@ def define(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) 
     audit(cursor, user.user_id, "specialty.define", definition["db_id"], {"version": definition["version"]})
     if is_json(request) or request.url.path.startswith("/api/"):
         return JSONResponse(jsonable(definition))
-    return RedirectResponse(f"/industries/specialty/{quote(definition['db_id'])}", status_code=303)
+    response = RedirectResponse(f"/industries/specialty/{quote(definition['db_id'])}", status_code=303)
+    set_flash(response, "success", key="flash_specialty_saved")
+    return response
 
 
 @router.get("/api/industries", tags=["industries"],
