@@ -16,6 +16,9 @@ import multiprocessing
 import shutil
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,10 +281,24 @@ def _index_rows(conn: duckdb.DuckDBPyConnection, found: SearchIndex, where: str,
 
 
 def _documents(chunks: Any, total: int, workers: int | None) -> Any:
-    """Lists of documents, one per chunk of rows; jieba runs in worker processes past 20,000 rows."""
+    """Lists of documents, one per chunk of rows; jieba runs in worker processes past 10,000 rows
+    (a few chunks in flight, so memory stays bounded). Workers that cannot start (a script read
+    from stdin cannot be re-imported by them) or die: the rest is segmented here, never a hang."""
     processes = workers if workers is not None else (min(4, multiprocessing.cpu_count()) if total > 10_000 else 0)
     if processes <= 1:
         yield from map(documents_of, chunks)
         return
-    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
-        yield from pool.imap(documents_of, chunks, chunksize=1)
+    pending: deque[tuple[Any, Future[list[dict[str, Any]]]]] = deque()
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        try:
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(documents_of, chunk)))
+                if len(pending) >= 2 * processes:
+                    yield pending.popleft()[1].result()
+            while pending:
+                yield pending.popleft()[1].result()
+        except BrokenProcessPool:
+            pass
+    for chunk, _ in pending:  # after a broken pool: what was in flight, then the rest, here
+        yield documents_of(chunk)
+    yield from map(documents_of, chunks)
