@@ -91,12 +91,47 @@ def audit(conn: duckdb.DuckDBPyConnection, user_id: int | None, action: str, tar
                  [now(), user_id, action, target, json.dumps(detail or {}, ensure_ascii=False, default=str), ip])
 
 
-def audit_entries(conn: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str, Any]]:
+AUDIT_PAGE = 100
+
+
+def audit_entries(conn: duckdb.DuckDBPyConnection, limit: int = 200, offset: int = 0, *, action: str | None = None,
+                  who: str | None = None, text: str | None = None) -> list[dict[str, Any]]:
+    """The audit log, newest first: ``action`` a prefix (``enterprise.``), ``who`` part of the
+    user's e-mail, ``text`` part of the target or the detail."""
+    where, params = _audit_where(action, who, text)
     rows = conn.execute(
         "SELECT a.logged_at, a.user_id, u.email, a.action, a.target, a.detail, a.ip FROM audit_log a "
-        "LEFT JOIN users u USING (user_id) ORDER BY a.logged_at DESC LIMIT ?", [limit]).fetchall()
+        f"LEFT JOIN users u USING (user_id) WHERE {where} ORDER BY a.logged_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset]).fetchall()
     keys = ("logged_at", "user_id", "email", "action", "target", "detail", "ip")
     return [dict(zip(keys, r, strict=True)) | {"detail": json.loads(r[5] or "{}")} for r in rows]
+
+
+def audit_page(conn: duckdb.DuckDBPyConnection, page: int = 1, *, action: str | None = None, who: str | None = None,
+               text: str | None = None) -> dict[str, Any]:
+    """One page of the audit log with its filters and how many entries match."""
+    where, params = _audit_where(action, who, text)
+    total = int(scalar(conn, f"SELECT count(*) FROM audit_log a LEFT JOIN users u USING (user_id) WHERE {where}",
+                       params) or 0)
+    pages = max(1, -(-total // AUDIT_PAGE))
+    page = min(max(page, 1), pages)
+    return {"entries": audit_entries(conn, AUDIT_PAGE, (page - 1) * AUDIT_PAGE, action=action, who=who, text=text),
+            "total": total, "page": page, "pages": pages,
+            "filters": {"action": action or "", "who": who or "", "text": text or ""}}
+
+
+def _audit_where(action: str | None, who: str | None, text: str | None) -> tuple[str, list[Any]]:
+    clauses, params = ["TRUE"], []
+    if action:
+        clauses.append("starts_with(a.action, ?)")
+        params.append(action)
+    if who:
+        clauses.append("contains(lower(coalesce(u.email, '')), lower(?))")
+        params.append(who)
+    if text:
+        clauses.append("(contains(coalesce(a.target, ''), ?) OR contains(CAST(a.detail AS VARCHAR), ?))")
+        params += [text, text]
+    return " AND ".join(clauses), params
 
 
 # --------------------------------------------------------------------------- users

@@ -245,7 +245,14 @@ def deliveries_page(request: Request, cursor: Cursor, user: CurrentUser) -> Resp
 @router.get("/admin/audit", response_class=HTMLResponse, tags=["admin"], summary="The audit log (admin)")
 def audit_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     require_role(user, "admin")
-    return render(request, "admin_audit.html", {"entries": accounts.audit_entries(cursor)})
+    query = request.query_params
+    try:
+        page = int(query.get("page") or 1)
+    except ValueError:
+        raise UsageError(f"page: {query.get('page')!r} is not a page number") from None
+    return render(request, "admin_audit.html", accounts.audit_page(
+        cursor, page, action=query.get("action") or None, who=query.get("who") or None,
+        text=query.get("text") or None))
 
 
 __all__ = ["router", "home_of", "COOKIE"]
