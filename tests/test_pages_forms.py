@@ -185,3 +185,10 @@ def test_a_specialty_database_saved_says_so(app: Any) -> None:
                                                          "ipc_codes": "G02B27/01", "keywords": "头戴显示"})
     assert (answer.status_code, answer.headers["location"]) == (303, "/industries/specialty/vr-display")
     assert _flash(analyst.get("/industries/specialty/vr-display").text)[0] == "专题数据库已保存，成员已按定义计算。"
+
+
+def test_resetting_a_password_asks_first(app: Any) -> None:
+    admin = signed_in(app, DEMO_ADMIN, DEMO_PASSWORD)
+    html = admin.get("/admin/users").text
+    resets = re.findall(r'<form method="post" action="/admin/users/\d+/reset">.*?<button([^>]*)>', html)
+    assert resets and all('data-confirm="重置后该用户的密码和所有登录会话立即失效，确定重置吗？"' in b for b in resets)

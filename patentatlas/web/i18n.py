@@ -247,6 +247,8 @@ WORDS: dict[str, dict[str, str]] = {
     "flash_custody_remove": {"zh": "专利已移出托管。", "en": "The patent is removed from custody."},
     "confirm_remove": {"zh": "确定将该专利移出托管吗？移出后不再提醒其年费与状态变化。",
                        "en": "Remove this patent from custody? Its fees and status changes will no longer be watched."},
+    "confirm_reset": {"zh": "重置后该用户的密码和所有登录会话立即失效，确定重置吗？",
+                      "en": "The user's password and sessions end at once. Reset?"},
     "confirm_new_calendar": {"zh": "更换后旧的订阅地址将失效，确定更换吗？",
                              "en": "The old calendar address will stop working. Replace it?"},
     # the patent page (issue 11 §8)
