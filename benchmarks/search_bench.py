@@ -97,7 +97,7 @@ def main() -> None:
         print(f"imported {args.records:,} records in {time.perf_counter() - t0:.0f} s (not the figure here)")
         conn.close()
     conn = open_store(db, read_only=True)
-    patents = conn.execute("SELECT count(*) FROM patents").fetchone()[0]
+    patents = conn.execute("SELECT count(*) FROM patents").fetchall()[0][0]
     if args.reuse and Path(str(db) + ".search").exists():
         open_index(conn)
     else:

@@ -67,12 +67,12 @@ def test_numbers_ipc_and_english(indexed: duckdb.DuckDBPyConnection) -> None:
     assert numbers(search(indexed, "an:201910985485")) == {"CN201910985485.7"}
     assert numbers(search(indexed, "an:ZL201910985485.7")) == {"CN201910985485.7"}
     g06f3 = indexed.execute("SELECT count(*) FROM patents WHERE len(list_filter(list_append(ipc_codes, ipc_main), "
-                            "lambda c: starts_with(c, 'G06F3/'))) > 0").fetchone()[0]
+                            "lambda c: starts_with(c, 'G06F3/'))) > 0").fetchall()[0][0]
     assert search(indexed, "ipc:G06F3")["total"] == g06f3
     assert search(indexed, "ipc:g06f3/0")["total"] <= g06f3
     vehicles = search(indexed, "title:vehicles", SearchOptions(limit=5))  # stemmed: vehicle, vehicles
     assert vehicles["total"] == indexed.execute(
-        "SELECT count(*) FROM patents WHERE regexp_matches(lower(title_en), '\\bvehicles?\\b')").fetchone()[0]
+        "SELECT count(*) FROM patents WHERE regexp_matches(lower(title_en), '\\bvehicles?\\b')").fetchall()[0][0]
 
 
 def test_filters_facets_and_sorting(indexed: duckdb.DuckDBPyConnection) -> None:
@@ -117,10 +117,11 @@ def test_empty_long_and_unreadable_queries(indexed: duckdb.DuckDBPyConnection) -
 def test_the_index_follows_imports(tmp_path: Path) -> None:
     conn = open_store(tmp_path / "store.duckdb")
     import_file(conn, THUNDERSOFT)
-    assert not index_path(conn).exists()  # never searched: no index built yet
+    path = index_path(conn)
+    assert path is not None and not path.exists()  # never searched: no index built yet
     assert search(conn, "内窥镜")["total"] == 0  # the first search builds it
     import_file(conn, VR)  # an index exists: the import brings it up to date
-    state = json.loads((index_path(conn) / "state.json").read_text())
+    state = json.loads((path / "state.json").read_text())
     assert state["batch"] == 2
     assert numbers(search(conn, "内窥镜")) == ENDOSCOPES
     conn.close()
