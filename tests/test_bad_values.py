@@ -36,7 +36,8 @@ def app(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
 
 @pytest.mark.parametrize(("path", "message"), [
     (f"/api/overview?page={HUGE}", "invalid request: page: Input should be less than or equal to 10000000"),
-    (f"/patents?format=json&page={PAST_INT64}", "invalid request: page: Input should be less than or equal to 10000000"),
+    (f"/patents?format=json&page={PAST_INT64}",
+     "invalid request: page: Input should be less than or equal to 10000000"),
     (f"/regions/330100/patents?format=json&page={HUGE}",
      "invalid request: page: Input should be less than or equal to 10000000"),
     (f"/api/regions/330100/enterprises?offset={PAST_INT64}",
