@@ -640,19 +640,26 @@ WORDS: dict[str, dict[str, str]] = {
     "search_syntax": {"zh": "检索语法", "en": "Query syntax"},
     "syntax_and": {"zh": "同时包含两个词（空格即“与”），在标题、摘要、权利要求、申请人中查找",
                    "en": "both words (a space means AND), in titles, abstracts, claims and applicants"},
-    "syntax_bool": {"zh": "或（OR）、非（NOT 或减号）、括号分组", "en": "either (OR), without (NOT or a minus), grouping"},
+    "syntax_bool": {"zh": "或（OR）、非（NOT 或减号）、括号分组", "en": "either (OR), without (NOT or a minus), "
+                                                         "grouping"},
     "syntax_phrase": {"zh": "引号内为短语，词序相连", "en": "a phrase: the words together, in order"},
     "syntax_fields": {"zh": "只在某一字段中查找：标题、摘要、主权项、申请人、发明人",
                       "en": "one field only: title, abstract, main claim, applicant, inventor"},
-    "syntax_ipc": {"zh": "IPC分类号前缀：部、大类、小类、大组、小组", "en": "IPC prefix: section, class, subclass, group"},
+    "syntax_ipc": {"zh": "IPC分类号前缀：部、大类、小类、大组、小组", "en": "IPC prefix: section, class, subclass, "
+                                                         "group"},
     "syntax_numbers": {"zh": "公开号或申请号，有无校验位、类型代码均可",
                        "en": "publication or application number, with or without check digit or kind code"},
     "syntax_dates": {"zh": "申请日、公开日、授权日范围（年、年-月或年-月-日，可只写一端）",
-                     "en": "filing, publication, grant date ranges (year, year-month or a day; either end may be open)"},
+                     "en": "filing, publication, grant date ranges (year, year-month or a day; either end may be "
+                           "open)"},
     "syntax_filters": {"zh": "专利类型、法律状态、地区代码、战略性新兴产业代码",
                        "en": "patent type, legal status, region code, strategic emerging industry code"},
-    "syntax_notes": {"zh": "中文按词切分（jieba）；英文词不区分大小写与单复数。未闭合的引号或括号、未知字段、颠倒的日期范围会按合理方式理解并提示；超长文本按其关键词检索。在页眉输入申请号或公开号可直接打开该专利。",
-                     "en": "Chinese is cut into words (jieba); English ignores case and plural forms. An unclosed quote or parenthesis, an unknown field or a reversed date range is read sensibly and said so; a long text is searched by its key terms. A number typed in the header opens its patent."},
+    "syntax_notes": {"zh": "中文按词切分（jieba）；英文词不区分大小写与单复数。未闭合的引号或括号、未知字段、颠倒的"
+                           "日期范围会按合理方式理解并提示；超长文本按其关键词检索。在页眉输入申请号或公开号可直接打开该专利。",
+                     "en": "Chinese is cut into words (jieba); English ignores case and plural forms. An unclosed "
+                           "quote or parenthesis, an unknown field or a reversed date range is read sensibly and "
+                           "said so; a long text is searched by its key terms. A number typed in the header opens "
+                           "its patent."},
     "similar_patents": {"zh": "相似专利", "en": "Similar patents"},
     "shared_terms": {"zh": "共同关键词", "en": "Shared terms"},
     # pledge valuation (专利质押评估, issue 13 §2)
@@ -708,11 +715,13 @@ WORDS: dict[str, dict[str, str]] = {
     "val_save": {"zh": "保存为新版本", "en": "Save as a new version"},
     "val_create": {"zh": "创建并评估", "en": "Create and value"},
     "val_update": {"zh": "修改输入", "en": "Change inputs"},
-    "val_hint": {"zh": "多个数值用逗号、分号、空格或换行分隔（不要用千位分隔符）；提成率与利润分成率二选一；留空即清除该输入。",
+    "val_hint": {"zh": "多个数值用逗号、分号、空格或换行分隔（不要用千位分隔符）；提成率与利润分成率二选一；留空即清"
+                       "除该输入。",
                  "en": "Separate numbers by commas, semicolons, spaces or lines (no thousands separators); give a "
                        "royalty rate or a profit split, not both; leave a field empty to clear it."},
     "val_none": {"zh": "暂无评估案件", "en": "No valuation cases yet"},
-    "val_basis": {"zh": "依据 GB/T 42748-2023《专利评估指引》：收益法、市场法、成本法；报告中每一项结果均列明其输入及提供人。",
+    "val_basis": {"zh": "依据 GB/T 42748-2023《专利评估指引》：收益法、市场法、成本法；报告中每一项结果均列明其输入"
+                        "及提供人。",
                   "en": "Per GB/T 42748-2023 (Guidelines for patent valuation): income, market and cost approaches; "
                         "every figure lists its inputs and who supplied them."},
     "val_role_admin": {"zh": "管理员", "en": "admin"},
