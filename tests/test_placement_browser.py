@@ -15,12 +15,10 @@ import pytest
 from patentatlas.commands.accounts import DEMO_ANALYST, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.domain.directory import import_directory
 from patentatlas.store import open_store
-from tests.browser_support import CHROMIUM, chromium, served_copy
+from tests.browser_support import chromium, require_browser, served_copy
 from tests.conftest import DATA
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
+require_browser()  # skipped without Chromium, failed when CI is set
 
 BINJIANG = "330108"
 NETEASE = "网易(杭州)网络有限公司"
