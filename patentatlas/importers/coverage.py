@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from patentatlas.normalize.status import status_reading
+from patentatlas.reference.sei import label_codes
 
 # figures over the merged patents an import touched (Coverage.add_patent_figures), in this order
 _PATENT_FIGURES = ("patents", "patents.granted_grant_date_unknown", "patents.inventions_granted_grant_date_unknown",
@@ -32,7 +33,7 @@ _PATENT_FIGURES_SQL = """SELECT count(*), count_if(status = 'in_force' AND grant
   count_if(first_applicant_country = 'CN' AND first_applicant_county_code IS NOT NULL),
   count_if(first_applicant_country = 'CN' AND length(first_applicant_region_code) = 9)
 FROM patents WHERE last_batch_id IN (SELECT unnest(?))"""
-# the fields whose presence is counted: name → how a state shows it
+# the fields whose presence is counted (see Coverage.add_states for the state column of each)
 CARRIED = ("filing_date", "ipc", "ipc_main", "grant_date", "status", "applicant_address", "applicants")
 DERIVED = ("check_digit_computed", "pct", "grant_date_from_grant_publication", "granted_grant_date_unknown")
 SEI_BASES = ("ipc", "main_ipc", "source_label", "none")
@@ -95,7 +96,7 @@ class Coverage:
         for label, codes, basis in zip(labels, ours, bases, strict=True):
             if not label or basis in (None, "source_label"):
                 continue
-            theirs = {part.split(" ")[0].split("(")[0].strip() for part in label}
+            theirs = label_codes(label)
             self.counts["agreement.sei_labelled"] += 1
             self.counts["agreement.sei_equal"] += int(set(codes or ()) == theirs)
             self.counts["agreement.sei_overlap"] += int(bool(set(codes or ()) & theirs))

@@ -110,6 +110,15 @@ SEI_BASES = ("ipc", "main_ipc", "source_label")  # all IPC codes / the main IPC 
 _LABEL_CODE = re.compile(r"^\s*(\d+(?:\.\d+)*)")
 
 
+def label_codes(labels: tuple[str, ...] | list[str]) -> set[str]:
+    """The SEI codes a source's labels start with: ``"6.5 (智能电网产业)"`` → ``{"6.5"}``.
+
+    >>> sorted(label_codes(("1.1 (下一代信息网络产业)", "1.5 (人工智能)")))
+    ['1.1', '1.5']
+    """
+    return {m.group(1) for label in labels if (m := _LABEL_CODE.match(label))}
+
+
 @lru_cache(maxsize=1 << 16)
 def industries_of(ipc_codes: tuple[str, ...], ipc_main: str | None = None,
                   source_labels: tuple[str, ...] = ()) -> tuple[tuple[str, ...], bool, str | None]:
@@ -128,7 +137,7 @@ def industries_of(ipc_codes: tuple[str, ...], ipc_main: str | None = None,
     if ipc_main:
         return (*sei_for_ipc((ipc_main,)), "main_ipc")
     known = {industry.code for industry in sei_industries()}
-    codes = sorted({m.group(1) for label in source_labels if (m := _LABEL_CODE.match(label))} & known, key=_sei_key)
+    codes = sorted(label_codes(source_labels) & known, key=_sei_key)
     if codes:
         return tuple(codes), True, "source_label"
     return (), False, None
