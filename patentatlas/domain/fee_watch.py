@@ -133,15 +133,15 @@ SELECT
        'full_amount': full_amount, 'grace_period_end': grace_period_end, 'late_fee': late_fee}} AS e
      FROM eg ORDER BY due_date, application_number LIMIT $limit))"""
 
-_LEFT_OUT_SQL = """SELECT count_if(p.grant_date IS NULL AND $as_of < CAST(p.filing_date + to_years(CASE
+_LEFT_OUT_SQL = """WITH t AS (
+  SELECT p.grant_date, CAST(p.filing_date + to_years(CASE
     WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
-    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE)),
-  count_if(p.grant_date > $as_of),
-  count_if(p.grant_date <= $as_of AND $as_of >= CAST(p.filing_date + to_years(CASE
-    WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
-    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE))
-FROM patents p WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
-  AND p.filing_date <= $as_of"""
+    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE) AS term_end
+  FROM patents p WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
+    AND p.filing_date <= $as_of)
+SELECT count_if(grant_date IS NULL AND $as_of < term_end), count_if(grant_date > $as_of),
+  count_if(grant_date <= $as_of AND $as_of >= term_end)
+FROM t"""
 
 _LAPSES_SQL = """WITH lapsed AS (
   SELECT application_number, min(observed_on) AS observed_on, arg_min(new_status_text, observed_on) AS reason
