@@ -139,8 +139,8 @@ def test_current_fees_equal_the_plain_engine_patent_by_patent(conn: duckdb.DuckD
         current, upcoming = _walk(filing, kind, grant, as_of)
         state = None
         if current is not None:  # no payments recorded; the import of 2023-05-15 settles grace periods ended before
-            state = ("settled" if current.grace_period_end < OBSERVED else "due" if current.due_date == as_of
-                     else "grace" if as_of <= current.grace_period_end else "overdue")
+            state = ("settled" if current.grace_period_end < OBSERVED else "upcoming" if current.due_date == as_of
+                     else "grace" if as_of <= current.grace_period_end else "lapsed")
         late = _late(filing, kind, grant, current, as_of) if current and state == "grace" else 0
         expected[number] = {
             "patent_year": current and current.patent_year, "due_date": current and current.due_date,

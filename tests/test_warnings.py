@@ -165,7 +165,7 @@ def test_fee_due_explains_itself_and_equals_the_fee_engine(conn: duckdb.DuckDBPy
         "days_left": 20, "stage_days": 30, "amount": 300, "full_amount": 2000, "reduced": True,
         "reduction": "single", "reduction_percent": 85, "grace_period_end": "2027-02-24", "late_fee": 0,
         "provisional": True, "payment_recorded": False, "last_seen_in_force": "2026-06-30",
-        "grant_date_known": True, "unknown": [],
+        "grant_date_known": True, "unknowns": [],
     }
     state = enterprise_fee_states(conn, eid, AS_OF, "single")[0][0]  # the next of years 8 … 20
     assert (state.state, state.days_left, state.fee.patent_year) == ("upcoming", 20, 8)

@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from patentatlas.domain.directory import NO_CONTACT, enterprise_contacts
+from patentatlas.domain.fee_sql import term_end_sql
 from patentatlas.domain.high_value import named_params
 from patentatlas.domain.indicators import COUNTING_RULE
 from patentatlas.domain.region_fees import (
@@ -92,7 +93,7 @@ _SUMMARY_SQL = """WITH f AS MATERIALIZED ({fees}),
 g AS MATERIALIZED (SELECT f.*, {child} AS child FROM f WHERE state = 'grace'),
 eg AS MATERIALIZED (SELECT * FROM g WHERE due_date >= $q_start AND patent_type = 'invention'),
 soon AS MATERIALIZED (
-  SELECT patent_type, full_amount AS amount FROM f WHERE state = 'due'
+  SELECT patent_type, full_amount AS amount FROM f WHERE state = 'upcoming'
   UNION ALL SELECT patent_type, next_full_amount FROM f
   WHERE NOT next_paid AND next_due_date > $as_of AND next_due_date <= $soon_end),
 callees AS MATERIALIZED (
@@ -122,7 +123,7 @@ SELECT
      FROM g GROUP BY 1)),
   (SELECT list({{'t': patent_type, 'n': n, 'fees': s}}) FROM (
      SELECT patent_type, count(*) AS n, sum(amount) AS s FROM soon GROUP BY 1)),
-  (SELECT [count(*), count_if(provisional), count_if(state = 'overdue'), count_if(state = 'settled')] FROM f),
+  (SELECT [count(*), count_if(provisional), count_if(state = 'lapsed'), count_if(state = 'settled')] FROM f),
   (SELECT count(*) FROM callees),
   (SELECT list(c ORDER BY c.patents_in_grace DESC, c.fees_at_risk DESC, c.name, c.party_id) FROM (
      SELECT c FROM callees c ORDER BY patents_in_grace DESC, fees_at_risk DESC, name, party_id LIMIT $limit)),
@@ -134,9 +135,7 @@ SELECT
      FROM eg ORDER BY due_date, application_number LIMIT $limit))"""
 
 _LEFT_OUT_SQL = """WITH t AS (
-  SELECT p.grant_date, CAST(p.filing_date + to_years(CASE
-    WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
-    WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END) AS DATE) AS term_end
+  SELECT p.grant_date, {term_end} AS term_end
   FROM patents p WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
     AND p.filing_date <= $as_of)
 SELECT count_if(grant_date IS NULL AND $as_of < term_end), count_if(grant_date > $as_of),
@@ -251,7 +250,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
     (head, by_child, by_top, grace_types, soon_types, counts, callee_total, callees,
      listed) = conn.execute(sql, named_params(sql, {**params, **extra})).fetchall()[0]
     where = scope_where(scope)
-    left_sql = _LEFT_OUT_SQL.format(where=where)
+    left_sql = _LEFT_OUT_SQL.format(where=where, term_end=term_end_sql(rules))
     left_out = conn.execute(left_sql, named_params(left_sql, params)).fetchall()[0]
     lapses = _lapses(conn, where, {**params, **extra})
     listed = listed or []
@@ -302,7 +301,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
                              "fees_at_risk": int(c["fees_at_risk"]), "late_fees_today": int(c["late_fees_today"])}
                             for i, c in enumerate(callees or [], start=1)],
         },
-        "watched": {"patents": counts[0], "overdue": counts[2], "settled": counts[3]},
+        "watched": {"patents": counts[0], "lapsed": counts[2], "settled": counts[3]},
         "data_notes": _data_notes(scope.as_of, observed, left_out, counts),
     }
 

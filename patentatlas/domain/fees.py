@@ -28,7 +28,7 @@ import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_rule_set, packaged_rule_set
 
 
 def fee_rules(conn: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
@@ -54,14 +54,35 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def design_term_from(rules: dict[str, Any] | None = None) -> dt.date:
+    """The first filing date of the longer design term (2021-06-01, the 2020 amendment of the Patent
+    Law): the rule set's ``design_term_from``, else the packaged rule set's (an office's older rule set
+    may lack the key). One place for the date: the Python and the SQL term (:mod:`fee_sql`) read it.
+
+    >>> design_term_from()
+    datetime.date(2021, 6, 1)
+    """
+    day = (rules or fee_rules()).get("design_term_from") or packaged_rule_set("annual_fees")["design_term_from"]
+    return dt.date.fromisoformat(str(day))
+
+
 def term_years(patent_type: str, filing_date: dt.date, rules: dict[str, Any] | None = None) -> int:
     """The legal term: invention 20, utility model 10, design 10 (15 if filed on/after 2021-06-01)."""
     rules = rules or fee_rules()
     if patent_type not in rules["term_years"]:
         raise UsageError(f"no annual fees for patent type {patent_type!r}")
-    if patent_type == "design" and filing_date >= dt.date(2021, 6, 1):
+    if patent_type == "design" and filing_date >= design_term_from(rules):
         return int(rules["design_term_years_from_2021_06_01"])
     return int(rules["term_years"][patent_type])
+
+
+def term_end(patent_type: str, filing_date: dt.date, rules: dict[str, Any] | None = None) -> dt.date:
+    """The day the term ends (the patent is in force before it): the filing date's anniversary.
+
+    >>> term_end("invention", dt.date(2004, 2, 29)), term_end("design", dt.date(2021, 6, 1))
+    (datetime.date(2024, 2, 29), datetime.date(2036, 6, 1))
+    """
+    return add_years(filing_date, term_years(patent_type, filing_date, rules))
 
 
 def full_fee(patent_type: str, patent_year: int, rules: dict[str, Any] | None = None) -> int:
@@ -80,6 +101,33 @@ def patent_year_on(filing_date: dt.date, day: dt.date) -> int:
     return year
 
 
+def grace_month(due_date: dt.date, day: dt.date, rules: dict[str, Any] | None = None) -> int | None:
+    """Which month of the grace period ``day`` is in (1 … 6; the days between the sixth month's end and
+    a grace end moved to a working day count as the sixth), None on or before the due date.
+
+    >>> grace_month(dt.date(2026, 4, 7), dt.date(2026, 8, 4)), grace_month(dt.date(2026, 4, 7), dt.date(2026, 4, 7))
+    (4, None)
+    """
+    if day <= due_date:
+        return None
+    months = len((rules or fee_rules())["late_fee_percent_by_month"])
+    month = 1
+    while month < months and day > add_months(due_date, month):
+        month += 1
+    return month
+
+
+def late_fee_percent(due_date: dt.date, grace_end: dt.date, paid_on: dt.date,
+                     rules: dict[str, Any] | None = None) -> int | None:
+    """The late-fee rate (%) for paying on ``paid_on`` a fee due on ``due_date``: 0 up to the due date,
+    then by month late; None once the grace period (to ``grace_end``) is over."""
+    rules = rules or fee_rules()
+    if paid_on > grace_end:
+        return None
+    month = grace_month(due_date, paid_on, rules)
+    return int(rules["late_fee_percent_by_month"][month - 1]) if month else 0
+
+
 def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[str, Any] | None = None) -> int:
     """滞纳金 for paying on ``paid_on``: a share of the full, unreduced fee by month late
     (0 % in the first month, then 5 … 25 %); 0 when paid on time.
@@ -90,15 +138,52 @@ def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[
     1000
     """
     rules = rules or fee_rules()
-    percents = rules["late_fee_percent_by_month"]
-    if paid_on <= due_date:
-        return 0
-    for month, percent in enumerate(percents, start=1):
-        if paid_on <= add_months(due_date, month):
-            return full_amount * int(percent) // 100
-    if paid_on <= next_working_day(add_months(due_date, len(percents)))[0]:
-        return full_amount * int(percents[-1]) // 100  # the grace period's last day moved to a working day
-    raise UsageError(f"{paid_on} is after the grace period of the fee due {due_date}: the patent has lapsed")
+    percent = late_fee_percent(due_date, grace_end_for(due_date, rules)[0], paid_on, rules)
+    if percent is None:
+        raise UsageError(f"{paid_on} is after the grace period of the fee due {due_date}: the patent has lapsed")
+    return full_amount * percent // 100
+
+
+def due_date_for(period_start: dt.date) -> tuple[dt.date, bool]:
+    """The deadline of the fee of the patent year starting on ``period_start``: that day, moved to the
+    next working day; and whether the holiday calendar had to be guessed."""
+    return next_working_day(period_start)
+
+
+def grace_end_for(due_date: dt.date, rules: dict[str, Any] | None = None) -> tuple[dt.date, bool]:
+    """The grace period's last day: 6 months after the due date, moved to the next working day."""
+    return next_working_day(add_months(due_date, int((rules or fee_rules())["grace_months"])))
+
+
+# --------------------------------------------------------------------------- where a fee stands
+
+# One vocabulary for a fee's state as of a date, the words the pages, the warnings, the government
+# end and the JSON API use (Chinese labels: fee_<state> in web/i18n.py); fee_sql.fee_state_sql is
+# the same rule in SQL.
+PAID = "paid"  # a payment is recorded
+SETTLED = "settled"  # an import observed after the grace period ended still showed the patent in force
+UPCOMING = "upcoming"  # due on the date or later
+GRACE = "grace"  # past its due date, the grace period running: paying adds a late fee
+LAPSED = "lapsed"  # grace period over, nothing paid or seen: the patent terminates as of the due date
+FEE_STATES = (PAID, SETTLED, UPCOMING, GRACE, LAPSED)
+
+
+def fee_state(due_date: dt.date, grace_period_end: dt.date, as_of: dt.date, paid: bool,
+              seen_on: dt.date | None) -> str:
+    """Where one fee stands on ``as_of`` (one of :data:`FEE_STATES`); ``seen_on``: the day an import
+    last saw the patent in force.
+
+    >>> due, grace = dt.date(2026, 10, 8), dt.date(2027, 4, 8)
+    >>> [fee_state(due, grace, day, False, None) for day in (due, grace, grace + dt.timedelta(days=1))]
+    ['upcoming', 'grace', 'lapsed']
+    """
+    if paid:
+        return PAID
+    if seen_on is not None and seen_on > grace_period_end:
+        return SETTLED
+    if due_date >= as_of:
+        return UPCOMING
+    return GRACE if grace_period_end >= as_of else LAPSED
 
 
 @dataclass(frozen=True)
@@ -120,7 +205,7 @@ class FeeDue:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in asdict(self).items()}
-        out["unknowns"] = [{"code": u, "zh": UNKNOWN_TEXT[u][0], "en": UNKNOWN_TEXT[u][1]} for u in self.unknowns]
+        out["unknowns"] = unknown_notes(self.unknowns)
         return out
 
 
@@ -134,6 +219,26 @@ UNKNOWN_TEXT = {
                                "grant date unknown: whether the declared reduction (ten years from the grant "
                                "year) still applies cannot be judged; the full fee is shown"),
 }
+
+
+def unknown_notes(codes: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """What the data could not tell, each code with its words: the one rendering of :data:`UNKNOWN_TEXT`
+    (a fee's JSON, the warnings' facts and bodies).
+
+    >>> [n["code"] for n in unknown_notes([UNKNOWN_PAID_AT_GRANT])]
+    ['paid_at_grant']
+    """
+    return [{"code": code, "zh": UNKNOWN_TEXT[code][0], "en": UNKNOWN_TEXT[code][1]} for code in codes]
+
+
+def fee_unknowns(grant_date: dt.date | None, period_start: dt.date, as_of: dt.date,
+                 reduction: str | None) -> tuple[str, ...]:
+    """The UNKNOWN_* codes of one fee: none where the grant date is known; else whether the year may
+    have been the grant year (it began by ``as_of``) and, where a reduction is declared, its window."""
+    if grant_date is not None:
+        return ()
+    return ((UNKNOWN_PAID_AT_GRANT,) if period_start <= as_of else ()) + (
+        (UNKNOWN_REDUCTION_WINDOW,) if reduction else ())
 
 
 def first_annual_fee_year(filing_date: dt.date, grant_date: dt.date | None) -> int:
@@ -165,18 +270,14 @@ def fee_for_year(filing_date: dt.date, patent_type: str, grant_date: dt.date | N
     ``grant_date`` None: granted, date unknown (see the module's notes)."""
     rules = rules or fee_rules()
     start = add_years(filing_date, patent_year - 1)
-    due, provisional = next_working_day(start)
-    grace, grace_provisional = next_working_day(add_months(due, int(rules["grace_months"])))
+    due, provisional = due_date_for(start)
+    grace, grace_provisional = grace_end_for(due, rules)
     full = full_fee(patent_type, patent_year, rules)
     grant_year = patent_year_on(filing_date, grant_date) if grant_date else None
     amount, reduced = _reduced_amount(full, patent_year, grant_year, reduction, rules)
-    late = late_fee(full, due, as_of, rules) if due < as_of <= grace else 0
-    unknowns: tuple[str, ...] = ()
-    if grant_date is None:
-        unknowns = ((UNKNOWN_PAID_AT_GRANT,) if start <= as_of else ()) + (
-            (UNKNOWN_REDUCTION_WINDOW,) if reduction else ())
+    late = full * (late_fee_percent(due, grace, as_of, rules) or 0) // 100
     return FeeDue(patent_year, start, due, full, amount, reduced, grace, late, due, provisional or grace_provisional,
-                  grant_date is not None, unknowns)
+                  grant_date is not None, fee_unknowns(grant_date, start, as_of, reduction))
 
 
 def fee_schedule(filing_date: dt.date, patent_type: str, grant_date: dt.date | None, as_of: dt.date,
@@ -196,3 +297,23 @@ def fee_schedule(filing_date: dt.date, patent_type: str, grant_date: dt.date | N
         if fee.grace_period_end >= as_of:
             schedule.append(fee)
     return schedule
+
+
+def current_and_next_fee(filing_date: dt.date, patent_type: str, grant_date: dt.date | None, as_of: dt.date,
+                         rules: dict[str, Any] | None = None) -> tuple[FeeDue | None, FeeDue | None]:
+    """The government end's two fees of one patent (a row of :func:`region_fees.current_fees`): the
+    annual fee due most recently on or before ``as_of`` and the one after it within the term (None
+    where there is none), full amounts.
+
+    >>> now, after = current_and_next_fee(dt.date(2015, 10, 3), "invention", dt.date(2018, 5, 2), dt.date(2026, 9, 1))
+    >>> now.patent_year, now.due_date, now.grace_period_end, after.due_date
+    (11, datetime.date(2025, 10, 9), datetime.date(2026, 4, 9), datetime.date(2026, 10, 8))
+    """
+    rules = rules or fee_rules()
+    current = None
+    for year in range(first_annual_fee_year(filing_date, grant_date), term_years(patent_type, filing_date, rules) + 1):
+        fee = fee_for_year(filing_date, patent_type, grant_date, year, as_of, None, rules)
+        if fee.due_date > as_of:
+            return current, fee
+        current = fee
+    return current, None

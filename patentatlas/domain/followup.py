@@ -49,7 +49,7 @@ ENTERPRISE_KEY = "coalesce(pl.enterprise_key, 'name:' || pa.normalized_name)"
 
 _FEE_ROWS = {
     "due_90": """SELECT application_number, patent_year, due_date, full_amount, grace_period_end, 0 AS late_fee
-                 FROM f WHERE state = 'due'
+                 FROM f WHERE state = 'upcoming'
                  UNION ALL
                  SELECT application_number, next_patent_year, next_due_date, next_full_amount, NULL, 0
                  FROM f WHERE NOT next_paid AND next_due_date > $as_of AND next_due_date <= $soon_end""",

@@ -3,6 +3,7 @@
 A fee is unpaid from its due date until it is marked paid (by hand or from a payment list).
 A patent that an import still shows in force after a fee's grace period ended settles that fee
 as paid: its office must have received it. Each year of a granted patent in force is therefore
+(:func:`patentatlas.domain.fees.fee_state`, the one vocabulary of the enterprise and government ends)
 
     paid      a payment is recorded
     settled   an import observed after the grace period ended still showed the patent in force
@@ -32,7 +33,16 @@ import duckdb
 from patentatlas.beijing_time import beijing_today
 from patentatlas.domain.accounts import audit, now
 from patentatlas.domain.enterprises import get_enterprise, require_verified
-from patentatlas.domain.fees import FeeDue, fee_for_year, fee_rules, first_annual_fee_year, term_years
+from patentatlas.domain.fees import (
+    LAPSED,
+    SETTLED,
+    FeeDue,
+    fee_for_year,
+    fee_rules,
+    fee_state,
+    first_annual_fee_year,
+    term_years,
+)
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
@@ -90,16 +100,6 @@ def _payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int,
 # --------------------------------------------------------------------------- fee states
 
 
-def _state(fee: FeeDue, as_of: dt.date, paid: bool, seen_on: dt.date | None) -> str:
-    if paid:
-        return "paid"
-    if seen_on is not None and seen_on > fee.grace_period_end:
-        return "settled"
-    if fee.due_date >= as_of:
-        return "upcoming"
-    return "grace" if fee.grace_period_end >= as_of else "lapsed"
-
-
 def patent_fee_states(patent: dict[str, Any], as_of: dt.date, reduction: str | None,
                       payments: dict[tuple[str, int], dict[str, Any]], seen_on: dt.date | None,
                       rules: dict[str, Any] | None = None) -> list[FeeState]:
@@ -111,12 +111,12 @@ def patent_fee_states(patent: dict[str, Any], as_of: dt.date, reduction: str | N
     states: list[FeeState] = []
     for year in range(first, term_years(patent["patent_type"], filing, rules) + 1):
         fee = fee_for_year(filing, patent["patent_type"], grant, year, as_of, reduction, rules)
-        state = _state(fee, as_of, (key, year) in payments, seen_on)
-        if state == "settled":
+        state = fee_state(fee.due_date, fee.grace_period_end, as_of, (key, year) in payments, seen_on)
+        if state == SETTLED:
             continue
         states.append(FeeState(key, patent.get("title"), patent["patent_type"], fee, state,
                                (fee.due_date - as_of).days, payments.get((key, year))))
-        if state == "lapsed":
+        if state == LAPSED:
             break
     return states
 

@@ -1,27 +1,35 @@
 """Where the annual fee of every granted patent of a region stands on a date (REFERENCE §3).
 
 The rules are those of :mod:`patentatlas.domain.fees`, applied to a whole region at once: one
-DuckDB query over the patents, joined to a small calendar of the days around the date (each
-day's due date moved to the next working day, the grace period's end, the late-fee rate as of
-the date), computed in Python once per distinct day. Amounts are full fees: the government end
-does not know which holders declared a reduction. :mod:`patentatlas.domain.fee_watch` sums
-these rows into the warnings of a region.
+DuckDB query over the patents, its term, patent years, amounts and states written by
+:mod:`patentatlas.domain.fee_sql` from the same rule data, joined to a small calendar of the days
+around the date (each day's due date moved to the next working day, the grace period's end, the
+late-fee rate as of the date) that the Python rule functions compute once per distinct day.
+Amounts are full fees: the government end does not know which holders declared a reduction.
+:mod:`patentatlas.domain.fee_watch` sums these rows into the warnings of a region.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from patentatlas.domain.fees import add_months, add_years
+from patentatlas.domain.fee_sql import (
+    add_years_sql,
+    fee_calendar,
+    fee_state_sql,
+    first_annual_fee_year_sql,
+    full_fee_sql,
+    patent_year_sql,
+    period_start_sql,
+    term_years_sql,
+)
+from patentatlas.domain.fees import GRACE, SETTLED, add_months
 from patentatlas.domain.high_value import named_params
 from patentatlas.domain.indicators import _INDUSTRY_SQL, _REGION_COLUMN, Scope, scope_for
-from patentatlas.domain.workdays import next_working_day
-from patentatlas.errors import UsageError
 from patentatlas.rules import load_rule_set
 
 FEE_TYPES = ("invention", "utility_model", "design")
@@ -57,99 +65,43 @@ def warning_scope(conn: duckdb.DuckDBPyConnection, region_code: str, industry: s
     return scope_for(conn, region_code, industry or None, as_of)
 
 
-def _late_percent(due: dt.date, grace_end: dt.date, as_of: dt.date, percents: list[int]) -> int | None:
-    """The late-fee rate for paying on ``as_of`` a fee due on ``due``: 0 up to the due date, then by
-    month late; None once the grace period has ended. The days between the sixth month's end and a
-    grace end moved to a working day pay the last rate."""
-    if as_of <= due:
-        return 0
-    if as_of > grace_end:
-        return None
-    for month, percent in enumerate(percents, start=1):
-        if as_of <= add_months(due, month):
-            return int(percent)
-    return int(percents[-1])
-
-
-@lru_cache(maxsize=64)
-def _calendar(as_of: dt.date, grace_months: int, percents: tuple[int, ...]) -> dict[str, list[Any]]:
-    """For every day a patent year can start on around ``as_of`` (two years before to one after):
-    the due date, the grace period's end, the late-fee rate as of ``as_of``, whether provisional."""
-    day, last = add_years(as_of, -2) - dt.timedelta(days=3), add_years(as_of, 1) + dt.timedelta(days=3)
-    out: dict[str, list[Any]] = {"cal_day": [], "cal_due": [], "cal_grace": [], "cal_pct": [], "cal_prov": []}
-    while day <= last:
-        due, guessed = next_working_day(day)
-        grace, grace_guessed = next_working_day(add_months(due, grace_months))
-        out["cal_day"].append(day)
-        out["cal_due"].append(due)
-        out["cal_grace"].append(grace)
-        out["cal_pct"].append(_late_percent(due, grace, as_of, list(percents)))
-        out["cal_prov"].append(guessed or grace_guessed)
-        day += dt.timedelta(days=1)
-    return out
-
-
-def _fee_table(rules: dict[str, Any]) -> dict[str, list[Any]]:
-    rows = [(t, year, int(amount)) for t in FEE_TYPES for first, last, amount in rules["fees"][t]
-            for year in range(int(first), int(last) + 1)]
-    return {"fee_type": [r[0] for r in rows], "fee_year": [r[1] for r in rows], "fee_amount": [r[2] for r in rows]}
-
-
 # --------------------------------------------------------------------------- the fees of a region
-
-
-def _year_on(start: str, day: str) -> str:
-    """SQL: the patent year (1 from the filing date ``start``) that ``day`` falls in."""
-    return (f"(year({day}) - year({start}) + 1 - CASE WHEN {day} < CAST({start} + to_years(year({day}) - "
-            f"year({start})) AS DATE) THEN 1 ELSE 0 END)")
-
-
-def _start(year: str) -> str:
-    return f"CAST(filing_date + to_years({year} - 1) AS DATE)"
 
 
 _FEES_SQL = """WITH cal AS (SELECT unnest($cal_day) AS day, unnest($cal_due) AS due, unnest($cal_grace) AS grace,
     unnest($cal_pct) AS pct, unnest($cal_prov) AS provisional),
-fee AS (SELECT unnest($fee_type) AS patent_type, unnest($fee_year) AS patent_year, unnest($fee_amount) AS amount),
 base AS (
   SELECT p.application_number, p.patent_type, p.filing_date, p.grant_date, p.applicant_names[1] AS first_applicant,
     p.first_applicant_province_code AS province_code, p.first_applicant_city_code AS city_code,
     p.first_applicant_county_code AS county_code, p.first_applicant_region_code AS region_code,
-    coalesce(p.sei_codes, []) AS sei_codes, ib.observed_on AS seen_on,
-    CASE WHEN p.patent_type = 'design' AND p.filing_date >= $design_cut THEN $design_term
-         WHEN p.patent_type = 'invention' THEN $invention_term ELSE $other_term END AS term_years,
-    {year_now} AS y_now, coalesce({grant_year} + 1, 2) AS first_year, p.grant_date IS NOT NULL AS grant_date_known
+    coalesce(p.sei_codes, []) AS sei_codes, ib.observed_on AS seen_on, {term_years} AS term_years,
+    {year_now} AS y_now, {first_year} AS first_year, p.grant_date IS NOT NULL AS grant_date_known
   FROM patents p LEFT JOIN import_batches ib ON ib.batch_id = p.last_batch_id
-  WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
+  WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ({types})
     AND (p.grant_date <= $as_of OR p.grant_date IS NULL) AND p.filing_date <= $as_of),
 years AS (
   SELECT b.*, CASE WHEN c0.due <= $as_of THEN y_now ELSE y_now - 1 END AS cur
   FROM base b LEFT JOIN cal c0 ON c0.day = {start_now}
-  WHERE $as_of < CAST(b.filing_date + to_years(b.term_years) AS DATE)),
+  WHERE $as_of < {term_end}),
 marked AS (
   SELECT y.* EXCLUDE (y_now, cur), CASE WHEN cur >= first_year THEN cur END AS patent_year,
     CASE WHEN greatest(cur + 1, first_year) <= term_years THEN greatest(cur + 1, first_year) END AS next_patent_year
   FROM years y),
 f AS (
-  SELECT m.*, c1.due AS due_date, f1.amount AS full_amount, c1.grace AS grace_period_end,
-    pay1.application_number IS NOT NULL AS paid,
-    pay1.application_number IS NULL AND coalesce(m.seen_on > c1.grace, FALSE) AS settled,
-    c1.pct AS pct, c2.due AS next_due_date, f2.amount AS next_full_amount,
-    pay2.application_number IS NOT NULL AS next_paid,
+  SELECT m.*, c1.due AS due_date, {fee_cur} AS full_amount, c1.grace AS grace_period_end,
+    pay1.application_number IS NOT NULL AS paid, c1.pct AS pct, c2.due AS next_due_date,
+    {fee_next} AS next_full_amount, pay2.application_number IS NOT NULL AS next_paid,
     coalesce(c1.provisional, FALSE) OR coalesce(c2.provisional, FALSE) AS provisional
   FROM marked m
   LEFT JOIN cal c1 ON m.patent_year IS NOT NULL AND c1.day = {start_cur}
-  LEFT JOIN fee f1 ON f1.patent_type = m.patent_type AND f1.patent_year = m.patent_year
   LEFT JOIN paid_fees pay1 ON pay1.application_number = m.application_number AND pay1.patent_year = m.patent_year
   LEFT JOIN cal c2 ON m.next_patent_year IS NOT NULL AND c2.day = {start_next}
-  LEFT JOIN fee f2 ON f2.patent_type = m.patent_type AND f2.patent_year = m.next_patent_year
   LEFT JOIN paid_fees pay2 ON pay2.application_number = m.application_number
-    AND pay2.patent_year = m.next_patent_year)
-SELECT * EXCLUDE (pct, paid, settled, state), paid, settled, state,
-  CASE WHEN state = 'grace' THEN full_amount * pct // 100 ELSE 0 END AS late_fee
-FROM (SELECT *, CASE WHEN patent_year IS NULL THEN NULL WHEN paid THEN 'paid' WHEN settled THEN 'settled'
-                     WHEN due_date = $as_of THEN 'due' WHEN grace_period_end >= $as_of THEN 'grace'
-                     ELSE 'overdue' END AS state FROM f)"""
+    AND pay2.patent_year = m.next_patent_year),
+s AS (SELECT *, CASE WHEN patent_year IS NOT NULL THEN {state} END AS state FROM f)
+SELECT * EXCLUDE (pct, paid, state), paid, coalesce(state = '{settled}', FALSE) AS settled, state,
+  CASE WHEN state = '{grace}' THEN full_amount * pct // 100 ELSE 0 END AS late_fee
+FROM s"""
 
 
 def scope_where(scope: Scope) -> str:
@@ -157,22 +109,23 @@ def scope_where(scope: Scope) -> str:
     return " AND ".join([_REGION_COLUMN[scope.region["level"]], *([_INDUSTRY_SQL] if scope.industry else [])])
 
 
-def fees_sql(scope: Scope, as_of: dt.date, rules: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The query of :func:`current_fees` and its parameters (for use as a subquery)."""
-    sql = _FEES_SQL.format(where=scope_where(scope), year_now=_year_on("p.filing_date", "$as_of"),
-                           grant_year=_year_on("p.filing_date", "p.grant_date"), start_now=_start("b.y_now"),
-                           start_cur=_start("m.patent_year"), start_next=_start("m.next_patent_year"))
-    terms = rules["term_years"]
-    params: dict[str, Any] = {
-        "region": scope.region["code"], "industry": (scope.industry or {}).get("code"), "as_of": as_of,
-        "design_cut": dt.date(2021, 6, 1), "design_term": int(rules["design_term_years_from_2021_06_01"]),
-        "invention_term": int(terms["invention"]), "other_term": int(terms["utility_model"]),
-        **_calendar(as_of, int(rules["grace_months"]), tuple(int(p) for p in rules["late_fee_percent_by_month"])),
-        **_fee_table(rules),
-    }
-    if int(terms["utility_model"]) != int(terms["design"]):
-        raise UsageError("annual_fees rule set: utility models and designs (filed before 2021-06-01) must have "
-                         "the same term")
+def fees_sql(scope: Scope, as_of: dt.date, rules: dict[str, Any], where: str | None = None) -> tuple[str, dict]:
+    """The query of :func:`current_fees` and its parameters (for use as a subquery); ``where`` (SQL
+    over ``patents p``) replaces the scope's region and industry."""
+    sql = _FEES_SQL.format(
+        where=where or scope_where(scope), types=", ".join(f"'{t}'" for t in FEE_TYPES if t in rules["term_years"]),
+        term_years=term_years_sql(rules), year_now=patent_year_sql("p.filing_date", "$as_of"),
+        first_year=first_annual_fee_year_sql("p.filing_date", "p.grant_date"),
+        start_now=period_start_sql("b.filing_date", "b.y_now"),
+        term_end=add_years_sql("b.filing_date", "b.term_years"),
+        start_cur=period_start_sql("m.filing_date", "m.patent_year"),
+        start_next=period_start_sql("m.filing_date", "m.next_patent_year"),
+        fee_cur=full_fee_sql(rules, "m.patent_type", "m.patent_year"),
+        fee_next=full_fee_sql(rules, "m.patent_type", "m.next_patent_year"),
+        state=fee_state_sql("due_date", "grace_period_end", "$as_of", "paid", "seen_on"),
+        settled=SETTLED, grace=GRACE)
+    params: dict[str, Any] = {"region": scope.region["code"], "industry": (scope.industry or {}).get("code"),
+                              "as_of": as_of, **fee_calendar(as_of, rules)}
     return sql, params
 
 
@@ -186,9 +139,10 @@ def current_fees(conn: duckdb.DuckDBPyConnection, scope: Scope, as_of: dt.date |
     where the grant date is unknown), grant_date_known;
     the current fee (null where none is due yet): patent_year, due_date, full_amount,
     grace_period_end, paid (a payment is recorded), settled (an import after the grace period still
-    saw it in force), state (paid | settled | due: due on the date | grace: past due, within the
-    grace period | overdue: grace period over, nothing recorded), late_fee (what paying on the date
-    adds, grace only); the next fee: next_patent_year, next_due_date, next_full_amount, next_paid;
+    saw it in force), state (:data:`fees.FEE_STATES`, the words of the enterprise end: paid | settled
+    | upcoming: due on the date | grace: past due, within the grace period | lapsed: grace period
+    over, nothing recorded), late_fee (what paying on the date adds, grace only); the next fee:
+    next_patent_year, next_due_date, next_full_amount, next_paid;
     provisional (a date beyond the official holiday calendar).
 
     In force: status in force at its last import, granted on or before ``as_of``, before the end of

@@ -15,8 +15,9 @@ running the job again never makes the same warning twice. Every warning explains
 Chinese title, a Chinese body with the figures, and ``facts`` (JSON) with the rule, the rule set's
 version and source, the dates, amounts and what the platform did not know.
 
-The fee rules follow :mod:`patentatlas.domain.payments` exactly (paid / settled / upcoming / grace /
-lapsed, stopping after a lapsed year) but compute only the years that can warn, and compute each
+The fee rules follow :mod:`patentatlas.domain.payments` exactly (the states of
+:func:`patentatlas.domain.fees.fee_state`, written in SQL by :mod:`patentatlas.domain.fee_sql`,
+stopping after a lapsed year) but compute only the years that can warn, and compute each
 distinct (type, filing date, grant date, reduction, last seen) once: a million-patent store has a
 few thousand of those.
 """
@@ -34,13 +35,15 @@ import pyarrow as pa
 
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
+from patentatlas.domain.fee_sql import fee_state_sql, term_end_sql, term_years_sql
 from patentatlas.domain.fees import (
-    add_months,
     fee_for_year,
     fee_rules,
     first_annual_fee_year,
+    grace_month,
     patent_year_on,
     term_years,
+    unknown_notes,
 )
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.errors import NotFoundError
@@ -61,22 +64,8 @@ _FEE_SCHEMA = pa.schema([
     ("period_start", pa.date32()), ("due_date", pa.date32()), ("full_amount", pa.int32()),
     ("amount", pa.int32()), ("reduced", pa.bool_()), ("grace_period_end", pa.date32()),
     ("late_fee", pa.int32()), ("grace_month", pa.int32()), ("late_fee_percent", pa.int32()),
-    ("provisional", pa.bool_()),
+    ("provisional", pa.bool_()), ("unknowns", pa.string()), ("unknown_note", pa.string()),
 ])
-
-
-def grace_month(due_date: dt.date, as_of: dt.date, months: int = 6) -> int | None:
-    """Which month of the grace period ``as_of`` is in (1 … 6), None before the due date has passed.
-
-    >>> grace_month(dt.date(2026, 4, 7), dt.date(2026, 8, 4)), grace_month(dt.date(2026, 4, 7), dt.date(2026, 4, 7))
-    (4, None)
-    """
-    if as_of <= due_date:
-        return None
-    month = 1
-    while month < months and as_of > add_months(due_date, month):
-        month += 1
-    return month
 
 
 def _window(patent_type: str, filing: dt.date, grant: dt.date | None, seen_on: dt.date | None, as_of: dt.date,
@@ -98,13 +87,15 @@ def _fee_rows(profiles: list[tuple[Any, ...]], as_of: dt.date, rules: dict[str, 
         seen = None if seen_on == NEVER else seen_on
         for year in _window(patent_type, filing, grant, seen, as_of, rules):
             fee = fee_for_year(filing, patent_type, grant, year, as_of, reduction or None, rules)
-            month = grace_month(fee.due_date, as_of, len(percents))
+            month = grace_month(fee.due_date, as_of, rules)
+            notes = unknown_notes(fee.unknowns)
             row = {"patent_type": patent_type, "filing_date": filing, "grant_date": grant, "reduction": reduction,
                    "seen_on": seen_on, "patent_year": year, "period_start": fee.period_start,
                    "due_date": fee.due_date, "full_amount": fee.full_amount, "amount": fee.amount,
                    "reduced": fee.reduced, "grace_period_end": fee.grace_period_end, "late_fee": fee.late_fee,
                    "grace_month": month, "late_fee_percent": int(percents[month - 1]) if month else None,
-                   "provisional": fee.provisional}
+                   "provisional": fee.provisional, "unknowns": json.dumps(notes, ensure_ascii=False),
+                   "unknown_note": "；".join(n["zh"] for n in notes)}
             for name, value in row.items():
                 columns[name].append(value)
     return pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in _FEE_SCHEMA}, schema=_FEE_SCHEMA)
@@ -128,19 +119,17 @@ SELECT DISTINCT patent_type, filing_date, grant_date, coalesce(reduction, ''), c
 FROM alert_feeable
 """
 
-# the states of payments._state; a year paid by hand is 'paid' even when it was also seen
-_FEE_STATES = """
+# the states of fees.fee_state; a year paid by hand is 'paid' even when it was also seen
+_FEE_STATES = f"""
 CREATE OR REPLACE TEMP TABLE alert_fees AS
 SELECT a.enterprise_id, a.application_number, a.title, a.patent_type, a.reduction, a.seen_on,
        f.patent_year, f.period_start, f.due_date, f.full_amount, f.amount, f.reduced, f.grace_period_end,
-       f.late_fee, f.grace_month, f.late_fee_percent, f.provisional, f.due_date - $as_of AS days_left,
+       f.late_fee, f.grace_month, f.late_fee_percent, f.provisional, f.unknowns, f.unknown_note,
+       f.due_date - $as_of AS days_left,
        a.grant_date IS NOT NULL AS grant_date_known,
        CASE a.reduction WHEN 'single' THEN $single_percent WHEN 'joint' THEN $joint_percent END AS reduction_percent,
-       CASE WHEN pay.application_number IS NOT NULL THEN 'paid'
-            WHEN a.seen_on > f.grace_period_end THEN 'settled'
-            WHEN f.due_date >= $as_of THEN 'upcoming'
-            WHEN f.grace_period_end >= $as_of THEN 'grace'
-            ELSE 'lapsed' END AS state
+       {fee_state_sql("f.due_date", "f.grace_period_end", "$as_of", "pay.application_number IS NOT NULL",
+                      "a.seen_on")} AS state
 FROM alert_feeable a
 JOIN alert_fee_rows f ON f.patent_type = a.patent_type AND f.filing_date = a.filing_date
      AND f.grant_date IS NOT DISTINCT FROM a.grant_date AND f.reduction = coalesce(a.reduction, '')
@@ -158,9 +147,8 @@ QUALIFY patent_year <= coalesce(min(CASE WHEN state = 'lapsed' THEN patent_year 
 """
 
 
-def _fee_states(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
+def _fee_states(conn: duckdb.DuckDBPyConnection, as_of: dt.date, rules: dict[str, Any]) -> int:
     """Fill ``alert_open_fees`` with the fees that can warn; return how many fee states were computed."""
-    rules = fee_rules(conn)
     conn.execute(_FEEABLE, {"types": sorted(rules["term_years"])})
     profiles = conn.execute(_PROFILES, {"never": NEVER}).fetchall()
     conn.register("alert_fee_rows", _fee_rows(profiles, as_of, rules))
@@ -183,8 +171,7 @@ CREATE OR REPLACE TEMP TABLE alert_candidates (
 """
 
 _REDUCTION_NOTE = """
-CASE WHEN NOT grant_date_known AND reduction IS NOT NULL
-          THEN '（已声明费减，但数据中没有授权日，无法判断费减期限是否仍在，按全额计算）'
+CASE WHEN NOT grant_date_known AND reduction IS NOT NULL THEN '（已声明费减，按全额计算，见注）'
      WHEN reduced THEN format('（已按费减 {}% 计算，全额 {} 元）', reduction_percent, format('{:,}', full_amount))
      WHEN reduction IS NULL THEN '（未声明费减资格，按全额计算）'
      ELSE format('（已声明费减，但费减只适用于授权当年起 {} 年，本年度按全额计算）', $reduction_years) END
@@ -192,8 +179,8 @@ CASE WHEN NOT grant_date_known AND reduction IS NOT NULL
 
 _PROVISIONAL_NOTE = """
 CASE WHEN provisional THEN '注：节假日日历尚未覆盖其中的年份，这些日期只按周末顺延，为暂定日期。' ELSE '' END
-|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算；'
-        || '授权登记当年的年费随授权登记缴纳，哪一年是授权年度无法判断。' ELSE '' END
+|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算。' ELSE '' END
+|| CASE WHEN unknown_note <> '' THEN '注：' || unknown_note || '。' ELSE '' END
 """
 
 _FEE_FACTS = """
@@ -203,11 +190,7 @@ json_object('rule', $rule, 'rules', $rules::JSON, 'as_of', $as_of, 'application_
             'reduced', reduced, 'reduction', reduction, 'reduction_percent', reduction_percent,
             'grace_period_end', grace_period_end, 'late_fee', late_fee, 'provisional', provisional,
             'payment_recorded', false, 'last_seen_in_force', seen_on, 'grant_date_known', grant_date_known,
-            'unknown', CASE WHEN grant_date_known THEN []::VARCHAR[]
-                            ELSE ['grant_date: which year was paid with the grant registration']
-                                 || CASE WHEN reduction IS NOT NULL
-                                         THEN ['grant_date: whether the fee reduction window still runs']
-                                         ELSE []::VARCHAR[] END END)
+            'unknowns', unknowns::JSON)
 """
 
 _FEE_DUE = f"""
@@ -285,26 +268,26 @@ QUALIFY row_number() OVER (PARTITION BY c.enterprise_id, s.application_number, s
                            ORDER BY s.new_status, s.new_status_text) = 1  -- one warning per patent and batch
 """
 
-_TERM_END = """
+
+def _term_end_sql(rules: dict[str, Any]) -> str:
+    """The term_end rule's query, the term written by :mod:`patentatlas.domain.fee_sql` from the rule set."""
+    return f"""
 INSERT INTO alert_candidates
-SELECT format('term_end:{}:{}', enterprise_id, application_number), enterprise_id, application_number, $rule,
+SELECT format('term_end:{{}}:{{}}', enterprise_id, application_number), enterprise_id, application_number, $rule,
        'warning',
-       format('专利权期限 {} 届满：{}', ends_on, application_number),
-       format('专利 {}（{}）申请日 {}，保护期限 {} 年，将于 {} 届满（还有 {} 天），届满后专利权终止。',
+       format('专利权期限 {{}} 届满：{{}}', ends_on, application_number),
+       format('专利 {{}}（{{}}）申请日 {{}}，保护期限 {{}} 年，将于 {{}} 届满（还有 {{}} 天），届满后专利权终止。',
               application_number, title, filing_date, term, ends_on, ends_on - $as_of),
        json_object('rule', $rule, 'rules', $rules::JSON, 'as_of', $as_of, 'application_number', application_number,
                    'patent_type', patent_type, 'filing_date', filing_date, 'term_years', term,
                    'term_ends_on', ends_on, 'days_left', ends_on - $as_of)
-FROM (SELECT *, CAST(filing_date + to_years(term) AS DATE) AS ends_on
-      FROM (SELECT c.enterprise_id, p.application_number, coalesce(p.title_zh, p.title_en, '') AS title,
-                   p.patent_type, p.filing_date,
-                   CASE WHEN p.patent_type = 'design' AND p.filing_date >= DATE '2021-06-01' THEN $design_term_2021
-                        ELSE t.term END AS term
-            FROM custody c JOIN patents p USING (application_number)
-            JOIN (SELECT unnest($types) AS patent_type, unnest($terms) AS term) t USING (patent_type)
-            WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL))
+FROM (SELECT c.enterprise_id, p.application_number, coalesce(p.title_zh, p.title_en, '') AS title,
+             p.patent_type, p.filing_date, {term_years_sql(rules)} AS term, {term_end_sql(rules)} AS ends_on
+      FROM custody c JOIN patents p USING (application_number)
+      WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL)
 WHERE ends_on BETWEEN $as_of AND $as_of + $days
 """
+
 
 # an IPC watch is a prefix; a main group's "/00" covers all its subgroups ("G06F3/00" → "G06F3/")
 _WATCH = """
@@ -348,16 +331,13 @@ WHERE NOT EXISTS (SELECT 1 FROM custody c
 """
 
 
-def _rule_values(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, Any]:
+def _rule_values(rules: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
     """Every value a rule's query may name (``$as_of``…); each query binds those it names."""
-    rules = fee_rules(conn)
     return {
         "as_of": as_of, "stages": list(FEE_DUE_STAGES), "days": TERM_END_DAYS,
         "rules": json.dumps({k: rules[k] for k in ("name", "version", "source")}, ensure_ascii=False),
         "reduction_years": rules["reduction"]["years_from_grant_year"],
         "restoration_fee": rules["restoration_fee"],
-        "types": list(rules["term_years"]), "terms": list(rules["term_years"].values()),
-        "design_term_2021": rules["design_term_years_from_2021_06_01"],
     }
 
 
@@ -366,9 +346,11 @@ def _bound(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     return {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
 
 
-_RULE_SQL = {"fee_due": _FEE_DUE, "fee_grace": _FEE_GRACE, "fee_lapsed": _FEE_LAPSED,
-             "status_change": _STATUS_CHANGE, "term_end": _TERM_END, "watch": _WATCH,
-             "saved_search": SAVED_SEARCH_WARNINGS}  # counted as watch warnings (its rows say rule 'watch')
+def _rule_sql(rules: dict[str, Any]) -> dict[str, str]:
+    """Each rule's query; ``saved_search`` is counted as watch warnings (its rows say rule 'watch')."""
+    return {"fee_due": _FEE_DUE, "fee_grace": _FEE_GRACE, "fee_lapsed": _FEE_LAPSED,
+            "status_change": _STATUS_CHANGE, "term_end": _term_end_sql(rules), "watch": _WATCH,
+            "saved_search": SAVED_SEARCH_WARNINGS}
 
 # keys are unique within a run (each rule's query makes one row per key); the anti-join keeps the
 # stored ones out: ON CONFLICT DO NOTHING would do the same at twice the cost (5.7 s instead of
@@ -390,10 +372,11 @@ def create_warnings(conn: duckdb.DuckDBPyConnection, as_of: dt.date, at: dt.date
     number of fee states computed."""
     try:
         with transaction(conn):
-            fee_states = _fee_states(conn, as_of)
+            rules = fee_rules(conn)
+            fee_states = _fee_states(conn, as_of, rules)
             conn.execute(_CANDIDATES)
-            values = _rule_values(conn, as_of)
-            for rule, sql in _RULE_SQL.items():
+            values = _rule_values(rules, as_of)
+            for rule, sql in _rule_sql(rules).items():
                 conn.execute(sql, _bound(sql, values | {"rule": rule}))
             conn.execute(_NEW)
             conn.execute(_INSERT, {"as_of": as_of, "at": at})
