@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,23 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ensure_reference(conn)
     for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
         import_file(conn, source)
+    conn.close()
+    return path
+
+
+# the day the four exports' data was taken (their latest date is 2023-05-11)
+OBSERVED = dt.date(2023, 5, 15)
+
+
+@pytest.fixture(scope="session")
+def observed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four real Chinese exports with the reference tables, their data observed on 2023-05-15:
+    built once per session; open it read only, or copy it to change it."""
+    path = tmp_path_factory.mktemp("observed") / "store.duckdb"
+    conn = open_store(path)
+    ensure_reference(conn)
+    for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
+        import_file(conn, source, observed_on=OBSERVED)
     conn.close()
     return path
 
