@@ -25,6 +25,8 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.domain.fee_sql import term_end_sql
+from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import data_dates, named_params
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
@@ -73,13 +75,12 @@ COMPONENTS = (
 )
 BY_NAME = {c.name: c for c in COMPONENTS}
 
-# the end of the legal term (REFERENCE §2), years from the rule set
-_TERM_END = ("CASE p.patent_type WHEN 'invention' THEN p.filing_date + to_years($term_invention) "
-             "WHEN 'utility_model' THEN p.filing_date + to_years($term_utility) "
-             "WHEN 'design' THEN p.filing_date + to_years(CASE WHEN p.filing_date >= DATE '2021-06-01' "
-             "THEN $term_design_2021 ELSE $term_design END) END")
-_REMAINING = ("CASE WHEN p.status = 'lapsed' THEN 0.0 WHEN p.status IS NULL OR p.filing_date IS NULL THEN NULL "
-              f"ELSE greatest(date_diff('day', $as_of, {_TERM_END}), 0) / 365.25 END")
+
+
+def _remaining(fees: dict[str, Any]) -> str:
+    """SQL: years of legal term left on ``$as_of``, the term's end (REFERENCE §2) as the fee rules write it."""
+    return ("CASE WHEN p.status = 'lapsed' THEN 0.0 WHEN p.status IS NULL OR p.filing_date IS NULL THEN NULL "
+            f"ELSE greatest(date_diff('day', $as_of, {term_end_sql(fees)}), 0) / 365.25 END")
 
 
 def check_weights(rules: dict[str, Any]) -> None:
@@ -110,10 +111,8 @@ def check_sums_to_one(what: str, weights: dict[str, Any]) -> None:
 
 
 def _params(rules: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    terms, status = rules["terms_years"], rules["status_values"]
+    status = rules["status_values"]
     return {"as_of": as_of, "q": float(rules["trim_quantile"]),
-            "term_invention": int(terms["invention"]), "term_utility": int(terms["utility_model"]),
-            "term_design": int(terms["design"]), "term_design_2021": int(terms["design_from_2021_06_01"]),
             "s_in_force": float(status["in_force"]), "s_pending": float(status["pending"]),
             "s_lapsed": float(status["lapsed"])}
 
@@ -134,10 +133,12 @@ def _norm(c: Component) -> str:
     return f"CASE WHEN {raw} IS NULL THEN NULL WHEN {cap} > 0 THEN least({raw}, {cap}) / {cap} ELSE 0.0 END"
 
 
-def value_sql(rules: dict[str, Any], where: str = "TRUE") -> str:
-    """The scoring query over the patents matching ``where`` (their whole cohorts must be in it)."""
+def value_sql(rules: dict[str, Any], where: str = "TRUE", fees: dict[str, Any] | None = None) -> str:
+    """The scoring query over the patents matching ``where`` (their whole cohorts must be in it);
+    ``fees``: the annual-fee rule set, whose term the remaining life counts down (default: packaged)."""
     dims = rules["dimensions"]
-    raws = ", ".join(f"{c.sql.format(remaining=_REMAINING)} AS r_{c.name}" for c in COMPONENTS)
+    remaining = _remaining(fees or fee_rules())
+    raws = ", ".join(f"{c.sql.format(remaining=remaining)} AS r_{c.name}" for c in COMPONENTS)
     caps = ", ".join(f"quantile_cont(r_{c.name}, $q) AS cap_{c.name}" for c in COMPONENTS if c.direction != "fixed")
     norms = ", ".join(f"{_norm(c)} AS n_{c.name}" for c in COMPONENTS)
     subs = ", ".join(f"{_weighted(spec['components'], 'n_{}')} AS {d}" for d, spec in dims.items())
@@ -177,7 +178,7 @@ def refresh_values(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     started = time.perf_counter()
     rules = _rules(conn)
     as_of = score_date(conn)
-    sql = value_sql(rules)
+    sql = value_sql(rules, fees=fee_rules(conn))
     columns = ", ".join(_STORED)
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -218,7 +219,7 @@ def patent_value(conn: duckdb.DuckDBPyConnection, application_number: str) -> di
     subclass, year, status, patent_type = found[0]
     rules, as_of = _rules(conn), score_date(conn)
     where = ("coalesce(left(p.ipc_main, 4), '') = $subclass AND year(p.filing_date) IS NOT DISTINCT FROM $year")
-    sql = f"SELECT * FROM ({value_sql(rules, where)}) WHERE application_number = $number"
+    sql = f"SELECT * FROM ({value_sql(rules, where, fee_rules(conn))}) WHERE application_number = $number"
     cursor = conn.execute(sql, named_params(sql, {**_params(rules, as_of), "subclass": subclass, "year": year,
                                                   "number": number}))
     row = dict(zip([d[0] for d in cursor.description], cursor.fetchall()[0], strict=True))
