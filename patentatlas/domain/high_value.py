@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.i18n import Message, known, message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.rules import load_rule_set
 
@@ -243,26 +244,28 @@ def explain(conn: duckdb.DuckDBPyConnection, application_number: str,
     }
 
 
-def _valid_reason(fact: dict[str, Any], as_of: dt.date, term: int) -> str:
+def _valid_reason(fact: dict[str, Any], as_of: dt.date, term: int) -> Message:
+    filing, status = fact["filing_date"], fact["status_text"] or fact["status"]
     if fact["patent_type"] != "invention":
-        return f"not an invention ({fact['patent_type']}): only invention patents count"
+        return message("hv_not_invention", kind=message(fact["patent_type"]) if known(fact["patent_type"] or "")
+                       else fact["patent_type"])
     if fact["valid"]:
-        granted = (f"granted {fact['grant_date']}" if fact["grant_date"]
-                   else "granted (no grant date in the source; in force at the data date)")
-        return f"{granted}, in force on {as_of}, within the {term}-year term from {fact['filing_date']}"
+        if fact["grant_date"]:
+            return message("hv_valid_granted", grant=fact["grant_date"], as_of=as_of, term=term, filing=filing)
+        return message("hv_valid_undated", as_of=as_of, term=term, filing=filing)
     if fact["status"] is None:
-        return "legal status unknown: not counted as valid"
-    if fact["filing_date"] and as_of >= _add_years(fact["filing_date"], term):
-        return f"the {term}-year term from {fact['filing_date']} ended before {as_of}"
+        return message("hv_status_unknown")
+    if filing and as_of >= _add_years(filing, term):
+        return message("hv_term_ended", term=term, filing=filing, as_of=as_of)
     if fact["grant_date"] is None and fact["status"] != "in_force":
-        return f"not granted (status {fact['status_text'] or fact['status']})"
+        return message("hv_not_granted", status=status)
     if fact["grant_date"] is not None and fact["grant_date"] > as_of:
-        return f"granted {fact['grant_date']}, after {as_of}"
+        return message("hv_granted_after", grant=fact["grant_date"], as_of=as_of)
     if fact["status"] == "in_force":
-        return f"in force, but its grant is undated and {as_of} is before the store's data date"
+        return message("hv_undated_before_data", as_of=as_of)
     if fact["lapse_date"] is not None:
-        return f"lapsed on {fact['lapse_date']} ({fact['status_text']}), on or before {as_of}"
-    return f"lapsed ({fact['status_text']}) with no dated evidence of when: counted as lapsed before {as_of}"
+        return message("hv_lapsed_on", lapse=fact["lapse_date"], status=fact["status_text"], as_of=as_of)
+    return message("hv_lapsed_undated", status=fact["status_text"], as_of=as_of)
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -275,37 +278,36 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 def _criteria(fact: dict[str, Any], hv: dict[str, Any], as_of: dt.date) -> list[dict[str, Any]]:
     reasons = {
         "strategic_emerging_industry": _sei_reason(fact),
-        "overseas_family": {True: "has a family member filed abroad",
-                            False: "the source lists no family member abroad",
-                            None: "the source export does not say whether it has family abroad"}[fact["c_overseas"]],
+        "overseas_family": message({True: "hv_family_abroad", False: "hv_no_family_abroad",
+                                    None: "hv_family_abroad_unknown"}[fact["c_overseas"]]),
         "maintained_over_10_years": _maintained_reason(fact, hv, as_of),
-        "high_pledge_amount": f"no pledge records in the store (threshold ≥ "
-                              f"{hv['pledge_amount_threshold_yuan']:,} yuan, rule set v{hv['version']})",
-        "award": "no award records in the store (" + ", ".join(hv["awards"]) + ")",
+        "high_pledge_amount": message("hv_no_pledges", threshold=f"{hv['pledge_amount_threshold_yuan']:,}",
+                                      version=hv["version"]),
+        "award": message("hv_no_awards", awards=", ".join(hv["awards"])),
     }
     results = []
     for spec, column in zip(hv["criteria"], CRITERIA, strict=True):
         value, reason = fact[column], reasons[spec["key"]]
         if column == "c_maintained" and value and not fact["valid"]:  # maintained = still valid
-            value, reason = False, reason + "; but not valid on the statistics date"
+            value, reason = False, message("hv_maintained_but_not_valid", reason=reason)
         result = "not_judged" if value is None else "met" if value else "not_met"
         results.append({**spec, "result": result, "reason": reason})
     return results
 
 
-def _sei_reason(fact: dict[str, Any]) -> str:
+def _sei_reason(fact: dict[str, Any]) -> Message:
     if fact["c_sei"]:
-        return "strategic emerging industries " + ", ".join(fact["sei_codes"]) + " (2021 IPC concordance)"
+        return message("hv_sei", codes=", ".join(fact["sei_codes"]))
     if fact["c_sei"] is False:
-        return "its IPC codes match no strategic emerging industry in the 2021 concordance"
+        return message("hv_no_sei")
     if fact.get("sei_judged") is False:
-        return "the 2021 concordance cannot judge it (no IPC code, or only H01L/H10, which it lacks)"
-    return "industries not assigned to this patent yet (no sei_codes in the store)"
+        return message("hv_sei_not_judged")
+    return message("hv_sei_not_assigned")
 
 
-def _maintained_reason(fact: dict[str, Any], hv: dict[str, Any], as_of: dt.date) -> str:
+def _maintained_reason(fact: dict[str, Any], hv: dict[str, Any], as_of: dt.date) -> Message:
     years = (as_of - fact["filing_date"]).days / 365.25 if fact["filing_date"] else None
     if years is None:
-        return "no filing date"
+        return message("hv_no_filing_date")
     limit = hv["maintained_years_more_than"]
-    return f"filed {fact['filing_date']}, {years:.1f} years before {as_of} (needs more than {limit})"
+    return message("hv_maintained", filing=fact["filing_date"], years=f"{years:.1f}", as_of=as_of, limit=limit)

@@ -30,6 +30,7 @@ from patentatlas.domain.high_value import (
     statistics_dates,
 )
 from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.i18n import Message, message
 from patentatlas.rules import load_rule_set
 
 COUNTRY = {"code": "100000", "name": "全国", "level": "country", "parent_code": None}
@@ -43,20 +44,8 @@ COUNTING_RULE = {
           "The region comes from the enterprise directory, a registered enterprise's credit code, the "
           "applicant's address or its name, in this order.",
 }
-DEFINITIONS = {
-    "valid_invention": "An invention patent in force on the statistics date: granted on or before it, within its "
-                       "20-year term from filing, and not lapsed by then. The store knows the current status; dates "
-                       "come from the grant date, legal events (lapse) and status changes seen between imports; an "
-                       "in-force patent without a grant date counts from the data date on, a lapsed one without a "
-                       "dated lapse counts as lapsed (see data_notes for how many).",
-    "per_10k": "count × 10,000 / resident population, rounded to 4 decimals; null where the population is missing or "
-               "describes other boundaries (see population_note).",
-    "grant_rate": "Invention applications filed in the region up to the statistics date: granted ÷ (granted + refused "
-                  "or withdrawn), decided by the statistics date; pending and undetermined applications are left out.",
-    "growth": "Year-on-year change of applications (filing year) and grants (grant year), the latest full calendar "
-              "year before the statistics date against the year before it.",
-}
-CENSUS_SOURCE = "第七次全国人口普查（2020）/ 7th national population census (2020)"
+DEFINITIONS = {name: message(f"def_{name}") for name in ("valid_invention", "per_10k", "grant_rate", "growth")}
+CENSUS_SOURCE = message("census_2020")
 MAP_INDICATORS = ("valid_invention_per_10k", "valid_invention_count", "high_value_invention_per_10k",
                   "high_value_invention_count", "applications", "grants")
 _REGION_COLUMN = {
@@ -178,12 +167,6 @@ def office_populations(conn: duckdb.DuckDBPyConnection, codes: list[str], year: 
     return {r[0]: r[1:] for r in rows}
 
 
-_NO_POPULATION = ("没有该地区的人口数（2020 年普查无此代码：乡镇街道，或普查后新设），每万人指标不计算；可在 "
-                  "population 表中补充本地人口 / no population figure for this code (the 2020 census has none for "
-                  "townships or for codes created after it): per-10,000 figures are not computed; add the office's "
-                  "own figure to the population table")
-
-
 def population_figure(code: str, census: int | None, office: tuple[Any, ...] | None) -> dict[str, Any]:
     """The population to divide by, its source, and a note where there is none to trust: none
     known, or a figure from before a re-districting that changed the region (never divided by).
@@ -199,11 +182,11 @@ def population_figure(code: str, census: int | None, office: tuple[Any, ...] | N
     change = redistricting().get(code)
     note = None
     if figure is None:
-        note = _NO_POPULATION + (f". {change['effective']}: {change['detail']} ({change['source']})" if change else "")
+        note = (message("note_no_population_redistricted", effective=change["effective"], detail=change["detail"],
+                        source=change["source"]) if change else message("note_no_population"))
     elif change is not None and taken < dt.date.fromisoformat(change["effective"]):
-        note = (f"{change['effective']} 行政区划调整（{change['detail']}）：{year} 年人口 {figure:,} 对应调整前的辖区，"
-                f"每万人指标不计算 / re-districted on {change['effective']}: the {year} figure ({figure:,}) describes "
-                f"the old boundaries, so per-10,000 figures are not computed. Source: {change['source']}")
+        note = message("note_redistricted", effective=change["effective"], detail=change["detail"], year=year,
+                       figure=f"{figure:,}", source=change["source"])
         figure = None
     if figure is None:
         return {"population": None, "population_source": None, "population_year": None, "population_note": note}
@@ -301,7 +284,7 @@ def _high_value_section(head: dict[str, Any], hv: dict[str, Any]) -> dict[str, A
                 for spec, column in zip(hv["criteria"], CRITERIA, strict=True)]
     return {"union": head["high_value"], "valid_inventions": head["valid"], "criteria": criteria,
             "rule_set": {"name": hv["name"], "version": hv["version"], "source": hv["source"]},
-            "note": "每件只计一次（满足任一条件）/ counted once however many criteria it meets; valid inventions only"}
+            "note": message("hv_counted_once")}
 
 
 def _grant_rate(head: dict[str, Any]) -> dict[str, Any]:
@@ -311,31 +294,15 @@ def _grant_rate(head: dict[str, Any]) -> dict[str, Any]:
             "definition": DEFINITIONS["grant_rate"]}
 
 
-def _data_notes(head: dict[str, Any], scope: Scope) -> list[str]:
-    notes = []
-    if head["undated_grant"]:
-        notes.append(f"{head['undated_grant']} in-force inventions have no grant date in the source: counted as valid "
-                     f"only when the statistics date is on or after the data date ({scope.data_date}), and missing "
-                     "from grants_by_year")
-    if head["undated_lapse"]:
-        notes.append(f"{head['undated_lapse']} lapsed inventions have no dated lapse (no legal event, no status "
-                     "change seen between imports): counted as lapsed before the statistics date")
-    if head["unknown_status"]:
-        notes.append(f"{head['unknown_status']} granted inventions have no legal status: not counted as valid")
-    if head["c_sei:not_judged"]:
-        notes.append(f"criterion 1: {head['c_sei:not_judged']} valid inventions have no strategic emerging "
-                     "industry judgement (no IPC code, H01L/H10 only, or industries not assigned yet)")
-    if head["valid_sei_from_main_ipc"]:
-        notes.append(f"criterion 1: the industries of {head['valid_sei_from_main_ipc']} valid inventions come from "
-                     "their main IPC alone (the source gave no full IPC list)")
-    if head["c_overseas:not_judged"]:
-        notes.append(f"criterion 2: the source does not say whether {head['c_overseas:not_judged']} valid "
-                     "inventions have family abroad")
-    notes.append("criteria 4 (pledge amount) and 5 (awards): the store holds no pledge or award records: not judged")
-    notes.append("applications of the last 18 months are incomplete: invention applications are published "
-                 "about 18 months after filing")
+def _data_notes(head: dict[str, Any], scope: Scope) -> list[Message]:
+    counted = [("undated_grant", "note_undated_grant"), ("undated_lapse", "note_undated_lapse"),
+               ("unknown_status", "note_unknown_status"), ("c_sei:not_judged", "note_sei_not_judged"),
+               ("valid_sei_from_main_ipc", "note_sei_from_main_ipc"),
+               ("c_overseas:not_judged", "note_overseas_unknown")]
+    notes = [message(msgid, n=head[column], data_date=scope.data_date) for column, msgid in counted if head[column]]
+    notes += [message("note_no_pledge_or_award"), message("note_recent_applications")]
     if scope.as_of > scope.data_date:
-        notes.append(f"the statistics date is after the data date ({scope.data_date}): statuses are as of then")
+        notes.append(message("note_after_data_date", data_date=scope.data_date))
     return notes
 
 

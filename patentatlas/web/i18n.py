@@ -1,791 +1,127 @@
-"""Interface words in Simplified Chinese (default) and English."""
+"""Interface words for pages and downloads, from the gettext catalogues of :mod:`patentatlas.i18n`.
+
+Templates say ``{{ _('fee_calendar') }}`` (Jinja2's ``jinja2.ext.i18n`` with our gettext, which reads
+the language being rendered); Python code that builds a page or a download asks
+``translator(lang)`` for the words of one language.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-LANGS = ("zh", "en")
+from jinja2 import Environment
 
-WORDS: dict[str, dict[str, str]] = {
-    "app_name": {"zh": "专利监测服务平台", "en": "Patent Monitoring Platform"},
-    "overview": {"zh": "总览", "en": "Overview"},
-    "patents": {"zh": "专利", "en": "Patents"},
-    "total_patents": {"zh": "专利总数", "en": "Patents in store"},
-    "quarantined_rows": {"zh": "隔离行数", "en": "Quarantined rows"},
-    "by_type": {"zh": "按类型", "en": "By type"},
-    "by_status": {"zh": "按法律状态", "en": "By legal status"},
-    "by_province": {"zh": "按第一申请人省份", "en": "By first applicant's province"},
-    "filings_by_year": {"zh": "历年申请量", "en": "Applications by filing year"},
-    "search": {"zh": "检索", "en": "Search"},
-    "keyword": {"zh": "关键词（标题、申请人、申请号）", "en": "Keyword (title, applicant, number)"},
-    "all": {"zh": "全部", "en": "All"},
-    "filter": {"zh": "筛选", "en": "Filter"},
-    "application_number": {"zh": "申请号", "en": "Application no."},
-    "title": {"zh": "名称", "en": "Title"},
-    "patent_type": {"zh": "类型", "en": "Type"},
-    "status": {"zh": "法律状态", "en": "Legal status"},
-    "filing_date": {"zh": "申请日", "en": "Filing date"},
-    "grant_date": {"zh": "授权日", "en": "Grant date"},
-    "ipc_main": {"zh": "IPC主分类", "en": "Main IPC"},
-    "first_applicant": {"zh": "第一申请人", "en": "First applicant"},
-    "region": {"zh": "地区", "en": "Region"},
-    "year": {"zh": "申请年", "en": "Filing year"},
-    "results": {"zh": "条结果", "en": "results"},
-    "prev": {"zh": "上一页", "en": "Previous"},
-    "next": {"zh": "下一页", "en": "Next"},
-    "page": {"zh": "页", "en": "page"},
-    "invention": {"zh": "发明", "en": "Invention"},
-    "utility_model": {"zh": "实用新型", "en": "Utility model"},
-    "design": {"zh": "外观设计", "en": "Design"},
-    "pending": {"zh": "审中", "en": "Pending"},
-    "in_force": {"zh": "有效", "en": "In force"},
-    "lapsed": {"zh": "失效", "en": "Lapsed"},
-    "unknown": {"zh": "未知", "en": "Unknown"},
-    "applicants": {"zh": "申请人", "en": "Applicants"},
-    "inventors": {"zh": "发明人", "en": "Inventors"},
-    "abstract": {"zh": "摘要", "en": "Abstract"},
-    "publications": {"zh": "公开文献", "en": "Publications"},
-    "legal_events": {"zh": "法律事件", "en": "Legal events"},
-    "source_status": {"zh": "来源原文", "en": "source wording"},
-    "error": {"zh": "出错了", "en": "Error"},
-    "back": {"zh": "返回", "en": "Back"},
-    "json": {"zh": "JSON 数据", "en": "JSON data"},
-    # the government end: regions, the map, indicators, enterprises
-    "regions": {"zh": "地区监测", "en": "Regions"},
-    "region_overview": {"zh": "地区概览", "en": "Region overview"},
-    "valid_invention_per_10k": {
-        "zh": "每万人口有效发明专利拥有量",
-        "en": "Valid invention patents per 10,000 people",
-    },
-    "valid_invention_count": {"zh": "有效发明专利", "en": "Valid invention patents"},
-    "high_value_invention_count": {"zh": "高价值发明专利", "en": "High-value invention patents"},
-    "high_value_invention_per_10k": {"zh": "每万人口高价值发明专利拥有量",
-                                     "en": "High-value invention patents per 10,000 people"},
-    "applications": {"zh": "专利申请量", "en": "Patent applications"},
-    "grants": {"zh": "专利授权量", "en": "Patent grants"},
-    "population": {"zh": "常住人口", "en": "Population"},
-    "grant_rate": {"zh": "发明专利授权率", "en": "Invention grant rate"},
-    "growth": {"zh": "同比增长", "en": "Year-on-year change"},
-    "indicator": {"zh": "指标", "en": "Indicator"},
-    "industry": {"zh": "战略性新兴产业代码", "en": "Strategic emerging industry code"},
-    "industry_hint": {"zh": "如 1 或 1.4，留空为全部", "en": "e.g. 1 or 1.4; empty for all"},
-    "as_of": {"zh": "统计截止日", "en": "Statistics date"},
-    "data_date": {"zh": "数据日期", "en": "Data date"},
-    "apply": {"zh": "更新", "en": "Update"},
-    "map_title": {"zh": "下辖地区分布", "en": "Across the sub-regions"},
-    "ranked_title": {"zh": "下辖地区排名（该级别无边界数据）",
-                     "en": "Sub-regions ranked (no boundaries at this level)"},
-    "map_hint": {"zh": "悬停查看数值，点击地区下钻", "en": "Hover for values, click a region to drill down"},
-    "no_data": {"zh": "无数据", "en": "no data"},
-    "no_data_note": {"zh": "灰色为无数据（如无可用人口数，不计算每万人指标）",
-                     "en": "Grey: no data (e.g. no population figure to divide by)"},
-    "no_children": {"zh": "该地区没有下一级地区。", "en": "This region has no sub-regions."},
-    "unassigned": {"zh": "未能定位到下一级地区的专利", "en": "Patents not placed in a sub-region"},
-    "trends": {"zh": "历年申请量与授权量", "en": "Applications and grants by year"},
-    "top_applicants": {"zh": "主要申请人", "en": "Top applicants"},
-    "top_ipc": {"zh": "主要技术领域（IPC小类）", "en": "Top IPC subclasses"},
-    "name": {"zh": "名称", "en": "Name"},
-    "code": {"zh": "代码", "en": "Code"},
-    "rank": {"zh": "排名", "en": "Rank"},
-    "patent_count": {"zh": "专利数", "en": "Patents"},
-    "inventions": {"zh": "发明专利", "en": "Inventions"},
-    "valid_inventions": {"zh": "有效发明", "en": "Valid inventions"},
-    "high_value_inventions": {"zh": "高价值发明", "en": "High-value inventions"},
-    "enterprises": {"zh": "企业名单", "en": "Enterprises"},
-    "enterprise": {"zh": "企业（第一申请人）", "en": "Enterprise (first applicant)"},
-    "trend": {"zh": "历年申请", "en": "Applications by year"},
-    "patent_list": {"zh": "专利列表", "en": "Patent list"},
-    "download": {"zh": "下载", "en": "Download"},
-    "counting_rule_title": {"zh": "统计口径", "en": "How patents are counted"},
-    "population_note": {"zh": "人口说明", "en": "Population note"},
-    "data_notes": {"zh": "数据说明", "en": "Notes on the data"},
-    "form_error": {"zh": "输入有误", "en": "Please check the form"},
-    "legend_title": {"zh": "图例", "en": "Legend"},
-    "up": {"zh": "上一级", "en": "Up"},
-    "china": {"zh": "全国", "en": "China"},
-    "province": {"zh": "省份", "en": "Provinces"},
-    "city": {"zh": "地市", "en": "Cities"},
-    "county": {"zh": "区县", "en": "Counties"},
-    "township": {"zh": "乡镇（街道）", "en": "Townships"},
-    "high_value_criteria": {"zh": "高价值发明专利认定条件", "en": "High-value invention criteria"},
-    "criterion": {"zh": "条件", "en": "Criterion"},
-    "met": {"zh": "满足", "en": "Met"},
-    "not_met": {"zh": "不满足", "en": "Not met"},
-    "not_judged": {"zh": "无法判断", "en": "Not judged"},
-    "total": {"zh": "合计", "en": "Total"},
-    # government warnings
-    "gw_title": {"zh": "年费预警（政府端）", "en": "Fee warnings (government)"},
-    "gw_quarter": {"zh": "季度", "en": "Quarter"},
-    "gw_data_observed_on": {"zh": "数据观察日", "en": "Data observed on"},
-    "gw_entering_grace": {"zh": "本季度进入宽限期的有效发明",
-                          "en": "Valid inventions entering the grace period this quarter"},
-    "gw_fees_at_risk": {"zh": "涉及年费（全额，元）", "en": "Fees at risk (full, yuan)"},
-    "gw_late_fees_today": {"zh": "当日滞纳金（元）", "en": "Late fees today (yuan)"},
-    "gw_in_grace": {"zh": "宽限期内专利（全部类型）", "en": "Patents in the grace period (all types)"},
-    "gw_due_next_90_days": {"zh": "未来 90 天到期年费", "en": "Fees due in the next 90 days"},
-    "gw_lapses_quarter": {"zh": "本季度失效专利", "en": "Patents lapsed this quarter"},
-    "gw_lapses_by_town": {"zh": "失效专利（按乡镇街道）", "en": "Lapsed patents by township"},
-    "gw_lapses_by_county": {"zh": "失效专利（按区县）", "en": "Lapsed patents by county"},
-    "gw_lapse_reasons": {"zh": "失效原因", "en": "Reasons"},
-    "gw_enterprises_to_call": {"zh": "需电话提醒的企业", "en": "Enterprises to call"},
-    "gw_by_child_region": {"zh": "按下级地区", "en": "By sub-region"},
-    "gw_by_industry": {"zh": "按战略性新兴产业", "en": "By strategic emerging industry"},
-    "gw_entering_grace_list": {"zh": "进入宽限期的专利清单", "en": "Patents entering the grace period"},
-    "gw_due_date": {"zh": "缴费截止日", "en": "Due date"},
-    "gw_grace_end": {"zh": "宽限期截止日", "en": "Grace period ends"},
-    "gw_earliest_grace_end": {"zh": "最早宽限期截止日", "en": "Earliest grace period end"},
-    "gw_patent_year": {"zh": "专利年度", "en": "Patent year"},
-    "gw_full_amount": {"zh": "年费（全额，元）", "en": "Fee (full, yuan)"},
-    "gw_late_fee": {"zh": "滞纳金（元）", "en": "Late fee (yuan)"},
-    "gw_patents_in_grace": {"zh": "宽限期内专利", "en": "Patents in grace"},
-    "gw_inventions_in_grace": {"zh": "其中发明", "en": "Of which inventions"},
-    "gw_fell_due_this_quarter": {"zh": "本季度到期", "en": "Fell due this quarter"},
-    "gw_lapsed_count": {"zh": "失效专利数", "en": "Lapsed patents"},
-    "gw_count": {"zh": "件数", "en": "Count"},
-    "gw_definitions": {"zh": "口径说明", "en": "Definitions"},
-    "gw_rule_set": {"zh": "规则版本", "en": "Rule set"},
-    "gw_link": {"zh": "年费预警", "en": "Fee warnings"},
-    "gw_showing_first": {"zh": "仅列出前 {n} 条，完整清单请下载",
-                         "en": "Showing the first {n}; download the full list"},
-    "gw_full_fee_note": {"zh": "金额为全额年费：政府端不掌握费减备案，实际应缴可能更少",
-                         "en": "Amounts are full fees: the government end does not know fee reductions"},
-    "gw_none_yet": {"zh": "本季度暂无", "en": "None this quarter"},
-    # industry view
-    "industries": {"zh": "产业监测", "en": "Industries"},
-    "sei_title": {"zh": "战略性新兴产业", "en": "Strategic emerging industries"},
-    "sei_source": {"zh": "《战略性新兴产业分类与国际专利分类参照关系表（2021）》",
-                   "en": "2021 concordance of strategic emerging industries and IPC"},
-    "all_patents": {"zh": "全部专利（不限地区）", "en": "All patents (any region)"},
-    "region_code": {"zh": "地区代码", "en": "Region code"},
-    "region_hint": {"zh": "如 330000，留空为全部", "en": "e.g. 330000; empty for all"},
-    "sei_patents": {"zh": "属于战略性新兴产业的专利", "en": "Patents in a strategic emerging industry"},
-    "sei_valid_inventions": {"zh": "战略性新兴产业有效发明专利",
-                             "en": "Valid invention patents in a strategic emerging industry"},
-    "not_judged_patents": {"zh": "无法判断产业的专利", "en": "Patents whose industry cannot be judged"},
-    "not_judged_note": {"zh": "产业按 2021 年参照关系表由 IPC 分类号判断；该表不含 H01L/H10："
-                               "没有 IPC 分类号、或仅凭 H01L/H10 无法归入任何产业的专利计为“无法判断”，"
-                               "而非“非战略性新兴产业”。",
-                        "en": "Industries come from the 2021 IPC concordance, which has no H01L/H10 codes: "
-                              "patents with no IPC code, or with H01L/H10 codes and no industry from their "
-                              "other codes, are counted as not judged, not as non-SEI."},
-    "imports": {"zh": "导入记录", "en": "Imports"},
-    "imports_note": {"zh": "每次导入的行数、各字段覆盖率与提示：发布数据前请先核对，例如“产业仅据 IPC 主分类判断”。",
-                     "en": "Each import's rows, what its file carried and its warnings: check them before publishing "
-                           "figures, e.g. \"industries from the main IPC only\"."},
-    "observed_on": {"zh": "数据观察日", "en": "Observed on"},
-    "rows_read": {"zh": "读取", "en": "Read"},
-    "rows_loaded": {"zh": "新增", "en": "Loaded"},
-    "rows_updated": {"zh": "更新", "en": "Updated"},
-    "rows_unchanged": {"zh": "未变", "en": "Unchanged"},
-    "rows_quarantined": {"zh": "隔离", "en": "Quarantined"},
-    "field_carried": {"zh": "字段", "en": "Field"},
-    "rows": {"zh": "行数", "en": "Rows"},
-    "share": {"zh": "占比", "en": "Share"},
-    "no_import_warnings": {"zh": "无提示", "en": "No warnings"},
-    "carried_filing_date": {"zh": "有申请日", "en": "Filing date"},
-    "carried_ipc": {"zh": "有完整 IPC", "en": "Full IPC list"},
-    "carried_ipc_main": {"zh": "有 IPC 主分类", "en": "Main IPC"},
-    "carried_grant_date": {"zh": "有授权日", "en": "Grant date"},
-    "carried_status": {"zh": "法律状态可识别", "en": "Status recognised"},
-    "carried_applicant_address": {"zh": "有申请人地址", "en": "Applicant address"},
-    "carried_applicants": {"zh": "有申请人", "en": "Applicants"},
-    "basis_ipc": {"zh": "产业据全部 IPC", "en": "Industries from all IPC codes"},
-    "basis_main_ipc": {"zh": "产业仅据 IPC 主分类", "en": "Industries from the main IPC alone"},
-    "basis_source_label": {"zh": "产业据数据源标注", "en": "Industries from the export's label"},
-    "basis_none": {"zh": "无法判断产业", "en": "Industries not judged"},
-    "classified_from_main_ipc": {"zh": "仅据 IPC 主分类判断产业的专利",
-                                 "en": "Patents classified from the main IPC alone"},
-    "classified_from_source_label": {"zh": "无 IPC、采用数据源产业标注的专利",
-                                     "en": "Patents with no IPC, classified by the export's own label"},
-    "judged_not_sei": {"zh": "非战略性新兴产业专利", "en": "Patents in no strategic emerging industry"},
-    "top_level_chart": {"zh": "九大战略性新兴产业", "en": "The nine strategic emerging industries"},
-    "sei_tree": {"zh": "产业分类（两级）", "en": "Industries (two levels)"},
-    "expand_all": {"zh": "全部展开", "en": "Expand all"},
-    "collapse_all": {"zh": "全部收起", "en": "Collapse all"},
-    "industry_map": {"zh": "地区分布", "en": "Map"},
-    "counted_once": {"zh": "一件专利属于多个产业时在每个产业各计一次，在一级产业中只计一次；按第一申请人所在地区统计。",
-                     "en": "A patent in several industries counts once in each, and once in a first-level "
-                           "industry; by its first applicant's region."},
-    "specialties": {"zh": "特色产业库", "en": "Specialty industry databases"},
-    "specialty": {"zh": "特色产业库", "en": "Specialty industry database"},
-    "no_specialties": {"zh": "尚未定义特色产业库：用命令 patentatlas specialty define 按 IPC、关键词或申请人定义。",
-                       "en": "No specialty database yet: define one by IPC codes, keywords or applicants with "
-                             "patentatlas specialty define."},
-    "db_id": {"zh": "库代码", "en": "Database id"},
-    "version": {"zh": "版本", "en": "Version"},
-    "members": {"zh": "成员专利数", "en": "Member patents"},
-    "ipc_codes": {"zh": "IPC 分类号", "en": "IPC codes"},
-    "keywords": {"zh": "关键词", "en": "Keywords"},
-    "defined_at": {"zh": "定义时间", "en": "Defined at"},
-    "definition": {"zh": "定义", "en": "Definition"},
-    "members_by_year": {"zh": "成员专利历年申请量", "en": "Member patents by filing year"},
-    "by_criterion": {"zh": "按匹配条件", "en": "By matching criterion"},
-    "criterion_ipc": {"zh": "IPC 匹配", "en": "Matched by IPC"},
-    "criterion_keyword": {"zh": "关键词匹配", "en": "Matched by keyword"},
-    "criterion_applicant": {"zh": "申请人匹配", "en": "Matched by applicant"},
-    "criterion_note": {"zh": "一件专利可同时满足多个条件", "en": "A patent may match several criteria"},
-    "switch_lang": {"zh": "English", "en": "中文"},
-    "menu": {"zh": "菜单", "en": "Menu"},
-    # messages after an action, confirmations (issue 11 §2)
-    "flash_done": {"zh": "操作已完成。", "en": "Done."},
-    "flash_signed_out": {"zh": "已退出登录。", "en": "You are signed out."},
-    "flash_profile_saved": {"zh": "企业信息已保存。", "en": "The profile is saved."},
-    "flash_watches_saved": {"zh": "技术监控设置已保存。", "en": "The watches are saved."},
-    "flash_calendar_token": {"zh": "已更换日历订阅地址，旧地址不再可用。",
-                             "en": "The calendar address is replaced; the old one no longer works."},
-    "flash_marked_read": {"zh": "已标为已读。", "en": "Marked as read."},
-    "flash_payment_recorded": {"zh": "缴费已登记。", "en": "The payment is recorded."},
-    "flash_enterprise_saved": {"zh": "企业已登记。", "en": "The enterprise is registered."},
-    "flash_decided": {"zh": "审核结果已保存。", "en": "The decision is saved."},
-    "flash_specialty_saved": {"zh": "专题数据库已保存，成员已按定义计算。",
-                              "en": "The specialty database is saved and its members computed."},
-    "flash_custody_confirm": {"zh": "已确认托管所选专利。", "en": "The chosen patents are now in custody."},
-    "flash_custody_decline": {"zh": "已忽略所选推荐专利。", "en": "The chosen proposals are declined."},
-    "flash_custody_add": {"zh": "专利已加入托管。", "en": "The patent is added to custody."},
-    "flash_custody_requested": {"zh": "已提交托管申请，待知识产权局审核。",
-                                "en": "Custody is requested; the office will decide."},
-    "flash_custody_remove": {"zh": "专利已移出托管。", "en": "The patent is removed from custody."},
-    "confirm_remove": {"zh": "确定将该专利移出托管吗？移出后不再提醒其年费与状态变化。",
-                       "en": "Remove this patent from custody? Its fees and status changes will no longer be watched."},
-    "confirm_reset": {"zh": "重置后该用户的密码和所有登录会话立即失效，确定重置吗？",
-                      "en": "The user's password and sessions end at once. Reset?"},
-    "confirm_new_calendar": {"zh": "更换后旧的订阅地址将失效，确定更换吗？",
-                             "en": "The old calendar address will stop working. Replace it?"},
-    # the patent page (issue 11 §8)
-    "pd_industries": {"zh": "所属产业", "en": "Industries"},
-    "pd_no_industry": {"zh": "不属于战略性新兴产业，或无法判断",
-                       "en": "Not in a strategic emerging industry, or not judged"},
-    "pd_basis": {"zh": "判断依据", "en": "Judged from"},
-    "pd_nic": {"zh": "国民经济行业", "en": "National economy industries"},
-    "pd_is_high_value": {"zh": "属于高价值发明专利", "en": "A high-value invention patent"},
-    "pd_not_high_value": {"zh": "不属于高价值发明专利", "en": "Not a high-value invention patent"},
-    "pd_result": {"zh": "结果", "en": "Result"},
-    "pd_why": {"zh": "依据", "en": "Why"},
-    "pd_event_date": {"zh": "日期", "en": "Date"},
-    "pd_event_code": {"zh": "事件", "en": "Event"},
-    "pd_event_text": {"zh": "说明", "en": "Description"},
-    "pd_no_events": {"zh": "数据源未提供法律事件", "en": "The source gives no legal events"},
-    "pd_status_changes": {"zh": "法律状态变化", "en": "Status changes"},
-    "pd_no_status_changes": {"zh": "历次导入未见法律状态变化", "en": "No change of status seen across imports"},
-    "pd_old_status": {"zh": "原状态", "en": "Before"},
-    "pd_new_status": {"zh": "新状态", "en": "After"},
-    "pd_family": {"zh": "同族专利", "en": "Family"},
-    "pd_family_size": {"zh": "同族数量", "en": "Family size"},
-    "pd_overseas": {"zh": "有海外同族", "en": "Family abroad"},
-    "pd_not_in_source": {"zh": "数据源未提供", "en": "not in the source"},
-    "pd_citations": {"zh": "引证", "en": "Citations"},
-    "pd_cited": {"zh": "引用文献", "en": "Cites"},
-    "pd_citing": {"zh": "被引用", "en": "Cited by"},
-    "pd_fees": {"zh": "年费", "en": "Annual fees"},
-    "pd_fees_public": {"zh": "尚未届满的各年度缴费期限及全额年费（公开信息）",
-                       "en": "Due dates and full fees of the years still open (public)"},
-    "pd_fees_custodian": {"zh": "含本企业的费减与缴费记录", "en": "with your enterprise's reduction and payments"},
-    "pd_paid": {"zh": "已缴", "en": "Paid"},
-    "pd_fees_not_in_force": {"zh": "专利不处于有效状态，无年费可缴", "en": "Not in force: no annual fees to pay"},
-    "pd_fees_no_rule": {"zh": "无适用的年费标准", "en": "No annual-fee rule applies"},
-    "pd_fees_none": {"zh": "无待缴年费", "en": "No fees open"},
-    # accounts and the enterprise end
-    "accept_invite": {"zh": "接受邀请", "en": "Accept the invitation"},
-    "action": {"zh": "操作", "en": "Action"},
-    "activated": {"zh": "已激活", "en": "Activated"},
-    "add_by_hand": {"zh": "手动加入托管", "en": "Add by hand"},
-    "admin": {"zh": "系统管理", "en": "Administration"},
-    "amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
-    "audit_log": {"zh": "审计日志", "en": "Audit log"},
-    "by_month": {"zh": "按月应缴金额（滞纳中及未来12个月）", "en": "Due by month (in grace, next 12 months)"},
-    "comma_separated": {"zh": "多个用逗号分隔", "en": "separate with commas"},
-    "confirm_custody": {"zh": "确认托管所选专利", "en": "Take the chosen patents into custody"},
-    "custody": {"zh": "托管专利", "en": "Custody portfolio"},
-    "dashboard": {"zh": "企业首页", "en": "Dashboard"},
-    "decline": {"zh": "不是本企业的", "en": "Not ours"},
-    "detail": {"zh": "详情", "en": "Detail"},
-    "display_name": {"zh": "联系人姓名", "en": "Your name"},
-    "due_date": {"zh": "缴费期限", "en": "Due date"},
-    "email": {"zh": "电子邮箱", "en": "E-mail"},
-    "employees": {"zh": "员工人数", "en": "Employees"},
-    "enterprise_name": {"zh": "企业名称", "en": "Enterprise name"},
-    "fee_calendar": {"zh": "年费日历", "en": "Fee calendar"},
-    "fee_upcoming": {"zh": "待缴", "en": "Upcoming"},
-    "fee_grace": {"zh": "滞纳期内", "en": "In grace period"},
-    "fee_lapsed": {"zh": "未缴失效", "en": "Lapsed, unpaid"},
-    "fee_paid": {"zh": "已缴", "en": "Paid"},
-    "fee_settled": {"zh": "已确认在效", "en": "Settled"},
-    "fee_reduction": {"zh": "费减资格（企业自行申报）", "en": "Fee reduction (declared by the enterprise)"},
-    "fees_soon": {"zh": "90天内到期及滞纳中的年费", "en": "Fees due within 90 days or in grace"},
-    "grace_period_end": {"zh": "滞纳期届满", "en": "Grace period ends"},
-    "ics_feed": {"zh": "订阅日历（.ics）", "en": "Calendar feed (.ics)"},
-    "inbox": {"zh": "预警消息", "en": "Warnings"},
-    "invite": {"zh": "发送邀请", "en": "Invite"},
-    "invite_link": {"zh": "邀请链接（请发给被邀请人）", "en": "Invitation link (send it to the invitee)"},
-    "invite_user": {"zh": "邀请用户", "en": "Invite a user"},
-    "lapses_on": {"zh": "失效日（如不缴）", "en": "Lapses on (if unpaid)"},
-    "late_fee_today": {"zh": "今日缴纳需加滞纳金", "en": "Late fee if paid today"},
-    "latest_warnings": {"zh": "最新预警", "en": "Latest warnings"},
-    "mark_paid": {"zh": "登记缴费", "en": "Record a payment"},
-    "mark_read": {"zh": "标为已读", "en": "Mark read"},
-    "matched_applicant": {"zh": "匹配的申请人", "en": "Matched applicant"},
-    "my_enterprise": {"zh": "我的企业", "en": "My enterprise"},
-    "name_variants": {"zh": "曾用名/其他名称", "en": "Other names"},
-    "no_account": {"zh": "还没有账号？", "en": "No account yet?"},
-    "no_warnings": {"zh": "暂无预警", "en": "No warnings"},
-    "none": {"zh": "无", "en": "None"},
-    "notify_email": {"zh": "预警接收邮箱", "en": "E-mail for warnings"},
-    "paid_on": {"zh": "缴费日", "en": "Paid on"},
-    "password": {"zh": "密码", "en": "Password"},
-    "patent_year": {"zh": "专利年度", "en": "Patent year"},
-    "payment_list": {
-        "zh": "导入缴费清单（CSV：申请号,年度,缴费日,金额,收据号）",
-        "en": "Import a payment list (CSV: application_number, patent_year, paid_on, amount, receipt_number)",
-    },
-    "profile": {"zh": "企业信息", "en": "Profile"},
-    "proposal_hint": {"zh": "以下专利的申请人与本企业名称匹配", "en": "Patents whose applicant matches"},
-    "proposals": {"zh": "待确认专利", "en": "Proposed patents"},
-    "provisional_dates": {
-        "zh": "暂定日期：当年节假日安排未公布，仅按周末顺延",
-        "en": "Provisional: the holiday calendar of that year is not published; only weekends were skipped",
-    },
-    "rd_spending": {"zh": "研发投入（元/年）", "en": "R&D spending (yuan/year)"},
-    "receipt_number": {"zh": "收据号", "en": "Receipt no."},
-    "reduced_from": {"zh": "原价", "en": "full"},
-    "reduction_hint": {
-        "zh": ("费减比例：单一申请人85%，共同申请人70%，适用于授权当年起10年。"
-               "是否符合条件由企业自行申报，平台不作推测。"),
-        "en": ("Reduction: 85% for a single holder, 70% for joint holders, for the 10 years from the grant "
-               "year. Eligibility is declared by the enterprise; the platform never guesses it."),
-    },
-    "reduction_none": {"zh": "未申报", "en": "Not declared"},
-    "reduction_single": {"zh": "单一申请人（减85%）", "en": "Single holder (85% off)"},
-    "reduction_joint": {"zh": "共同申请人均符合（减70%）", "en": "Joint holders, all eligible (70% off)"},
-    "region_warnings": {"zh": "区域预警", "en": "Region warnings"},
-    "remove": {"zh": "移出", "en": "Remove"},
-    "revenue_band": {"zh": "营业收入区间", "en": "Revenue band"},
-    "role": {"zh": "角色", "en": "Role"},
-    "role_admin": {"zh": "管理员", "en": "Admin"},
-    "role_analyst": {"zh": "政府分析员", "en": "Government analyst"},
-    "role_enterprise": {"zh": "企业用户", "en": "Enterprise user"},
-    "rule": {"zh": "规则", "en": "Rule"},
-    "rules_version": {"zh": "费用规则", "en": "Fee rules"},
-    "save": {"zh": "保存", "en": "Save"},
-    "secret_set": {"zh": "已设置（留空则不变）", "en": "set (leave empty to keep)"},
-    "set_password": {"zh": "设置密码", "en": "Set password"},
-    "show_all": {"zh": "显示全部", "en": "Show all"},
-    "sign_in": {"zh": "登录", "en": "Sign in"},
-    "sign_out": {"zh": "退出", "en": "Sign out"},
-    "sign_up": {"zh": "企业注册", "en": "Enterprise sign-up"},
-    "sign_up_hint": {
-        "zh": "使用统一社会信用代码注册企业；知识产权局核验通过后，即可认领本企业专利进行托管。",
-        "en": "Register your enterprise with its unified social credit code; once the office has verified it, "
-              "claim its patents into custody.",
-    },
-    "state": {"zh": "状态", "en": "State"},
-    "target": {"zh": "对象", "en": "Target"},
-    "time_utc": {"zh": "时间（UTC）", "en": "Time (UTC)"},
-    "unread_only": {"zh": "只看未读", "en": "Unread only"},
-    "unread_warnings": {"zh": "未读预警", "en": "Unread warnings"},
-    "upload": {"zh": "上传", "en": "Upload"},
-    "uscc": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
-    "user": {"zh": "用户", "en": "User"},
-    "users": {"zh": "用户管理", "en": "Users"},
-    "watch_hint": {
-        "zh": "他人新申请的专利命中以下IPC分类号前缀或关键词时，将向本企业预警。",
-        "en": "New filings by others that match these IPC prefixes or keywords raise a warning.",
-    },
-    "watch_ipc": {"zh": "关注的IPC分类号", "en": "Watched IPC codes"},
-    "watch_keywords": {"zh": "关注的关键词", "en": "Watched keywords"},
-    "watch_since": {"zh": "监控起始时间", "en": "Watching since"},
-    "watches": {"zh": "技术监控", "en": "Watches"},
-    "webhook_secret": {"zh": "Webhook签名密钥", "en": "Webhook signing secret"},
-    "webhook_url": {"zh": "Webhook地址", "en": "Webhook URL"},
-    "without_fees": {"zh": "无需缴年费的托管专利", "en": "Patents in custody without annual fees"},
-    "note_unpaid_rule": {
-        "zh": "年费自缴费期限起视为未缴，直至登记缴费；若缴费期限届满后的导入数据仍显示专利有效，则视为已缴。",
-        "en": ("A fee counts as unpaid from its due date until it is recorded paid; an import after the grace "
-               "period that still shows the patent in force settles it as paid."),
-    },
-    "note_no_reduction_declared": {
-        "zh": "未申报费减资格，金额按全额计算。",
-        "en": "No fee reduction declared: full amounts shown.",
-    },
-    "note_provisional_dates": {
-        "zh": "带*的日期为暂定（节假日安排未公布）。",
-        "en": "Dates marked * are provisional (holiday calendar not yet published).",
-    },
-    "enterprises_list": {"zh": "企业", "en": "Enterprises"},
-    "undelivered": {"zh": "未送达的预警", "en": "Undelivered warnings"},
-    "subscribe_hint": {"zh": "日历应用订阅地址（请勿外传）：", "en": "Address for calendar apps (keep it private):"},
-    "new_address": {"zh": "更换地址", "en": "New address"},
-    "my_account": {"zh": "我的账号", "en": "My account"},
-    "change_password": {"zh": "修改密码", "en": "Change password"},
-    "current_password": {"zh": "当前密码", "en": "Current password"},
-    "new_password": {"zh": "新密码（至少10位）", "en": "New password (10 characters or more)"},
-    "password_changed": {"zh": "密码已修改，其他设备上的登录已退出。", "en": "Password changed; other sessions ended."},
-    "reset_password": {"zh": "重置密码", "en": "Reset password"},
-    "register_enterprise": {"zh": "登记企业", "en": "Register an enterprise"},
-    "register_hint": {"zh": "登记后可在用户管理中邀请该企业的用户。", "en": "Then invite its users under Users."},
-    "define_specialty": {"zh": "新建或修订特色产业库（新版本）", "en": "Define a specialty database (new version)"},
-    "rule_fee_due": {"zh": "年费到期提醒", "en": "Fee due"},
-    "rule_fee_grace": {"zh": "滞纳期预警", "en": "In the grace period"},
-    "rule_fee_lapsed": {"zh": "未缴费失效", "en": "Lapsed for non-payment"},
-    "rule_status_change": {"zh": "法律状态变化", "en": "Legal status changed"},
-    "rule_term_end": {"zh": "保护期届满", "en": "End of term"},
-    "rule_watch": {"zh": "技术监控命中", "en": "Watch matched"},
-    "channel": {"zh": "渠道", "en": "Channel"},
-    "attempts": {"zh": "尝试次数", "en": "Attempts"},
-    "last_error": {"zh": "最近错误", "en": "Last error"},
-    "next_attempt": {"zh": "下次重试", "en": "Next attempt"},
-    # verified enterprises, custody requests, sign-up (issue 10)
-    "approvals": {"zh": "待审核", "en": "Approvals"},
-    "pending_registrations": {"zh": "待审核的企业注册", "en": "Registrations to verify"},
-    "pending_custody_requests": {"zh": "待审核的托管申请", "en": "Custody requests to decide"},
-    "evidence": {"zh": "核验依据", "en": "Evidence"},
-    "uscc_check": {"zh": "信用代码校验", "en": "Credit code check"},
-    "division": {"zh": "代码所示行政区划", "en": "Region from the code"},
-    "directory": {"zh": "企业名录比对", "en": "Enterprise directory"},
-    "directory_absent": {"zh": "未加载企业名录", "en": "No directory loaded"},
-    "directory_not_found": {"zh": "名录中无此企业", "en": "Not in the directory"},
-    "name_matches": {"zh": "名称一致", "en": "name matches"},
-    "name_differs": {"zh": "名称不一致", "en": "name differs"},
-    "contact": {"zh": "联系人邮箱", "en": "Contact e-mail"},
-    "would_claim": {"zh": "名称可认领专利数", "en": "Patents its names would claim"},
-    "approve": {"zh": "通过", "en": "Approve"},
-    "refuse": {"zh": "拒绝", "en": "Refuse"},
-    "note": {"zh": "备注", "en": "Note"},
-    "enterprise_status": {"zh": "审核状态", "en": "Verification"},
-    "status_pending": {"zh": "待审核", "en": "Pending"},
-    "status_verified": {"zh": "已核验", "en": "Verified"},
-    "status_refused": {"zh": "已拒绝", "en": "Refused"},
-    "status_requested": {"zh": "待审核", "en": "Waiting"},
-    "status_approved": {"zh": "已通过", "en": "Approved"},
-    "pending_notice": {
-        "zh": ("本企业注册正在等待知识产权局（管理员或所在地区的分析员）核验。"
-               "核验通过前不能托管专利、登记缴费或接收预警。"),
-        "en": "This enterprise waits for the office (an admin or its region's analyst) to verify its registration. "
-              "Until then it cannot hold patents, record payments or receive warnings.",
-    },
-    "refused_notice": {"zh": "知识产权局未通过本企业的注册。",
-                       "en": "The office refused this enterprise's registration."},
-    "custody_requests": {"zh": "托管申请（非本企业名称申请的专利）",
-                         "en": "Custody requests (patents none of your names applied for)"},
-    "requested_at": {"zh": "申请时间", "en": "Requested"},
-    "add_hint": {
-        "zh": ("本企业名称（含已核验的别名）申请的专利直接加入托管；"
-               "其他专利提交知识产权局审核。"),
-        "en": "Patents your names (and verified variants) applied for are added at once; others go to the office.",
-    },
-    "signed_up": {
-        "zh": ("注册申请已收到。若该邮箱此前没有账号，企业已登记并等待核验，请用该邮箱和密码登录查看；"
-               "若已有账号，请直接登录（忘记密码可请管理员重置）。"),
-        "en": "Registration received. If this e-mail had no account, the enterprise is registered and waits for "
-              "verification: sign in with this e-mail and password to follow it. If it has an account already, "
-              "sign in with it (an admin can reset a forgotten password).",
-    },
-    "nothing_to_decide": {"zh": "暂无待审核事项", "en": "Nothing to decide"},
-    # fees that stay true (issue 11 §6)
-    "paid_flash": {"zh": "已登记缴费 {n} 笔；相关预警已解除 {resolved} 条，待发送的通知已取消 {cancelled} 条。",
-                   "en": "{n} payment(s) recorded; {resolved} warning(s) resolved, {cancelled} pending notice(s) "
-                         "cancelled."},
-    "mark_selected_paid": {"zh": "所选年费标记为已缴", "en": "Mark the selected fees paid"},
-    "select": {"zh": "选择", "en": "Select"},
-    "late_fee_column": {"zh": "滞纳金（元）", "en": "Late fee (yuan)"},
-    "late_fee_paid": {"zh": "已缴", "en": "paid"},
-    "late_fee_if_today": {"zh": "今日缴纳", "en": "if paid today"},
-    "resolved": {"zh": "已解除", "en": "Resolved"},
-    "resolved_warnings": {"zh": "已解除的预警（已缴费）", "en": "Resolved warnings (fee paid)"},
-    # government follow-up (issue 11 §7)
-    "fl_due_90": {"zh": "未来 90 天到期年费清单", "en": "Fees due in the next 90 days"},
-    "fl_in_grace": {"zh": "宽限期内专利清单", "en": "Patents in the grace period"},
-    "fl_lapsed": {"zh": "本季度失效专利清单", "en": "Patents lapsed this quarter"},
-    "fl_count": {"zh": "件数", "en": "Patents"},
-    "fl_patents": {"zh": "专利数", "en": "Patents"},
-    "fl_enterprises": {"zh": "企业数", "en": "Enterprises"},
-    "fl_by_enterprise": {"zh": "按企业", "en": "By enterprise"},
-    "fl_by_township": {"zh": "按乡镇（街道）", "en": "By township"},
-    "fl_patents_list": {"zh": "专利明细", "en": "Every patent"},
-    "fl_observed_on": {"zh": "发现失效日", "en": "Seen lapsed on"},
-    "fl_reason": {"zh": "失效原因", "en": "Reason"},
-    "fl_show_list": {"zh": "查看清单", "en": "See the list"},
-    "fu_title": {"zh": "服务跟踪", "en": "Follow-up"},
-    "fu_open": {"zh": "待跟进企业", "en": "Open follow-ups"},
-    "fu_open_hint": {"zh": "最近一次跟踪为“已电话联系”或“承诺缴费”的企业，等待最久的在前；本地区分析员共享。",
-                     "en": "Enterprises whose latest follow-up is 'called' or 'promised', the longest waiting first; "
-                           "shared by the region's analysts."},
-    "fu_none_open": {"zh": "暂无待跟进企业", "en": "No open follow-ups"},
-    "fu_none": {"zh": "暂无跟踪记录", "en": "No follow-ups yet"},
-    "fu_log": {"zh": "跟踪记录", "en": "Follow-up log"},
-    "fu_outcome": {"zh": "结果", "en": "Outcome"},
-    "fu_note": {"zh": "备注", "en": "Note"},
-    "fu_by": {"zh": "记录人", "en": "By"},
-    "fu_at": {"zh": "时间（北京时间）", "en": "When (Beijing time)"},
-    "fu_save": {"zh": "记录", "en": "Log"},
-    "fu_logged": {"zh": "跟踪记录已保存。", "en": "Follow-up logged."},
-    "fu_called": {"zh": "已电话联系", "en": "Called"},
-    "fu_promised": {"zh": "承诺缴费", "en": "Promised to pay"},
-    "fu_paid": {"zh": "已缴费", "en": "Paid"},
-    "fu_gave_up": {"zh": "放弃专利", "en": "Gave up"},
-    "fu_last": {"zh": "最近跟踪", "en": "Latest follow-up"},
-    "fu_contact": {"zh": "联系方式", "en": "Contact"},
-    "fu_no_contact": {"zh": "名录及注册信息中均无联系方式", "en": "No contact in the directory or a registration"},
-    "fu_from_directory": {"zh": "来自企业名录", "en": "from the enterprise directory"},
-    "fu_registered": {"zh": "平台注册企业，预警发送至", "en": "Registered on the platform; warnings go to"},
-    "fu_fees_at_risk": {"zh": "待缴年费（宽限期内及未来 90 天到期）", "en": "Fees at risk (in grace, due in 90 days)"},
-    "fu_patents": {"zh": "作为第一申请人的专利", "en": "Patents as first applicant"},
-    # downloads an office can forward, Beijing time (issue 11 §3, §4)
-    "time_beijing": {"zh": "时间（北京时间）", "en": "Time (Beijing)"},
-    "dl_yes": {"zh": "是", "en": "yes"},
-    "dl_no": {"zh": "否", "en": "no"},
-    "dl_table": {"zh": "数据表", "en": "Table"},
-    "dl_no_rows": {"zh": "（无数据）", "en": "(no rows)"},
-    "dl_region": {"zh": "地区", "en": "Region"},
-    "dl_as_of": {"zh": "统计日期", "en": "Statistics date"},
-    "dl_counting_rule": {"zh": "统计口径", "en": "Counting rule"},
-    "dl_source": {"zh": "数据来源", "en": "Data source"},
-    "dl_data_date": {"zh": "数据日期", "en": "data date"},
-    "dl_exported_at": {"zh": "导出时间（北京时间）", "en": "Exported (Beijing time)"},
-    "dl_default_source": {"zh": "本平台专利库（导入的专利数据库导出文件）",
-                          "en": "This platform's patent store (imported database exports)"},
-    "dl_unassigned": {"zh": "未能定位", "en": "Not placed"},
-    "col_title": {"zh": "专利名称", "en": "Title"},
-    "col_county_name": {"zh": "区县", "en": "County"},
-    "col_township_name": {"zh": "乡镇（街道）", "en": "Township"},
-    "col_full_amount": {"zh": "全额年费（元）", "en": "Full fee (yuan)"},
-    "col_late_fee": {"zh": "滞纳金（元）", "en": "Late fee (yuan)"},
-    "col_reason": {"zh": "原因", "en": "Reason"},
-    "col_patents": {"zh": "专利数", "en": "Patents"},
-    "col_enterprises": {"zh": "企业数", "en": "Enterprises"},
-    "col_fees": {"zh": "涉及年费（元）", "en": "Fees (yuan)"},
-    "col_late_fees": {"zh": "当日滞纳金（元）", "en": "Late fees today (yuan)"},
-    "col_contact_person": {"zh": "联系人", "en": "Contact"},
-    "col_contact_phone": {"zh": "联系电话", "en": "Phone"},
-    "col_last_outcome": {"zh": "最近跟踪结果", "en": "Latest follow-up"},
-    "col_last_followup_at": {"zh": "最近跟踪时间（北京时间）", "en": "Latest follow-up (Beijing time)"},
-    "col_application_numbers": {"zh": "申请号", "en": "Application numbers"},
-    "col_reduced": {"zh": "已按费减计算", "en": "Reduced"},
-    "col_days_left": {"zh": "距缴费期限天数", "en": "Days left"},
-    "col_provisional": {"zh": "日期为暂定", "en": "Provisional date"},
-    "col_enterprise_key": {"zh": "企业标识", "en": "Enterprise key"},
-    "col_party_id": {"zh": "申请人编号", "en": "Applicant id"},
-    "col_county_code": {"zh": "区县代码", "en": "County code"},
-    "col_township_code": {"zh": "乡镇代码", "en": "Township code"},
-    "col_patents_in_grace": {"zh": "宽限期内专利", "en": "Patents in grace"},
-    "col_inventions_in_grace": {"zh": "其中发明", "en": "Of which inventions"},
-    "col_fell_due_this_quarter": {"zh": "本季度到期", "en": "Fell due this quarter"},
-    "col_fees_at_risk": {"zh": "涉及年费（元）", "en": "Fees at risk (yuan)"},
-    "col_late_fees_today": {"zh": "当日滞纳金（元）", "en": "Late fees today (yuan)"},
-    "col_earliest_grace_end": {"zh": "最早宽限期截止日", "en": "Earliest grace period end"},
-    "col_child_region_code": {"zh": "下级地区代码", "en": "Sub-region code"},
-    "col_child_name": {"zh": "下级地区", "en": "Sub-region"},
-    "col_sei_codes": {"zh": "战略性新兴产业代码", "en": "Strategic emerging industry codes"},
-    "col_count": {"zh": "数量", "en": "Count"},
-    "col_lapsed": {"zh": "失效专利数", "en": "Lapsed"},
-    "col_lapsed_inventions": {"zh": "其中发明", "en": "Of which inventions"},
-    "col_value": {"zh": "数值", "en": "Value"},
-    "col_population_source": {"zh": "人口数据来源", "en": "Population source"},
-    "col_population_year": {"zh": "人口年份", "en": "Population year"},
-    "col_region_name": {"zh": "地区", "en": "Region"},
-    "col_level": {"zh": "层级", "en": "Level"},
-    "col_counting_rule": {"zh": "统计口径", "en": "Counting rule"},
-    "col_data_date": {"zh": "数据日期", "en": "Data date"},
-    "col_enterprise_name": {"zh": "企业名称", "en": "Enterprise"},
-    "kind_enterprise": {"zh": "企业", "en": "Enterprise"},
-    "kind_individual": {"zh": "个人", "en": "Individual"},
-    "kind_university": {"zh": "高校", "en": "University"},
-    "kind_research_institute": {"zh": "科研机构", "en": "Research institute"},
-    "kind_government": {"zh": "机关团体", "en": "Public body"},
-    "kind_other": {"zh": "其他", "en": "Other"},
-    "dl_fee_calendar": {"zh": "年费日历", "en": "Fee calendar"},
-    "col_status_text": {"zh": "数据源法律状态", "en": "Status in the source"},
-    "col_ipc_main": {"zh": "主分类号", "en": "Main IPC"},
-    "col_first_applicant_region_code": {"zh": "第一申请人地区代码", "en": "First applicant's region code"},
-    "col_first_applicant_county_code": {"zh": "第一申请人区县代码", "en": "First applicant's county code"},
-    "col_placement_method": {"zh": "定位依据", "en": "Placed by"},
-    "col_placement_confidence": {"zh": "定位可信度", "en": "Placement confidence"},
-    "col_id": {"zh": "编号", "en": "No."},
-    "col_key": {"zh": "标识", "en": "Key"},
-    "col_zh": {"zh": "中文名称", "en": "Chinese name"},
-    "col_en": {"zh": "英文名称", "en": "English name"},
-    "col_result": {"zh": "结果", "en": "Result"},
-    "col_ipc": {"zh": "IPC 分类号", "en": "IPC"},
-    "col_subclass": {"zh": "IPC 小类", "en": "IPC subclass"},
-    "col_parent_code": {"zh": "上级代码", "en": "Parent code"},
-    "col_field": {"zh": "字段", "en": "Field"},
-    "col_method": {"zh": "定位依据", "en": "Method"},
-    "col_placed_to_county": {"zh": "定位到区县", "en": "Placed to a county"},
-    "col_placed_to_township": {"zh": "定位到乡镇", "en": "Placed to a township"},
-    "col_valid_invention_stock": {"zh": "有效发明专利存量", "en": "Valid inventions held"},
-    "col_invention_grants_3y": {"zh": "近三年发明授权量", "en": "Invention grants, last 3 years"},
-    "col_index": {"zh": "创造力指数", "en": "Creativity index"},
-    # search (检索分析)
-    "search_placeholder": {"zh": "关键词、申请号或公开号", "en": "Words, application or publication number"},
-    "search_industry": {"zh": "产业", "en": "Industry"},
-    "search_sort": {"zh": "排序", "en": "Sort"},
-    "sort_relevance": {"zh": "相关度", "en": "Relevance"},
-    "sort_date": {"zh": "申请日（新→旧）", "en": "Filing date, newest first"},
-    "sort_date_asc": {"zh": "申请日（旧→新）", "en": "Filing date, oldest first"},
-    "sort_cited": {"zh": "被引次数", "en": "Times cited"},
-    "sort_value": {"zh": "价值评分", "en": "Value score"},
-    "search_analysis": {"zh": "结果分析", "en": "Analysis"},
-    "analysis_trend": {"zh": "申请趋势", "en": "trend"},
-    "analysis_applicants": {"zh": "主要申请人", "en": "applicants"},
-    "analysis_ipc": {"zh": "IPC分布", "en": "ipc"},
-    "analysis_regions": {"zh": "地区分布", "en": "regions"},
-    "analysis_citations": {"zh": "引证关系", "en": "citations"},
-    "analysis_patents": {"zh": "专利清单", "en": "patents"},
-    "facet_type": {"zh": "专利类型", "en": "Type"},
-    "facet_status": {"zh": "法律状态", "en": "Legal status"},
-    "facet_year": {"zh": "申请年", "en": "Filing year"},
-    "facet_province": {"zh": "省份", "en": "Province"},
-    "facet_ipc_class": {"zh": "IPC小类", "en": "IPC subclass"},
-    "facet_applicant": {"zh": "第一申请人", "en": "First applicant"},
-    "no_results": {"zh": "没有找到专利", "en": "No patents found"},
-    "search_syntax": {"zh": "检索语法", "en": "Query syntax"},
-    "syntax_and": {"zh": "同时包含两个词（空格即“与”），在标题、摘要、权利要求、申请人中查找",
-                   "en": "both words (a space means AND), in titles, abstracts, claims and applicants"},
-    "syntax_bool": {"zh": "或（OR）、非（NOT 或减号）、括号分组", "en": "either (OR), without (NOT or a minus), "
-                                                         "grouping"},
-    "syntax_phrase": {"zh": "引号内为短语，词序相连", "en": "a phrase: the words together, in order"},
-    "syntax_fields": {"zh": "只在某一字段中查找：标题、摘要、主权项、申请人、发明人",
-                      "en": "one field only: title, abstract, main claim, applicant, inventor"},
-    "syntax_ipc": {"zh": "IPC分类号前缀：部、大类、小类、大组、小组", "en": "IPC prefix: section, class, subclass, "
-                                                         "group"},
-    "syntax_numbers": {"zh": "公开号或申请号，有无校验位、类型代码均可",
-                       "en": "publication or application number, with or without check digit or kind code"},
-    "syntax_dates": {"zh": "申请日、公开日、授权日范围（年、年-月或年-月-日，可只写一端）",
-                     "en": "filing, publication, grant date ranges (year, year-month or a day; either end may be "
-                           "open)"},
-    "syntax_filters": {"zh": "专利类型、法律状态、地区代码、战略性新兴产业代码",
-                       "en": "patent type, legal status, region code, strategic emerging industry code"},
-    "syntax_notes": {"zh": "中文按词切分（jieba）；英文词不区分大小写与单复数。未闭合的引号或括号、未知字段、颠倒的"
-                           "日期范围会按合理方式理解并提示；超长文本按其关键词检索。在页眉输入申请号或公开号可直接打开该专利。",
-                     "en": "Chinese is cut into words (jieba); English ignores case and plural forms. An unclosed "
-                           "quote or parenthesis, an unknown field or a reversed date range is read sensibly and "
-                           "said so; a long text is searched by its key terms. A number typed in the header opens "
-                           "its patent."},
-    "similar_patents": {"zh": "相似专利", "en": "Similar patents"},
-    "shared_terms": {"zh": "共同关键词", "en": "Shared terms"},
-    # pledge valuation (专利质押评估, issue 13 §2)
-    "val_title": {"zh": "专利质押评估", "en": "Patent pledge valuation"},
-    "val_cases": {"zh": "评估案件", "en": "Valuation cases"},
-    "val_new": {"zh": "新建评估案件", "en": "New valuation case"},
-    "val_case_title": {"zh": "案件名称", "en": "Case title"},
-    "val_owner": {"zh": "所属", "en": "Belongs to"},
-    "val_office": {"zh": "本局（政府端）", "en": "The office"},
-    "val_version": {"zh": "版本", "en": "Version"},
-    "val_of": {"zh": "共", "en": "of"},
-    "val_date": {"zh": "评估基准日", "en": "Valuation date"},
-    "val_history": {"zh": "修改历史（每次保存为新版本）", "en": "History (every save is a new version)"},
-    "val_changed": {"zh": "修改的输入", "en": "Inputs changed"},
-    "val_saved_by": {"zh": "保存人", "en": "Saved by"},
-    "val_saved_at": {"zh": "保存时间（北京时间）", "en": "Saved (Beijing time)"},
-    "val_supplied_by": {"zh": "提供人", "en": "Supplied by"},
-    "val_supplied_at": {"zh": "提供时间（北京时间）", "en": "Supplied (Beijing time)"},
-    "val_inputs": {"zh": "评估输入及其提供人", "en": "Inputs and who supplied them"},
-    "val_input": {"zh": "输入", "en": "Input"},
-    "val_value": {"zh": "取值", "en": "Value"},
-    "val_figures": {"zh": "评估结论", "en": "Results"},
-    "val_figure": {"zh": "评估结果", "en": "Figure"},
-    "val_amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
-    "val_formula": {"zh": "计算公式", "en": "Formula"},
-    "val_from_inputs": {"zh": "所用输入（提供人）", "en": "From inputs (supplied by)"},
-    "val_income_approach": {"zh": "收益法评估值", "en": "Income approach value"},
-    "val_market_approach": {"zh": "市场法评估值", "en": "Market approach value"},
-    "val_cost_approach": {"zh": "成本法评估值", "en": "Cost approach value"},
-    "val_liquidation_value": {"zh": "清算价值", "en": "Liquidation value"},
-    "val_not_given": {"zh": "未提供输入，未采用", "en": "not used: its inputs were not given"},
-    "val_sensitivity": {"zh": "收益法敏感性分析（折现率 × 经济寿命，元）",
-                        "en": "Income approach sensitivity (discount rate × economic life, yuan)"},
-    "val_rate": {"zh": "折现率", "en": "Discount rate"},
-    "val_years": {"zh": "年", "en": "years"},
-    "val_year_income": {"zh": "逐年收入（元）", "en": "Income by year (yuan)"},
-    "val_comparables": {"zh": "可比交易", "en": "Comparable transactions"},
-    "val_price": {"zh": "交易价格（元）", "en": "Price (yuan)"},
-    "val_adjustment": {"zh": "调整系数", "en": "Adjustment factor"},
-    "val_adjusted": {"zh": "调整后价格（元）", "en": "Adjusted price (yuan)"},
-    "val_patents": {"zh": "评估专利", "en": "Patents valued"},
-    "val_term_ends": {"zh": "法定保护期届满日", "en": "Legal term ends"},
-    "val_remaining": {"zh": "剩余法定年限（年）", "en": "Legal term left (years)"},
-    "val_indicators": {"zh": "专利价值指标（法律、技术、经济维度，0–100）",
-                       "en": "Patent value indicators (legal, technical, economic; 0–100)"},
-    "val_score": {"zh": "综合得分", "en": "Score"},
-    "val_legal": {"zh": "法律价值", "en": "Legal"},
-    "val_technical": {"zh": "技术价值", "en": "Technical"},
-    "val_economic": {"zh": "经济价值", "en": "Economic"},
-    "val_missing": {"zh": "缺失指标", "en": "Missing"},
-    "val_scored_by": {"zh": "由本平台专利价值评分规则计算", "en": "computed by this platform's value score rules"},
-    "val_pdf": {"zh": "下载 PDF 报告", "en": "PDF report"},
-    "val_save": {"zh": "保存为新版本", "en": "Save as a new version"},
-    "val_create": {"zh": "创建并评估", "en": "Create and value"},
-    "val_update": {"zh": "修改输入", "en": "Change inputs"},
-    "val_hint": {"zh": "多个数值用逗号、分号、空格或换行分隔（不要用千位分隔符）；提成率与利润分成率二选一；留空即清"
-                       "除该输入。",
-                 "en": "Separate numbers by commas, semicolons, spaces or lines (no thousands separators); give a "
-                       "royalty rate or a profit split, not both; leave a field empty to clear it."},
-    "val_none": {"zh": "暂无评估案件", "en": "No valuation cases yet"},
-    "val_basis": {"zh": "依据 GB/T 42748-2023《专利评估指引》：收益法、市场法、成本法；报告中每一项结果均列明其输入"
-                        "及提供人。",
-                  "en": "Per GB/T 42748-2023 (Guidelines for patent valuation): income, market and cost approaches; "
-                        "every figure lists its inputs and who supplied them."},
-    "val_role_admin": {"zh": "管理员", "en": "admin"},
-    "val_role_analyst": {"zh": "政府分析员", "en": "analyst"},
-    "val_role_enterprise": {"zh": "企业用户", "en": "enterprise user"},
-    "val_in_patents": {"zh": "评估专利（申请号）", "en": "Patents (application numbers)"},
-    "val_in_valuation_date": {"zh": "评估基准日", "en": "Valuation date"},
-    "val_in_annual_income": {"zh": "专利贡献收入（元/年，逐年）", "en": "Income attributable (yuan a year)"},
-    "val_in_royalty_rate": {"zh": "提成率（许可费率）", "en": "Royalty rate"},
-    "val_in_profit_split": {"zh": "利润分成率", "en": "Profit split"},
-    "val_in_discount_rate": {"zh": "折现率", "en": "Discount rate"},
-    "val_in_economic_life_years": {"zh": "经济寿命（年）", "en": "Economic life (years)"},
-    "val_in_liquidation_discount": {"zh": "清算折扣率", "en": "Liquidation discount"},
-    "val_in_comparable_prices": {"zh": "可比交易价格（元）", "en": "Comparable prices (yuan)"},
-    "val_in_comparable_adjustments": {"zh": "可比交易调整系数", "en": "Comparable adjustment factors"},
-    "val_in_replacement_cost": {"zh": "重置成本（元）", "en": "Replacement cost (yuan)"},
-    "val_in_physical_depreciation": {"zh": "实体性贬值（元）", "en": "Physical depreciation (yuan)"},
-    "val_in_functional_depreciation": {"zh": "功能性贬值（元）", "en": "Functional depreciation (yuan)"},
-    "val_in_economic_depreciation": {"zh": "经济性贬值（元）", "en": "Economic depreciation (yuan)"},
-}
+from patentatlas.i18n import LANGS, current_lang, gettext, known, translate
+
+__all__ = ["LANGS", "Words", "form_error_text", "install", "translator"]
 
 
-def translator(lang: str) -> dict[str, str]:
-    """All words in one language, falling back to the key itself."""
-    lang = lang if lang in LANGS else "zh"
-    return {key: forms[lang] for key, forms in WORDS.items()}
+class Words:
+    """The words of one language, looked up by msgid: ``t.fee_calendar``, ``t["col_" + name]``,
+    ``t.get(key, default)``, ``key in t``.
+
+    >>> translator("en")["kind_university"], "kind_university" in translator("zh")
+    ('University', True)
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else "zh"
+
+    def __getitem__(self, msgid: str) -> str:
+        return gettext(msgid, self.lang)
+
+    def __getattr__(self, msgid: str) -> str:
+        if msgid.startswith("__"):
+            raise AttributeError(msgid)
+        return gettext(msgid, self.lang)
+
+    def __contains__(self, msgid: object) -> bool:
+        return isinstance(msgid, str) and known(msgid)
+
+    def get(self, msgid: str, default: Any = None) -> Any:
+        return gettext(msgid, self.lang) if known(msgid) else default
 
 
-# A form's error in Chinese (issue 11 §2): the messages of the main forms, matched whole; any other
-# "field: reason" gets the field's name in Chinese, the reason as the library wrote it.
-FORM_ERRORS_ZH: tuple[tuple[str, str], ...] = (
-    (r"wrong e-mail or password", "电子邮箱或密码错误"),
-    (r"the current password is wrong", "当前密码错误"),
-    (r"too many failed sign-ins from here: try again in (\d+) minutes.*", r"登录失败次数过多，请 \1 分钟后再试"),
-    (r"(\w+): required", r"{\1}：必填"),
-    (r"numbers: choose at least one patent", "请至少选择一件专利"),
-    (r"password: at least (\d+) characters, please", r"密码至少 \1 位"),
-    (r"password: at most (\d+) characters, please", r"密码至多 \1 位"),
-    (r"password: this is one of the most common passwords; choose another", "密码过于常见，请换一个"),
-    (r"password: it must not be your e-mail address", "密码不能与电子邮箱相同"),
-    (r"(\w+): ('.*'|\".*\") is not an e-mail address", r"{\1}：\2 不是有效的电子邮箱地址"),
-    (r"(\w+): ('.*'|\".*\") is not a whole number", r"{\1}：\2 不是整数"),
-    (r"(\w+): cannot be negative", r"{\1}：不能为负数"),
-    (r"(\w+): ('.*'|\".*\") is not an http\(s\) URL", r"{\1}：\2 不是 http(s) 网址"),
-    (r"email: a user (\S+) already exists", r"电子邮箱：用户 \1 已存在"),
-    (r"region: an analyst needs a known region code, not ('.*')", r"地区：分析员须填写已知的地区代码，\1 不是"),
-    (r"uscc: an enterprise with the credit code (\S+) is already registered", r"统一社会信用代码 \1 已登记"),
-    (r"application (\S+) is not in the store: import it first", r"专利库中没有申请号 \1 的专利，请先导入"),
-    (r"the form's security token \(CSRF\) is missing or wrong.*", "页面已过期，请刷新后重试"),
+def translator(lang: str) -> Words:
+    """All words in one language (an unknown language gets Chinese)."""
+    return Words(lang)
+
+
+_NO_DEFAULT: Any = object()
+
+
+def template_gettext(value: Any, default: Any = _NO_DEFAULT, **args: Any) -> Any:
+    """``_()`` in templates: a msgid (with ``{name}`` arguments) or a library :class:`~patentatlas.i18n.Message`
+    in the language being rendered; any other value (a name, a number, a code with no word) as it is,
+    or ``default`` when one is given (``_('basis_' ~ name, default=name)``)."""
+    if isinstance(value, str) and not hasattr(value, "msgid") and known(value):
+        return gettext(value, current_lang(), **args)
+    if default is not _NO_DEFAULT and not hasattr(value, "msgid"):
+        return default
+    return translate(value, current_lang())
+
+
+def template_words(msgids: list[str]) -> dict[str, str]:
+    """The words a page's script needs, in the language being rendered: ``{{ words([...]) | tojson }}``."""
+    return {k: template_gettext(k) for k in msgids if isinstance(k, str)}
+
+
+def template_ngettext(singular: str, plural: str, n: int, **args: Any) -> str:
+    return gettext(singular if n == 1 else plural, current_lang(), n=n, **args)
+
+
+def install(env: Environment) -> None:
+    """Give ``env`` the i18n extension and our gettext (the language comes from :func:`patentatlas.i18n.language`)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(template_gettext, template_ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["words"] = template_words
+
+
+# A form's error in the page's language (issue 11 §2): the library's English messages of the main
+# forms, matched whole, and the catalogue's msgid that says them; any other "field: reason" gets
+# the field's name in the page's language, the reason as the library wrote it.
+FORM_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"wrong e-mail or password", "err_wrong_credentials"),
+    (r"the current password is wrong", "err_wrong_current_password"),
+    (r"too many failed sign-ins from here: try again in (?P<minutes>\d+) minutes.*", "err_too_many_sign_ins"),
+    (r"(?P<field>\w+): required", "err_required"),
+    (r"numbers: choose at least one patent", "err_choose_a_patent"),
+    (r"password: at least (?P<n>\d+) characters, please", "err_password_too_short"),
+    (r"password: at most (?P<n>\d+) characters, please", "err_password_too_long"),
+    (r"password: this is one of the most common passwords; choose another", "err_password_common"),
+    (r"password: it must not be your e-mail address", "err_password_is_email"),
+    (r"(?P<field>\w+): (?P<value>'.*'|\".*\") is not an e-mail address", "err_not_an_email"),
+    (r"(?P<field>\w+): (?P<value>'.*'|\".*\") is not a whole number", "err_not_a_whole_number"),
+    (r"(?P<field>\w+): cannot be negative", "err_negative"),
+    (r"(?P<field>\w+): (?P<value>'.*'|\".*\") is not an http\(s\) URL", "err_not_a_url"),
+    (r"email: a user (?P<email>\S+) already exists", "err_user_exists"),
+    (r"region: an analyst needs a known region code, not (?P<value>'.*')", "err_analyst_region"),
+    (r"uscc: an enterprise with the credit code (?P<uscc>\S+) is already registered", "err_uscc_registered"),
+    (r"application (?P<number>\S+) is not in the store: import it first", "err_not_in_store"),
+    (r"the form's security token \(CSRF\) is missing or wrong.*", "err_csrf"),
 )
 
 
 def form_error_text(message: str, lang: str) -> str:
-    """A form's error message in the page's language (English as the library wrote it).
+    """A form's error message in the page's language.
 
     >>> form_error_text("employees: 'abc' is not a whole number", "zh")
     "员工人数：'abc' 不是整数"
+    >>> form_error_text("employees: 'abc' is not a whole number", "en")
+    "Employees: 'abc' is not a whole number"
     """
-    if lang != "zh":
-        return message
-    words = translator("zh")
-    for pattern, zh in FORM_ERRORS_ZH:
+    for pattern, msgid in FORM_ERRORS:
         if (found := re.fullmatch(pattern, message, flags=re.S)) is not None:
-            text = found.expand(zh)
-            return re.sub(r"\{(\w+)\}", lambda m: words.get(m.group(1), m.group(1)), text)
+            args = found.groupdict()
+            if "field" in args:
+                args["field"] = _field_name(args["field"], lang)
+            return gettext(msgid, lang, **args)
     field, sep, reason = message.partition(": ")
-    return f"{words[field]}：{reason}" if sep and field in words else message
+    if sep and known(field):
+        return gettext("err_field", lang, field=gettext(field, lang), reason=reason)
+    return message
+
+
+def _field_name(field: str, lang: str) -> str:
+    return gettext(field, lang) if known(field) else field

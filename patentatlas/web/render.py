@@ -17,12 +17,14 @@ from patentatlas.beijing_time import beijing
 from patentatlas.config import setting
 from patentatlas.domain.accounts import User, session_for
 from patentatlas.errors import AuthError
+from patentatlas.i18n import language
 from patentatlas.web.auth import COOKIE
 from patentatlas.web.forms import FLASH_COOKIE, read_flash, wants_json
-from patentatlas.web.i18n import LANGS, form_error_text, translator
+from patentatlas.web.i18n import LANGS, form_error_text, install, translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["bj"] = beijing  # {{ w.created_at | bj }}: Beijing time, as every page shows times
+install(templates.env)  # {{ _('fee_calendar') }}: the words of the catalogues, in the language being rendered
 
 
 def lang_of(request: Request) -> str:
@@ -61,7 +63,8 @@ def render_template(request: Request, template: str, context: dict[str, Any], st
         flash["text"] = form_error_text(str(flash.get("message")), lang)
     full = {"t": translator(lang), "lang": lang, "query": dict(request.query_params), "user": page_user(request),
             "csrf": getattr(request.state, "csrf", None), "flash": flash, **context}
-    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    with language(lang):  # the template's _() reads it; the response is rendered here, at once
+        response = templates.TemplateResponse(request, template, full, status_code=status_code)
     if flash is not None or FLASH_COOKIE in request.cookies:
         response.delete_cookie(FLASH_COOKIE, path="/")
     if request.query_params.get("lang") in LANGS:

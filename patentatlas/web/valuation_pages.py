@@ -23,11 +23,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from patentatlas.domain import valuation_cases as cases
 from patentatlas.domain.accounts import User, audit
 from patentatlas.domain.enterprises import get_enterprise
+from patentatlas.i18n import language
 from patentatlas.store import transaction
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import text, wants_json
-from patentatlas.web.i18n import translator
 from patentatlas.web.render import jsonable, lang_of, render, templates
 
 router = APIRouter(tags=["valuations"])
@@ -117,7 +117,8 @@ def render_pdf(page: dict[str, Any], lang: str = "zh") -> bytes:
     """The report of a case page as a PDF: the report template, the print stylesheet, a CJK font."""
     from weasyprint import CSS, HTML  # a second's import: only when a PDF is asked for
 
-    html = templates.env.get_template("valuation_print.html").render(page=page, t=translator(lang), lang=lang)
+    with language(lang):
+        html = templates.env.get_template("valuation_print.html").render(page=page, lang=lang)
     document = HTML(string=html, url_fetcher=_fetch_nothing)
     return bytes(document.write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))]))
 

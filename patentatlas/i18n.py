@@ -1,0 +1,131 @@
+"""Interface words from gettext message catalogues (Babel): Simplified Chinese by default, English.
+
+The catalogues are ``patentatlas/locale/{zh,en}/LC_MESSAGES/messages.po``, read once at start-up
+with Babel (no compile step: a fresh clone runs as it is). A msgid is a stable key such as
+``fee_calendar`` or ``col_fees_at_risk``, not source text: pages look words up by a domain code
+(``kind_`` + an applicant kind), and one Chinese word can need two English ones.
+
+>>> gettext("fee_calendar", "zh"), gettext("fee_calendar", "en")
+('年费日历', 'Fee calendar')
+>>> gettext("gw_showing_first", "en", n=200)
+'Showing the first 200; download the full list'
+
+The library's own texts that a page shows (a data note, a high-value reason) are :class:`Message`
+values: the English text as a string (what the JSON API and the CLI print), with the msgid and its
+arguments kept, so that a page translates them into its language.
+
+>>> note = message("note_no_reduction_declared")
+>>> str(note), translate(note, "zh")
+('No fee reduction declared: full amounts shown.', '未申报费减资格，金额按全额计算。')
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from gettext import GNUTranslations, NullTranslations
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("patentatlas_lang", default=DEFAULT_LANG)
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def catalog(lang: str) -> Catalog:
+    """The language's catalogue as Babel reads it from its .po file."""
+    with po_path(lang).open("rb") as po:
+        return read_po(po, locale="zh_Hans_CN" if lang == "zh" else lang, domain=DOMAIN)
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """gettext translations for ``lang`` (an unknown language gets Chinese); English falls back to
+    Chinese, and Chinese to the msgid, so a word missing from a catalogue never breaks a page
+    (tests/test_i18n.py fails on one)."""
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog(lang))
+    buffer.seek(0)
+    found = GNUTranslations(buffer)
+    if lang != DEFAULT_LANG:
+        found.add_fallback(translations(DEFAULT_LANG))
+    return found
+
+
+def current_lang() -> str:
+    """The language of what is being rendered now (see :func:`language`)."""
+    return _current.get()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[str]:
+    """Render in ``lang`` inside the block: templates' ``_()`` and :func:`translate` use it."""
+    lang = lang if lang in LANGS else DEFAULT_LANG
+    token = _current.set(lang)
+    try:
+        yield lang
+    finally:
+        _current.reset(token)
+
+
+def gettext(msgid: str, lang: str | None = None, **args: Any) -> str:
+    """The word for ``msgid`` in ``lang`` (the current language by default), ``{name}`` places
+    filled from ``args`` (themselves translated where they are messages)."""
+    if not msgid:
+        return ""  # the empty msgid is the catalogue's header
+    lang = lang or current_lang()
+    text = translations(lang).gettext(msgid)
+    if args:
+        text = text.format(**{k: translate(v, lang) for k, v in args.items()})
+    return text
+
+
+def known(msgid: str) -> bool:
+    """Whether the catalogues have ``msgid``."""
+    return bool(msgid) and catalog(DEFAULT_LANG).get(msgid) is not None  # "" is the header
+
+
+class Message(str):
+    """A library text in English (its ``str``), with the msgid and arguments to say it in another
+    language. It serialises to JSON as its English text."""
+
+    msgid: str
+    args: dict[str, Any]
+
+    def __new__(cls, msgid: str, args: dict[str, Any]) -> Message:
+        made = super().__new__(cls, gettext(msgid, "en", **args))
+        made.msgid, made.args = msgid, args
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message, (self.msgid, self.args))
+
+
+def message(msgid: str, **args: Any) -> Message:
+    """A text for a page to translate: ``message("note_x", n=3)``."""
+    return Message(msgid, args)
+
+
+def translate(value: Any, lang: str | None = None) -> Any:
+    """A :class:`Message` (or a list of them) in ``lang``; anything else as it is."""
+    if isinstance(value, Message):
+        return gettext(value.msgid, lang, **value.args)
+    if isinstance(value, list):
+        return [translate(v, lang) for v in value]
+    return value
