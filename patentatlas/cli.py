@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
+from patentatlas.commands import add_row, command_store, console, err_console, print_json
 from patentatlas.config import help_for, setting
 from patentatlas.errors import PatentAtlasError
-
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
 
 
 class _Group(click.Group):
@@ -31,28 +26,6 @@ class _Group(click.Group):
         except PatentAtlasError as exc:
             err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             sys.exit(1)
-
-
-def _conn(ctx: click.Context, read_only: bool = False) -> Any:
-    """The store; commands that only read it refuse to create one (a mistyped --db is an error)."""
-    from patentatlas.errors import UsageError
-    from patentatlas.store import open_store
-
-    db = ctx.obj["db"]
-    if read_only and not Path(db).exists():
-        raise UsageError(f"no store at {db}: import files first (patentatlas --db {db} import FILE...)")
-    conn = open_store(db, read_only=read_only)
-    ctx.call_on_close(conn.close)  # closed when the command ends, also when run in process (tests)
-    return conn
-
-
-def _add_row(table: Table, *values: Any) -> None:
-    """A row of plain text: brackets in titles, reasons and file names are not Rich markup."""
-    table.add_row(*(Text(str(v)) for v in values))
-
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, default=str))
 
 
 @click.group(cls=_Group)
@@ -80,7 +53,7 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
     from patentatlas.imports import import_file
     from patentatlas.store.reference import ensure_reference
 
-    conn = _conn(ctx)
+    conn = command_store(ctx)
     ensure_reference(conn)
     header_map = load_mapping(mapping) if mapping else None
     failed, reports = 0, []
@@ -105,7 +78,7 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, mappi
             sys.exit(130)
         reports.append(report)
         if as_json:
-            _print_json(report.counts())
+            print_json(report.counts())
     if not as_json and reports:
         console.print(_import_table(reports))
     if failed:
@@ -125,7 +98,7 @@ def _import_table(reports: list[Any]) -> Table:
         table.add_column(name, justify="left" if name in ("file", "format") else "right",
                          overflow="fold" if name == "file" else "ellipsis")
     for r in reports:
-        _add_row(table, Path(r.file).name, r.format, *(getattr(r, k) for k in
+        add_row(table, Path(r.file).name, r.format, *(getattr(r, k) for k in
                       ("read", "loaded", "updated", "unchanged", "quarantined")))
     return table
 
@@ -138,15 +111,15 @@ def show(ctx: click.Context, number: str, as_json: bool) -> None:
     """Show one patent by application number (any written form: CN…, ZL…, digits only)."""
     from patentatlas.domain.patents import get_patent
 
-    patent = get_patent(_conn(ctx, read_only=True), number)
+    patent = get_patent(command_store(ctx, read_only=True), number)
     if as_json:
-        _print_json(patent)
+        print_json(patent)
         return
     table = Table(show_header=False, title=patent["application_number"])
     for key in ("title_zh", "title_en", "patent_type", "status", "status_text", "filing_date",
                 "grant_date", "ipc_main", "publication_number"):
-        _add_row(table, key, patent.get(key) or "")
-    _add_row(table, "applicants", "; ".join(f"{a['name']} ({a['kind']}, {a['region_code'] or a['country'] or '?'})"
+        add_row(table, key, patent.get(key) or "")
+    add_row(table, "applicants", "; ".join(f"{a['name']} ({a['kind']}, {a['region_code'] or a['country'] or '?'})"
                                           for a in patent["applicants"]))
     console.print(table)
 
@@ -160,16 +133,16 @@ def quarantine(ctx: click.Context, file_filter: str | None, limit: int, as_json:
     """Rows that were rejected, with file, row, field and reason."""
     from patentatlas.domain.patents import quarantine_rows
 
-    rows = quarantine_rows(_conn(ctx, read_only=True), file_filter, limit, full_paths=True)
+    rows = quarantine_rows(command_store(ctx, read_only=True), file_filter, limit, full_paths=True)
     if as_json:
         for row in rows:
-            _print_json(row)
+            print_json(row)
         return
     table = Table(title=f"quarantine ({len(rows)} shown)")
     for name in ("file", "sheet", "row", "field", "reason"):
         table.add_column(name)
     for r in rows:
-        _add_row(table, Path(r["file"]).name, r["sheet"] or "", r["row"], r["field"], r["reason"])
+        add_row(table, Path(r["file"]).name, r["sheet"] or "", r["row"], r["field"], r["reason"])
     console.print(table)
 
 
@@ -180,9 +153,9 @@ def info(ctx: click.Context, as_json: bool) -> None:
     """Counts by type, status, filing year and province."""
     from patentatlas.domain.patents import store_summary
 
-    summary = store_summary(_conn(ctx, read_only=True))
+    summary = store_summary(command_store(ctx, read_only=True))
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     console.print(f"patents: [bold]{summary['patents']}[/]   quarantined rows: {summary['quarantined_rows']}")
     for key in ("by_type", "by_status", "by_country", "by_filing_year", "by_province"):
@@ -190,7 +163,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         table.add_column("value")
         table.add_column("patents", justify="right")
         for k, n in summary[key].items():
-            _add_row(table, k, n)
+            add_row(table, k, n)
         console.print(table)
 
 
@@ -203,7 +176,7 @@ def export(ctx: click.Context, fmt: str, output: Path) -> None:
     """Export the store (Parquet partitioned by filing year, or a flat CSV/XLSX of patents)."""
     from patentatlas.store.export import export_store
 
-    for path in export_store(_conn(ctx, read_only=True), fmt, output):
+    for path in export_store(command_store(ctx, read_only=True), fmt, output):
         console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -211,14 +184,20 @@ def export(ctx: click.Context, fmt: str, output: Path) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def optimize(ctx: click.Context, as_json: bool) -> None:
-    """Keep each region's patents together on disk (the server does this nightly after imports)."""
+    """Keep each region's patents together on disk and the pages' summary tables current (the
+    server does both nightly after imports)."""
+    from patentatlas.analytics.summaries import refresh_summaries_if_needed
     from patentatlas.store.cluster import cluster_patents
 
-    summary = cluster_patents(_conn(ctx))
+    conn = command_store(ctx)
+    summary = cluster_patents(conn)
+    summary["summaries"] = refresh_summaries_if_needed(conn)  # None: already current
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     console.print(f"{summary['patents']:,} patents in region order in {summary['seconds']} s", highlight=False)
+    if summary["summaries"]:
+        console.print(f"summary tables refreshed in {summary['summaries']['seconds']} s", highlight=False)
 
 
 @main.command()

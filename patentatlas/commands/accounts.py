@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from patentatlas.commands import command_store
+
 # The demo: an analyst for Zhejiang and the enterprise of the demo data with the most granted
 # patents in force in Zhejiang. Its credit code is a made-up one that passes the GB 32100 check.
 DEMO_PASSWORD = "patentatlas-demo"
@@ -38,10 +40,9 @@ def register(main: click.Group) -> None:
     def create(ctx: click.Context, email: str, role: str, region: str | None, enterprise_id: int | None,
                password: str | None) -> None:
         """Create a user with a password (the first admin is made this way)."""
-        from patentatlas.cli import _conn
         from patentatlas.domain.accounts import create_user
 
-        user = create_user(_conn(ctx), email, role, password=_password(password), region_code=region,
+        user = create_user(command_store(ctx), email, role, password=_password(password), region_code=region,
                            enterprise_id=enterprise_id)
         click.echo(f"created {user.role} {user.email} (user {user.user_id})")
 
@@ -55,10 +56,10 @@ def register(main: click.Group) -> None:
     def invite(ctx: click.Context, email: str, role: str, region: str | None, enterprise_id: int | None,
                base_url: str) -> None:
         """Invite a user: prints the one-time link that sets the password."""
-        from patentatlas.cli import _conn
         from patentatlas.domain.accounts import invite_user
 
-        user, token = invite_user(_conn(ctx), email, role, by=None, region_code=region, enterprise_id=enterprise_id)
+        user, token = invite_user(command_store(ctx), email, role, by=None, region_code=region,
+                                  enterprise_id=enterprise_id)
         click.echo(f"invited {user.role} {user.email}: {base_url.rstrip('/')}/invite/{token}")
 
     @users.command("list")
@@ -66,10 +67,9 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def list_(ctx: click.Context, as_json: bool) -> None:
         """The users."""
-        from patentatlas.cli import _conn
         from patentatlas.domain.accounts import list_users
 
-        rows = list_users(_conn(ctx, read_only=True))
+        rows = list_users(command_store(ctx, read_only=True))
         if as_json:
             click.echo(json.dumps(rows, ensure_ascii=False))
             return
@@ -90,11 +90,10 @@ def register(main: click.Group) -> None:
     def register_enterprise(ctx: click.Context, name: str, uscc: str, variants: tuple[str, ...], claim: bool) -> None:
         """Register an enterprise (verified at once: the office registers it); prints its number and how many
         patents were proposed (or claimed)."""
-        from patentatlas.cli import _conn
         from patentatlas.domain import enterprises as ent
         from patentatlas.store import transaction
 
-        conn = _conn(ctx)
+        conn = command_store(ctx)
         with transaction(conn):
             enterprise = ent.register_enterprise(conn, name, uscc, name_variants=variants)
             eid = enterprise["enterprise_id"]
@@ -109,10 +108,9 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def list_enterprises(ctx: click.Context) -> None:
         """The registered enterprises with their custody counts."""
-        from patentatlas.cli import _conn
         from patentatlas.domain.enterprises import list_enterprises as rows
 
-        for row in rows(_conn(ctx, read_only=True)):
+        for row in rows(command_store(ctx, read_only=True)):
             click.echo(f"{row['enterprise_id']:>4}  {row['uscc']}  {row['status']:<8}  {row['custody']:>5}  "
                        f"{row['name']}")
 
@@ -120,9 +118,7 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def demo_accounts(ctx: click.Context) -> None:
         """Create the demo's admin, Zhejiang analyst and enterprise user, with the enterprise's patents in custody."""
-        from patentatlas.cli import _conn
-
-        summary = seed_demo_accounts(_conn(ctx))
+        summary = seed_demo_accounts(command_store(ctx))
         click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         click.echo(f"  admin       {DEMO_ADMIN}")
         click.echo(f"  analyst     {DEMO_ANALYST}   (浙江省 330000)")

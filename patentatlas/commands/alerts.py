@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from patentatlas.commands import command_store, console, print_json
+
 
 def _summary_table(summary: dict[str, Any]) -> Any:
     from rich.table import Table
@@ -36,14 +38,13 @@ def register(main: click.Group) -> None:
     def run(ctx: click.Context, as_of: dt.datetime | None, as_json: bool) -> None:
         """Run every warning rule for every enterprise, then send what is due (mail settings from
         PATENTATLAS_SMTP_*); a second run the same day creates and sends nothing new."""
-        from patentatlas.cli import _conn, _print_json, console
         from patentatlas.delivery.mail import MailSettings
         from patentatlas.domain.warnings import run_alerts
 
         mail = MailSettings.from_env()
-        summary = run_alerts(_conn(ctx), as_of.date() if as_of else dt.date.today(), mail)
+        summary = run_alerts(command_store(ctx), as_of.date() if as_of else dt.date.today(), mail)
         if as_json:
-            _print_json(summary)
+            print_json(summary)
             return
         console.print(_summary_table(summary))
         if mail is None and summary["deliveries"]["pending"]:

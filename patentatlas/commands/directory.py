@@ -4,17 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 import click
 from rich.table import Table
 
-
-def _cli() -> ModuleType:
-    """The cli module's helpers, imported late: the cli module imports this one."""
-    from patentatlas import cli
-
-    return cli
+from patentatlas.commands import add_row, command_store, console, print_json
 
 
 @click.group("directory")
@@ -32,19 +26,19 @@ def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     from patentatlas.domain.directory import import_directory
     from patentatlas.store.reference import ensure_reference
 
-    conn = _cli()._conn(ctx)
+    conn = command_store(ctx)
     ensure_reference(conn)
     report = import_directory(conn, path)
     if as_json:
-        _cli()._print_json(report.counts())
+        print_json(report.counts())
         return
     table = Table(title="directory import")
     for name in ("file", "format", "read", "loaded", "updated", "unchanged", "quarantined", "patents placed",
                  "patents moved"):
         table.add_column(name, justify="left" if name in ("file", "format") else "right", overflow="fold")
-    _cli()._add_row(table, path.name, report.format, report.read, report.loaded, report.updated, report.unchanged,
+    add_row(table, path.name, report.format, report.read, report.loaded, report.updated, report.unchanged,
                     report.quarantined, report.patents_placed, report.patents_moved)
-    _cli().console.print(table)
+    console.print(table)
 
 
 @directory.command("place")
@@ -55,13 +49,13 @@ def place_cmd(ctx: click.Context, as_json: bool) -> None:
     from patentatlas.domain.placement import place_patents
     from patentatlas.store import transaction
 
-    conn = _cli()._conn(ctx)
+    conn = command_store(ctx)
     with transaction(conn):
         summary = place_patents(conn)
     if as_json:
-        _cli()._print_json(summary)
+        print_json(summary)
         return
-    _cli().console.print(f"{summary['placed']:,} patents placed ({summary['moved']:,} moved) in "
+    console.print(f"{summary['placed']:,} patents placed ({summary['moved']:,} moved) in "
                          f"{summary['seconds']} s", highlight=False)
 
 
@@ -72,11 +66,11 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
     """How many entries the directory holds and how many it places to a county and a township."""
     from patentatlas.domain.directory import directory_summary
 
-    summary = directory_summary(_cli()._conn(ctx, read_only=True))
+    summary = directory_summary(command_store(ctx, read_only=True))
     if as_json:
-        _cli()._print_json(summary)
+        print_json(summary)
         return
-    _cli().console.print(f"{summary['entries']:,} entries; {summary['placed_to_county']:,} placed to a county, "
+    console.print(f"{summary['entries']:,} entries; {summary['placed_to_county']:,} placed to a county, "
                          f"{summary['placed_to_township']:,} to a township; by method {summary['by_method']}",
                          highlight=False, markup=False)
 
@@ -89,17 +83,17 @@ def quarantine_cmd(ctx: click.Context, limit: int, as_json: bool) -> None:
     """Directory rows that were rejected, with file, row, field and reason."""
     from patentatlas.domain.directory import directory_quarantine
 
-    rows = directory_quarantine(_cli()._conn(ctx, read_only=True), limit)
+    rows = directory_quarantine(command_store(ctx, read_only=True), limit)
     if as_json:
         for row in rows:
-            _cli()._print_json(row)
+            print_json(row)
         return
     table = Table(title=f"directory quarantine ({len(rows)} shown)")
     for name in ("file", "sheet", "row", "field", "reason"):
         table.add_column(name)
     for r in rows:
-        _cli()._add_row(table, Path(r["file"]).name, r["sheet"] or "", r["row"], r["field"], r["reason"])
-    _cli().console.print(table)
+        add_row(table, Path(r["file"]).name, r["sheet"] or "", r["row"], r["field"], r["reason"])
+    console.print(table)
 
 
 @click.group("population")
@@ -117,7 +111,7 @@ def population_set(ctx: click.Context, region_code: str, year: int, people: int,
     """Set a region's resident population for a year (an old code is stored under its new one)."""
     from patentatlas.domain.population import set_population
 
-    row = set_population(_cli()._conn(ctx), region_code, year, people, source)
+    row = set_population(command_store(ctx), region_code, year, people, source)
     click.echo(f"{row['region_code']} {row['year']}: {row['population']:,} ({row['source']})"
                + (f"; {row['note']}" if row.get("note") else ""))
 
@@ -130,9 +124,9 @@ def population_import(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Import figures from a CSV with columns region_code, year, population, source."""
     from patentatlas.domain.population import import_population
 
-    summary = import_population(_cli()._conn(ctx), path)
+    summary = import_population(command_store(ctx), path)
     if as_json:
-        _cli()._print_json(summary)
+        print_json(summary)
         return
     click.echo(f"{summary['read']} rows: {summary['stored']} stored, {len(summary['rejected'])} rejected")
     for rejected in summary["rejected"]:

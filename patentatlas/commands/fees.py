@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from patentatlas.commands import command_store, console
+
 
 def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None,
                 rules: dict[str, Any]) -> dict[str, Any]:
@@ -47,11 +49,10 @@ def register(main: click.Group) -> None:
     def fees(ctx: click.Context, number: str, as_of: dt.datetime | None, reduced: bool, joint: bool,
              as_json: bool) -> None:
         """A patent's annual fees: next due date, amount, grace period, late fee, every remaining year."""
-        from patentatlas.cli import _conn, console
         from patentatlas.domain.fees import fee_rules
         from patentatlas.domain.patents import get_patent
 
-        conn = _conn(ctx, read_only=True)
+        conn = command_store(ctx, read_only=True)
         patent = get_patent(conn, number)
         reduction = ("joint" if joint else "single") if reduced else None
         report = fees_report(patent, (as_of.date() if as_of else dt.date.today()), reduction, fee_rules(conn))

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import click
 from rich.table import Table
 
-
-def _cli() -> ModuleType:
-    """The cli module's helpers, imported late: the cli module imports this one."""
-    from patentatlas import cli
-
-    return cli
+from patentatlas.commands import add_row, command_store, console, print_json
 
 
 @click.command("indicators")
@@ -29,14 +23,14 @@ def indicators_cmd(ctx: click.Context, region_code: str, industry: str | None, a
     grants by year, growth, grant rate, top applicants and IPC classes."""
     from patentatlas.domain.indicators import region_indicators
 
-    data = region_indicators(_cli()._conn(ctx, read_only=True), region_code, industry, as_of)
+    data = region_indicators(command_store(ctx, read_only=True), region_code, industry, as_of)
     if as_json:
-        _cli()._print_json(data)
+        print_json(data)
         return
-    _cli().console.print(_summary_table(data))
-    _cli().console.print(_years_table(data))
+    console.print(_summary_table(data))
+    console.print(_years_table(data))
     for note in filter(None, [data["population_note"], *data["data_notes"], data["counting_rule"]["en"]]):
-        _cli().console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
+        console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
 
 
 def _summary_table(data: dict[str, Any]) -> Table:
@@ -50,7 +44,7 @@ def _summary_table(data: dict[str, Any]) -> Table:
                        ("high-value inventions", data["high_value_invention_count"]),
                        ("high-value inventions per 10,000", data["high_value_invention_per_10k"]),
                        ("grant rate (inventions)", f"{rate:.1%}" if rate is not None else None)):
-        _cli()._add_row(table, key, "—" if value is None else value)
+        add_row(table, key, "—" if value is None else value)
     return table
 
 
@@ -60,7 +54,7 @@ def _years_table(data: dict[str, Any]) -> Table:
         table.add_column(name, justify="right")
     years = sorted(set(data["applications_by_year"]) | set(data["grants_by_year"]))
     for year in years:
-        _cli()._add_row(table, year, data["applications_by_year"].get(year, 0), data["grants_by_year"].get(year, 0))
+        add_row(table, year, data["applications_by_year"].get(year, 0), data["grants_by_year"].get(year, 0))
     return table
 
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import click
 from rich.table import Table
 
-
-def _cli() -> ModuleType:
-    """The cli module's helpers, imported late: the cli module imports this one."""
-    from patentatlas import cli
-
-    return cli
+from patentatlas.commands import add_row, command_store, console, print_json
 
 
 def _print(text: str, **style: Any) -> None:
-    _cli().console.print(text, markup=False, highlight=False, **style)
+    console.print(text, markup=False, highlight=False, **style)
 
 
 @click.command("industries")
@@ -31,16 +25,16 @@ def industries_cmd(ctx: click.Context, region_code: str | None, as_of: str | Non
     """Strategic emerging industries (2021 IPC concordance) with patent counts."""
     from patentatlas.domain.industries import recompute_industries, sei_tree
 
-    conn = _cli()._conn(ctx, read_only=not recompute)
+    conn = command_store(ctx, read_only=not recompute)
     if recompute:
         changed = recompute_industries(conn)
         if not as_json:
             _print(f"industries derived again: {changed} patents changed")
     tree = sei_tree(conn, region_code, as_of)
     if as_json:
-        _cli()._print_json(tree)
+        print_json(tree)
         return
-    _cli().console.print(_tree_table(tree))
+    console.print(_tree_table(tree))
     _print(f"not judged: {tree['not_judged']}   judged, no SEI: {tree['judged_not_sei']}   "
                   f"in an SEI industry: {tree['sei_patents']} of {tree['patents']}")
     _print(tree["note"], style="dim")
@@ -54,7 +48,7 @@ def _tree_table(tree: dict[str, Any]) -> Table:
     for node in tree["industries"]:
         for n in [node, *node.get("children", [])]:
             indent = "" if n["level"] == "1" else "  "
-            _cli()._add_row(table, indent + n["code"], indent + n["name"], n["patents"], n["valid_inventions"])
+            add_row(table, indent + n["code"], indent + n["name"], n["patents"], n["valid_inventions"])
     return table
 
 
@@ -76,9 +70,9 @@ def define(ctx: click.Context, db_id: str, name: str, ipc_codes: tuple[str, ...]
     """Define a specialty database, or store a new version of it, and compute its members."""
     from patentatlas.domain.industries import define_specialty
 
-    result = define_specialty(_cli()._conn(ctx), db_id, name, ipc_codes, keywords, applicants)
+    result = define_specialty(command_store(ctx), db_id, name, ipc_codes, keywords, applicants)
     if as_json:
-        _cli()._print_json(result)
+        print_json(result)
         return
     _print(f"{result['db_id']} version {result['version']}: {result['members']} patents")
 
@@ -90,17 +84,17 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """The specialty databases: latest version and member count."""
     from patentatlas.domain.industries import list_specialties
 
-    rows = list_specialties(_cli()._conn(ctx, read_only=True))
+    rows = list_specialties(command_store(ctx, read_only=True))
     if as_json:
-        _cli()._print_json(rows)
+        print_json(rows)
         return
     table = Table(title="specialty databases")
     for name in ("id", "name", "version", "patents", "ipc", "keywords", "applicants"):
         table.add_column(name)
     for r in rows:
-        _cli()._add_row(table, r["db_id"], r["name"], r["version"], r["members"], " ".join(r["ipc_codes"]),
+        add_row(table, r["db_id"], r["name"], r["version"], r["members"], " ".join(r["ipc_codes"]),
                  " ".join(r["keywords"]), "; ".join(r["applicants"]))
-    _cli().console.print(table)
+    console.print(table)
 
 
 @specialty.command("show")
@@ -111,9 +105,9 @@ def show_cmd(ctx: click.Context, db_id: str, as_json: bool) -> None:
     """A specialty database's dashboard: members by year, type, status; top applicants."""
     from patentatlas.domain.industries import specialty_dashboard
 
-    dashboard = specialty_dashboard(_cli()._conn(ctx, read_only=True), db_id)
+    dashboard = specialty_dashboard(command_store(ctx, read_only=True), db_id)
     if as_json:
-        _cli()._print_json(dashboard)
+        print_json(dashboard)
         return
     _print(f"{dashboard['db_id']} {dashboard['name']} (version {dashboard['version']}): "
                   f"{dashboard['members']} patents")
@@ -122,14 +116,14 @@ def show_cmd(ctx: click.Context, db_id: str, as_json: bool) -> None:
         table.add_column("value")
         table.add_column("patents", justify="right")
         for k, n in dashboard[key].items():
-            _cli()._add_row(table, k, n)
-        _cli().console.print(table)
+            add_row(table, k, n)
+        console.print(table)
     table = Table(title="top applicants")
     table.add_column("applicant")
     table.add_column("patents", justify="right")
     for a in dashboard["top_applicants"]:
-        _cli()._add_row(table, a["name"], a["patents"])
-    _cli().console.print(table)
+        add_row(table, a["name"], a["patents"])
+    console.print(table)
 
 
 @specialty.command("recompute")
@@ -138,7 +132,7 @@ def recompute(ctx: click.Context) -> None:
     """Recompute every specialty database's members (imports do this by themselves)."""
     from patentatlas.domain.industries import recompute_specialty
 
-    for db_id, members in recompute_specialty(_cli()._conn(ctx)).items():
+    for db_id, members in recompute_specialty(command_store(ctx)).items():
         _print(f"{db_id}: {members} patents")
 
 

@@ -4,20 +4,14 @@ the enterprise creativity ranking and enterprise tiers."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
 from rich.table import Table
 
+from patentatlas.commands import add_row, command_store, console, print_json
+
 VALUE_KEYS = ("score", "legal", "technical", "economic", "components", "missing")
-
-
-def _cli() -> ModuleType:
-    """The cli module's helpers, imported late: the cli module imports this one."""
-    from patentatlas import cli
-
-    return cli
 
 
 @click.command("value")
@@ -30,9 +24,9 @@ def value_cmd(ctx: click.Context, application_number: str, as_json: bool) -> Non
     component normalised within its cohort (main IPC subclass × filing year), and what is missing."""
     from patentatlas.domain.value import patent_value
 
-    data = patent_value(_cli()._conn(ctx, read_only=True), application_number)
+    data = patent_value(command_store(ctx, read_only=True), application_number)
     if as_json:
-        _cli()._print_json({**{k: data[k] for k in VALUE_KEYS}, **data})
+        print_json({**{k: data[k] for k in VALUE_KEYS}, **data})
         return
     cohort = data["cohort"]
     table = Table(title=f"{data['application_number']} · value {data['score']} · cohort {cohort['ipc_subclass']} × "
@@ -40,13 +34,13 @@ def value_cmd(ctx: click.Context, application_number: str, as_json: bool) -> Non
     for name in ("dimension", "component", "weight", "raw", "cohort cap", "normalised"):
         table.add_column(name)
     for c in data["components"]:
-        _cli()._add_row(table, c["dimension"], c["name"], c["weight"], _dash(c["raw"]), _dash(c["cohort_cap"]),
+        add_row(table, c["dimension"], c["name"], c["weight"], _dash(c["raw"]), _dash(c["cohort_cap"]),
                         _dash(c["normalised"]))
-    _cli().console.print(table)
-    _cli().console.print(f"legal {data['legal']} · technical {data['technical']} · economic {data['economic']}",
+    console.print(table)
+    console.print(f"legal {data['legal']} · technical {data['technical']} · economic {data['economic']}",
                          highlight=False)
     for name, reason in data["missing_reasons"].items():
-        _cli().console.print(f"missing {name}: {reason}", markup=False, highlight=False, style="dim")
+        console.print(f"missing {name}: {reason}", markup=False, highlight=False, style="dim")
 
 
 def _dash(value: Any) -> Any:
@@ -60,11 +54,11 @@ def refresh_values_cmd(ctx: click.Context, as_json: bool) -> None:
     """Score every patent of the store again into the value table (after imports or a new rule set)."""
     from patentatlas.domain.value import refresh_values
 
-    summary = refresh_values(_cli()._conn(ctx))
+    summary = refresh_values(command_store(ctx))
     if as_json:
-        _cli()._print_json(summary)
+        print_json(summary)
         return
-    _cli().console.print(f"{summary['scored']:,} patents scored in {summary['seconds']} s (as of {summary['as_of']}, "
+    console.print(f"{summary['scored']:,} patents scored in {summary['seconds']} s (as of {summary['as_of']}, "
                          f"rule set v{summary['rule_set']['version']})", highlight=False)
 
 
@@ -77,18 +71,18 @@ def source_figures_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     scores correlate with them (Spearman; run refresh-values first)."""
     from patentatlas.domain.source_figures import correlations, import_source_figures
 
-    conn = _cli()._conn(ctx)
+    conn = command_store(ctx)
     summary = import_source_figures(conn, path)
     summary["correlations"] = correlations(conn)
     if as_json:
-        _cli()._print_json(summary)
+        print_json(summary)
         return
     table = Table(title=f"{path.name}: {summary['kept']} patents' figures kept; Spearman with our scores")
     for name in ("figure", "our score", "patents", "spearman"):
         table.add_column(name)
     for r in summary["correlations"]:
-        _cli()._add_row(table, r["source_figure"], r["our_score"], r["patents"], _dash(r["spearman"]))
-    _cli().console.print(table)
+        add_row(table, r["source_figure"], r["our_score"], r["patents"], _dash(r["spearman"]))
+    console.print(table)
 
 
 @click.command("creativity")
@@ -108,20 +102,20 @@ def creativity_cmd(ctx: click.Context, region_code: str, top: int | None, as_of:
     high-value inventions and invention grants in the last three years, 100-based on a baseline year."""
     from patentatlas.domain.creativity import INPUTS, creativity_ranking, parse_weights, ranking_rows
 
-    data = creativity_ranking(_cli()._conn(ctx, read_only=True), region_code, top, as_of, baseline_year,
+    data = creativity_ranking(command_store(ctx, read_only=True), region_code, top, as_of, baseline_year,
                               parse_weights(weights))
     if as_json:
-        _cli()._print_json(ranking_rows(data))
+        print_json(ranking_rows(data))
         return
     table = Table(title=f"{data['region']['name']} ({data['region']['code']}) · creativity index · as of "
                         f"{data['as_of']} · baseline {data['baseline']['year']}")
     for name in ("rank", "enterprise", *INPUTS, "index"):
         table.add_column(name, justify="left" if name == "enterprise" else "right")
     for row in ranking_rows(data):
-        _cli()._add_row(table, *row.values())
-    _cli().console.print(table)
+        add_row(table, *row.values())
+    console.print(table)
     for note in data["notes"]:
-        _cli().console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
+        console.print(note, markup=False, highlight=False, style="dim", soft_wrap=True)
 
 
 @click.group("tiers")
@@ -137,17 +131,17 @@ def tiers_show(ctx: click.Context, region_code: str, as_json: bool) -> None:
     """Each profiled enterprise's tier, the rule that decided it, and the counts per tier."""
     from patentatlas.domain.tiers import region_tiers
 
-    data = region_tiers(_cli()._conn(ctx.find_root(), read_only=True), region_code)
+    data = region_tiers(command_store(ctx.find_root(), read_only=True), region_code)
     if as_json:
-        _cli()._print_json(data)
+        print_json(data)
         return
     table = Table(title=f"tiers in {region_code}: " + ", ".join(f"{k} {v}" for k, v in data["counts"].items()))
     for name in ("enterprise", "revenue", "valid inventions", "tier", "why"):
         table.add_column(name)
     for e in data["enterprises"]:
-        _cli()._add_row(table, e["name"], _dash(e["revenue"]), e["valid_inventions"], e["tier"] or "—",
+        add_row(table, e["name"], _dash(e["revenue"]), e["valid_inventions"], e["tier"] or "—",
                         "; ".join(e["reasons"]))
-    _cli().console.print(table)
+    console.print(table)
 
 
 @tiers_group.command("import")
@@ -158,8 +152,8 @@ def tiers_import(ctx: click.Context, path: Path) -> None:
     职工人数, 知识产权专职人员, 贯标, 上市阶段)."""
     from patentatlas.domain.tiers import import_profiles
 
-    summary = import_profiles(_cli()._conn(ctx.find_root()), path)
-    _cli()._print_json(summary)
+    summary = import_profiles(command_store(ctx.find_root()), path)
+    print_json(summary)
 
 
 def register(main: click.Group) -> None:

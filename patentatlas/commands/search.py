@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import click
 from rich.table import Table
 
-
-def _cli() -> ModuleType:
-    """The cli module's helpers, imported late: the cli module imports this one."""
-    from patentatlas import cli
-
-    return cli
+from patentatlas.commands import add_row, command_store, console, err_console, print_json
 
 
 @click.command("search")
@@ -32,17 +26,17 @@ def search_cmd(ctx: click.Context, query: tuple[str, ...], limit: int, sort: str
     """Search titles, abstracts, claims, applicants (syntax: see the /search page or the README)."""
     from patentatlas.search import SearchOptions, search
 
-    conn = _cli()._conn(ctx, read_only=True)
+    conn = command_store(ctx, read_only=True)
     options = SearchOptions(region=region, industry=industry, patent_type=patent_type, status=status, sort=sort,
                             limit=limit, facets=False)
     result = search(conn, " ".join(query), options)
     if as_json:
-        _cli()._print_json({"total": result["total"], "notices": result["notices"], "hits": [
+        print_json({"total": result["total"], "notices": result["notices"], "hits": [
             {k: h[k] for k in ("application_number", "title", "score")} for h in result["hits"]]})
         return
     for notice in result["notices"]:
-        _cli().err_console.print(f"note: {notice}", markup=False, highlight=False)
-    _cli().console.print(_hits_table(result))
+        err_console.print(f"note: {notice}", markup=False, highlight=False)
+    console.print(_hits_table(result))
 
 
 def _hits_table(result: dict[str, Any]) -> Table:
@@ -50,7 +44,7 @@ def _hits_table(result: dict[str, Any]) -> Table:
     for name in ("application", "title", "applicants", "filed", "score"):
         table.add_column(name)
     for h in result["hits"]:
-        _cli()._add_row(table, h["application_number"], h["title"], h["applicants"][:40], h["filing_date"] or "",
+        add_row(table, h["application_number"], h["title"], h["applicants"][:40], h["filing_date"] or "",
                         h["score"] if h["score"] is not None else "")
     return table
 
@@ -68,12 +62,12 @@ def rebuild_cmd(ctx: click.Context, workers: int | None, as_json: bool) -> None:
     """Build the index anew from every patent in the store."""
     from patentatlas.search import rebuild_index
 
-    conn = _cli()._conn(ctx, read_only=True)
+    conn = command_store(ctx, read_only=True)
     figures = rebuild_index(conn, workers=workers)
     if as_json:
-        _cli()._print_json(figures)
+        print_json(figures)
         return
-    _cli().console.print(f"indexed {figures['patents']:,} patents in {figures['seconds']} s "
+    console.print(f"indexed {figures['patents']:,} patents in {figures['seconds']} s "
                          f"({figures['per_second']} per second), {figures['bytes'] or 0:,} bytes at {figures['path']}",
                          markup=False, highlight=False)
 
