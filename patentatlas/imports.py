@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from patentatlas.analytics.summaries import refresh_summaries
 from patentatlas.domain.industries import recompute_specialty
 from patentatlas.domain.placement import numbers_of_batches, place_patents
 from patentatlas.domain.value import refresh_values
@@ -27,7 +28,8 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[st
                 batch_rows: int = BATCH_ROWS) -> ImportReport:
     """Import one file (see :func:`patentatlas.store.loader.load_file` for batches and accounting),
     then: the specialty databases, the placement of the patents it wrote or saw, the file's
-    figures over those patents (how far they were placed), the value scores, the search index."""
+    figures over those patents (how far they were placed), the value scores, the search index,
+    the summary tables the region pages read."""
     report = load_file(conn, path, mapping=mapping, observed_on=observed_on, progress=progress,
                        batch_rows=batch_rows)
     recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
@@ -36,4 +38,5 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[st
     record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
     refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
     after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
+    refresh_summaries(conn)  # the pages' summaries (about 2.6 s per million patents)
     return report

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.analytics.dialect import DUCKDB, Dialect
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.i18n import Message, known, message
 from patentatlas.normalize.appno import normalize_application_number
@@ -36,7 +37,7 @@ EVIDENCE_SQL = """(SELECT application_number,
         min(observed_on) FILTER (WHERE new_status = 'lapsed') AS lapsed_seen
     FROM status_changes GROUP BY application_number)"""
 # a store with no status changes needs no join (it halves the cost of the facts on a big store)
-NO_EVIDENCE_SQL = "(SELECT NULL::DATE AS in_force_seen, NULL::DATE AS lapsed_seen)"
+NO_EVIDENCE_SQL = "(SELECT CAST(NULL AS DATE) AS in_force_seen, CAST(NULL AS DATE) AS lapsed_seen)"
 
 
 def _literal(text: str) -> str:
@@ -48,19 +49,20 @@ def _contains_any(column: str, words: list[str]) -> str:
     return " OR ".join(f"contains({column}, {_literal(w)})" for w in words)
 
 
-def _events_min_date(pattern: str) -> str:
+def _events_min_date(pattern: str, d: Dialect) -> str:
     """The earliest legal event whose code matches ``pattern`` (SQL over ``p.legal_events``)."""
-    return (f"CASE WHEN len(p.legal_events) > 0 THEN list_min(list_transform(list_filter(p.legal_events, "
-            f"lambda e: regexp_matches(e.code, {_literal(pattern)})), lambda e: e.event_date)) END")
+    earliest = d.min_of("p.legal_events", "e", d.matches("e.code", _literal(pattern)), "e.event_date")
+    return f"CASE WHEN {d.length('p.legal_events')} > 0 THEN {earliest} END"
 
 
-def _stage_one(rules: dict[str, Any], evidence: bool) -> dict[str, str]:
+def _stage_one(rules: dict[str, Any], evidence: bool, d: Dialect = DUCKDB) -> dict[str, str]:
     """Per-patent dates and flags, each derived once per row (internal names start with ``_``).
 
     The costly lapse and refusal dates sit in CASE branches: DuckDB evaluates a branch only for
     the rows that take it, while AND and OR evaluate both sides for every row.
     """
-    seen_in_force, seen_lapsed = ("ev.in_force_seen", "ev.lapsed_seen") if evidence else ("NULL::DATE", "NULL::DATE")
+    seen_in_force, seen_lapsed = (("ev.in_force_seen", "ev.lapsed_seen") if evidence
+                                  else ("CAST(NULL AS DATE)", "CAST(NULL AS DATE)"))
     term, grant_seen = int(rules["invention_term_years"]), f"coalesce(p.grant_date, {seen_in_force})"
     expired = _contains_any("p.status_text", rules["term_expired_status_words"])
     refused_text = _contains_any("p.status_text", rules["refusal_status_words"])
@@ -71,10 +73,10 @@ def _stage_one(rules: dict[str, Any], evidence: bool) -> dict[str, str]:
         "_filing": "p.filing_date",
         "_grant_seen": grant_seen,
         "_lapse_on": (f"CASE WHEN {lapsed_invention} AND {grant_seen} IS NOT NULL THEN CAST(coalesce(least("
-                      f"{_events_min_date(rules['lapse_event_pattern'])}, {seen_lapsed}), CASE WHEN {expired} "
-                      f"THEN p.filing_date + to_years({term}) END) AS DATE) END"),
+                      f"{_events_min_date(rules['lapse_event_pattern'], d)}, {seen_lapsed}), CASE WHEN {expired} "
+                      f"THEN {d.add_years('p.filing_date', str(term))} END) AS DATE) END"),
         "_refused_on": (f"CASE WHEN {lapsed_invention} AND {grant_seen} IS NULL THEN CASE WHEN {refused_text} "
-                        f"THEN coalesce(least({_events_min_date(rules['refusal_event_pattern'])}, {seen_lapsed}), "
+                        f"THEN coalesce(least({_events_min_date(rules['refusal_event_pattern'], d)}, {seen_lapsed}), "
                         "$data_date) END END"),
         "_sei_codes": "p.sei_codes",
         "_sei_judged": "p.sei_judged",
@@ -88,7 +90,7 @@ _GRANTED = ("coalesce(coalesce(_grant_seen, CASE WHEN _status = 'in_force' THEN 
             "FALSE)")
 
 
-def _stage_two() -> dict[str, str]:
+def _stage_two(d: Dialect = DUCKDB) -> dict[str, str]:
     """The facts, from the columns of :func:`_stage_one`: comparisons, the costly ones behind CASE."""
     return {
         "lapse_date": "_lapse_on",
@@ -99,11 +101,11 @@ def _stage_two() -> dict[str, str]:
                   "WHEN 'lapsed' THEN coalesce(_grant_seen <= $as_of AND _lapse_on > $as_of, FALSE) "
                   "ELSE FALSE END ELSE FALSE END"),
         "refused": "coalesce(_refused_on <= $as_of, FALSE)",
-        "c_sei": "CASE WHEN len(_sei_codes) > 0 THEN TRUE WHEN _sei_judged THEN FALSE END",
+        "c_sei": f"CASE WHEN {d.length('_sei_codes')} > 0 THEN TRUE WHEN _sei_judged THEN FALSE END",
         "c_overseas": "_overseas",
         "c_maintained": "_filing < $maintained_cutoff",
-        "c_pledge": "NULL::BOOLEAN",  # no pledge records in the store yet
-        "c_award": "NULL::BOOLEAN",  # no award records in the store yet
+        "c_pledge": "CAST(NULL AS BOOLEAN)",  # no pledge records in the store yet
+        "c_award": "CAST(NULL AS BOOLEAN)",  # no award records in the store yet
         "undated_grant": "_inv AND _status = 'in_force' AND _grant_seen IS NULL",
         "undated_lapse": ("CASE WHEN _inv AND _status = 'lapsed' THEN coalesce(_grant_seen <= $as_of, FALSE) "
                           "AND _lapse_on IS NULL ELSE FALSE END"),
@@ -112,10 +114,11 @@ def _stage_two() -> dict[str, str]:
     }
 
 
-# a valid invention meeting any criterion the data can judge; over the columns of both stages,
-# the criteria written out so that they are evaluated for the valid inventions only
-HIGH_VALUE_SQL = ("CASE WHEN valid THEN coalesce(len(_sei_codes) > 0, FALSE) OR coalesce(_overseas, FALSE) "
-                  "OR _filing < $maintained_cutoff ELSE FALSE END")
+def high_value_sql(d: Dialect = DUCKDB) -> str:
+    """A valid invention meeting any criterion the data can judge; over the columns of both stages,
+    the criteria written out so that they are evaluated for the valid inventions only."""
+    return (f"CASE WHEN valid THEN coalesce({d.length('_sei_codes')} > 0, FALSE) OR coalesce(_overseas, FALSE) "
+            "OR _filing < $maintained_cutoff ELSE FALSE END")
 
 
 def date_params(as_of: dt.date, data_date: dt.date, rules: dict[str, Any], hv: dict[str, Any]) -> dict[str, Any]:
@@ -127,27 +130,29 @@ def date_params(as_of: dt.date, data_date: dt.date, rules: dict[str, Any], hv: d
 
 
 def facts_from(rules: dict[str, Any], hv_rules: dict[str, Any], where: str, columns: str = "p.*",
-               evidence: bool = True, names: tuple[str, ...] | None = None) -> str:
+               evidence: bool = True, names: tuple[str, ...] | None = None, *, joins: str = "",
+               dialect: Dialect = DUCKDB) -> str:
     """A subquery of patents matching ``where``: ``columns``, their facts and ``high_value``.
 
     Facts (parameters from :func:`date_params`): ``invention``, ``valid``, ``granted`` (an
     invention granted by the statistics date), ``refused``,
     ``lapse_date``, ``undated_grant``, ``undated_lapse``, ``unknown_status`` and the five criteria
     (TRUE met, FALSE not met, NULL not judged); ``names`` keeps only some. ``evidence=False``
-    leaves out the status changes (for a store that has none). Three stages: the row's columns,
-    the facts, high-value.
+    leaves out the status changes (for a store that has none); ``joins`` adds tables for
+    ``columns`` to read; ``dialect`` spells it for another engine (Spark SQL). Three stages: the
+    row's columns, the facts, high-value.
 
     >>> facts_from(rules, hv_rules, "p.first_applicant_city_code = $region")  # doctest: +SKIP
     """
     keep = None if names is None else {*names, "valid", *CRITERIA}
     join = (f"LEFT JOIN {EVIDENCE_SQL} ev USING (application_number)" if evidence
             else f"CROSS JOIN {NO_EVIDENCE_SQL} ev")
-    one = _stage_one(rules, evidence)
-    two = ", ".join(f"{sql} AS {name}" for name, sql in _stage_two().items() if keep is None or name in keep)
+    one = _stage_one(rules, evidence, dialect)
+    two = ", ".join(f"{sql} AS {name}" for name, sql in _stage_two(dialect).items() if keep is None or name in keep)
     internal = ", ".join(one)
-    return (f"(SELECT * EXCLUDE ({internal}), {HIGH_VALUE_SQL} AS high_value FROM (SELECT *, {two} FROM "
-            f"(SELECT {columns}, {', '.join(f'{sql} AS {n}' for n, sql in one.items())} "
-            f"FROM patents p {join} WHERE {where})))")
+    return (f"(SELECT {dialect.all_but(internal)}, {high_value_sql(dialect)} AS high_value FROM (SELECT *, {two} "
+            f"FROM (SELECT {columns}, {', '.join(f'{sql} AS {n}' for n, sql in one.items())} "
+            f"FROM patents p {join}{' ' + joins if joins else ''} WHERE {where})))")
 
 
 def has_status_changes(conn: duckdb.DuckDBPyConnection) -> bool:

@@ -2,8 +2,14 @@
 figures over a region's children, and the enterprises of a region.
 
 Each patent is counted once, in the region of its first applicant as the source lists it; the
-rules for *valid* and *high-value* are in :mod:`patentatlas.domain.high_value`. Every figure
-group is one DuckDB aggregate over the region's patents (no Python loop over patents).
+rules for *valid* and *high-value* are in :mod:`patentatlas.domain.high_value`.
+
+Where the store's summary tables describe the question (the store's data date, the rule sets in
+force, the data as it is now: :func:`patentatlas.analytics.summaries.serves_summaries`), the
+figures are read from them (:mod:`patentatlas.analytics.region_figures`): what the pages ask by
+default. Any other statistics date, or summaries not yet refreshed, is answered from the patents:
+one DuckDB aggregate over the region's patents per figure group (no Python loop over patents);
+``summaries=False`` asks for that always.
 
 >>> region_indicators(conn, "110108")["valid_invention_count"]  # doctest: +SKIP
 118
@@ -21,6 +27,13 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.analytics.region_figures import (
+    series_from_rows,
+    summary_enterprises,
+    summary_figures,
+    summary_map_counts,
+)
+from patentatlas.analytics.summaries import Basis, serves_summaries
 from patentatlas.domain.high_value import (
     CRITERIA,
     date_params,
@@ -128,6 +141,10 @@ class Scope:
         """The patents in scope with ``columns`` and the facts the indicators count."""
         return facts_from(self.rules, self.hv, self.where(), columns, self.evidence, FACTS)
 
+    def reads_summaries(self, conn: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the store's summaries describe this question (else: the patents)."""
+        return serves_summaries(conn, Basis(self.as_of, self.data_date, self.rules, self.hv, self.evidence))
+
     def rows(self, conn: duckdb.DuckDBPyConnection, sql: str, **extra: Any) -> list[tuple[Any, ...]]:
         params = {"region": self.region["code"], "industry": (self.industry or {}).get("code"),
                   **date_params(self.as_of, self.data_date, self.rules, self.hv), **extra}
@@ -220,10 +237,11 @@ SELECT (SELECT [{head}] FROM f), (SELECT [{criteria}] FROM f WHERE valid),
      SELECT 'grants', coalesce(patent_type, 'unknown'), year(grant_date), count(*)
      FROM f WHERE grant_date <= $as_of GROUP BY ALL)),
   (SELECT list({{'name': applicant, 'enterprise_key': applicant_key, 'patents': n, 'valid_inventions': v,
-                 'high_value_inventions': h}} ORDER BY n DESC, v DESC, applicant) FROM (
+                 'high_value_inventions': h}} ORDER BY n DESC, v DESC, applicant, applicant_key) FROM (
      SELECT min(applicant) AS applicant, applicant_key, count(*) AS n, count_if(valid) AS v,
        count_if(high_value) AS h FROM f
-     WHERE applicant IS NOT NULL GROUP BY applicant_key ORDER BY n DESC, v DESC, applicant LIMIT $limit)),
+     WHERE applicant IS NOT NULL GROUP BY applicant_key ORDER BY n DESC, v DESC, applicant, applicant_key
+     LIMIT $limit)),
   (SELECT list({{'subclass': s.subclass, 'title_zh': i.title_zh, 'title_en': i.title_en, 'patents': s.n,
                  'valid_inventions': s.v}} ORDER BY s.n DESC, s.subclass) FROM (
      SELECT subclass, count(*) AS n, count_if(valid) AS v FROM f WHERE subclass IS NOT NULL
@@ -244,9 +262,7 @@ def _figures(conn: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[dict[str, A
     sql = _FIGURES_SQL.format(facts=scope.facts(_FIGURE_COLUMNS), criteria=", ".join(criteria),
                               head=", ".join(f"coalesce(count_if({_HEAD_SQL.get(e, e)}), 0)" for e in _HEAD))
     head, by_criterion, series_rows, applicants, ipc = scope.rows(conn, sql, limit=int(scope.rules["top_n"]))[0]
-    series: dict[str, dict[str, dict[str, int]]] = {"applications": {}, "grants": {}}
-    for row in sorted(series_rows or [], key=lambda r: (r["k"], r["t"], r["y"])):
-        series[row["k"]].setdefault(row["t"], {})[str(row["y"])] = row["n"]
+    series = series_from_rows([(r["k"], r["t"], r["y"], r["n"]) for r in series_rows or []])
     counts = {**dict(zip(_HEAD, head, strict=True)), **dict(zip(_CRITERIA_HEAD, by_criterion, strict=True))}
     return counts, series, {"top_applicants": applicants or [],
                                                                  "top_ipc": ipc or []}
@@ -307,14 +323,19 @@ def _data_notes(head: dict[str, Any], scope: Scope) -> list[Message]:
 
 
 def region_indicators(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
-                      as_of: str | dt.date | None = None) -> dict[str, Any]:
+                      as_of: str | dt.date | None = None, *, summaries: bool = True) -> dict[str, Any]:
     """The indicators of a region (any level; ``100000`` = China) for an SEI industry, as of a date.
 
     >>> region_indicators(conn, "330100", as_of="2022-12-31")["valid_invention_per_10k"]  # doctest: +SKIP
     0.0327
     """
     scope = scope_for(conn, region_code, industry, as_of)
-    (head, series, tops), population = _figures(conn, scope), _population(conn, scope)
+    if summaries and scope.reads_summaries(conn):
+        head, series, tops = summary_figures(conn, scope.region["level"], scope.region["code"],
+                                             (scope.industry or {}).get("code"), int(scope.rules["top_n"]))
+    else:
+        head, series, tops = _figures(conn, scope)
+    population = _population(conn, scope)
     return {
         "region_code": scope.region["code"], "region_name": scope.region["name"], "level": scope.region["level"],
         "parent_code": scope.region["parent_code"], "industry": scope.industry,
@@ -404,7 +425,8 @@ def _map_counts(conn: duckdb.DuckDBPyConnection, scope: Scope, child_level: str)
 
 
 def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "valid_invention_per_10k",
-             industry: str | None = None, as_of: str | dt.date | None = None) -> dict[str, Any]:
+             industry: str | None = None, as_of: str | dt.date | None = None, *,
+             summaries: bool = True) -> dict[str, Any]:
     """One indicator for each region one level below ``parent``, for a choropleth or a ranked bar chart.
 
     >>> len(map_data(conn, "330000")["regions"])  # doctest: +SKIP
@@ -418,7 +440,11 @@ def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "val
         raise UsageError(f"{scope.region['name']} ({scope.region['code']}) has no sub-regions to map: "
                          "choose its parent instead")
     child_level = children[0][2]
-    counts = _map_counts(conn, scope, child_level)
+    if summaries and scope.reads_summaries(conn):
+        counts = summary_map_counts(conn, scope.region["level"], scope.region["code"],
+                                    (scope.industry or {}).get("code"), child_level)
+    else:
+        counts = _map_counts(conn, scope, child_level)
     regions = [_map_region(code, name, census, counts.pop(code, (0, 0, 0, 0)), office, indicator)
                for code, name, _level, census, office in children]
     rest = [sum(v[i] for v in counts.values()) for i in range(4)]
@@ -460,7 +486,8 @@ def _map_region(code: str, name: str, census: int | None, counts: tuple[int, ...
 
 
 def region_enterprises(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str | None = None,
-                       as_of: str | dt.date | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                       as_of: str | dt.date | None = None, limit: int = 100, offset: int = 0, *,
+                       summaries: bool = True) -> dict[str, Any]:
     """The first applicants of a region, most patents first: patents, valid and high-value inventions, trend.
 
     >>> region_enterprises(conn, "110108")["enterprises"][0]["name"]  # doctest: +SKIP
@@ -469,14 +496,24 @@ def region_enterprises(conn: duckdb.DuckDBPyConnection, region_code: str, indust
     if not 1 <= limit <= 1000 or offset < 0:
         raise UsageError("limit must be between 1 and 1000 and offset ≥ 0")
     scope = scope_for(conn, region_code, industry, as_of)
-    sql = (f"SELECT min(applicant) AS name, count(*) AS patents, count_if(patent_type = 'invention'), "
-           f"count_if(valid) AS valid_inventions, count_if(high_value), histogram(year(filing_date)), "
-           f"count(*) OVER (), applicant_key FROM {scope.facts(_FIGURE_COLUMNS)} f WHERE applicant IS NOT NULL "
-           "GROUP BY applicant_key ORDER BY patents DESC, valid_inventions DESC, name LIMIT $limit OFFSET $offset")
-    rows = scope.rows(conn, sql, limit=limit, offset=offset)
+    if summaries and scope.reads_summaries(conn):
+        rows = summary_enterprises(conn, scope.region["level"], scope.region["code"],
+                                   (scope.industry or {}).get("code"), limit, offset)
+    else:
+        rows = _enterprise_rows(conn, scope, limit, offset)
     keys = ("name", "patents", "inventions", "valid_inventions", "high_value_inventions")
     enterprises = [{**dict(zip(keys, r[:5], strict=True)), "enterprise_key": r[7],
                     "applications_by_year": {str(y): n for y, n in sorted(r[5].items())}} for r in rows]
     return {"region_code": scope.region["code"], "region_name": scope.region["name"], "industry": scope.industry,
             "as_of": scope.as_of.isoformat(), "counting_rule": COUNTING_RULE,
             "total": rows[0][6] if rows else 0, "limit": limit, "offset": offset, "enterprises": enterprises}
+
+
+def _enterprise_rows(conn: duckdb.DuckDBPyConnection, scope: Scope, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """:func:`region_enterprises`' rows computed from the patents."""
+    sql = (f"SELECT min(applicant) AS name, count(*) AS patents, count_if(patent_type = 'invention'), "
+           f"count_if(valid) AS valid_inventions, count_if(high_value), histogram(year(filing_date)), "
+           f"count(*) OVER (), applicant_key FROM {scope.facts(_FIGURE_COLUMNS)} f WHERE applicant IS NOT NULL "
+           "GROUP BY applicant_key ORDER BY patents DESC, valid_inventions DESC, name, applicant_key "
+           "LIMIT $limit OFFSET $offset")
+    return scope.rows(conn, sql, limit=limit, offset=offset)

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from patentatlas.analytics.summaries import mark_summaries_stale
 from patentatlas.domain.high_value import (
     date_params,
     facts_from,
@@ -73,6 +74,8 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
         conn.register("derived_industries", table)
         try:
             rows = conn.execute(_RECOMPUTE_SQL).fetchall()
+            if rows and rows[0][0]:  # the summaries count by industry: read the patents until a refresh
+                mark_summaries_stale(conn)
         finally:
             conn.unregister("derived_industries")
     return int(rows[0][0]) if rows else 0

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from patentatlas.analytics.summaries import mark_summaries_stale
 from patentatlas.normalize.names import legal_form_key, normalize_name
 from patentatlas.reference.region_table import LEVELS, _chain, region_level
 from patentatlas.reference.regions import resolve_region
@@ -238,6 +239,8 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
         keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
         conn.register("placed_keys", _staged(keys, placer))
         placed, moved = _write(conn, scope)
+        if placed:  # regions and enterprises the summaries count by may have changed: read patents until a refresh
+            mark_summaries_stale(conn)
         _place_parties(conn, numbers is not None, placer.index)
     finally:
         conn.unregister("placed_keys")

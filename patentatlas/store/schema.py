@@ -615,6 +615,52 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        11,
+        "summary tables the region pages and the map read (patentatlas.analytics.summaries), and what they describe",
+        """
+        -- one row: the statistics date, data date and rule sets the summaries were built for, and the
+        -- data they were built from (patents, last import, status changes); stale: placement or
+        -- industries changed since
+        CREATE TABLE summary_state (
+            as_of DATE NOT NULL,
+            data_date DATE NOT NULL,
+            evidence BOOLEAN NOT NULL,
+            indicators_version INTEGER NOT NULL,
+            high_value_version INTEGER NOT NULL,
+            patents BIGINT NOT NULL,
+            last_batch_id INTEGER,
+            status_changes BIGINT NOT NULL,
+            stale BOOLEAN NOT NULL DEFAULT false,
+            engine VARCHAR NOT NULL,          -- duckdb | spark (patentatlas spark … --into-store)
+            built_at TIMESTAMP NOT NULL,
+            seconds DOUBLE
+        );
+        -- region columns: the first applicant's, as the patents hold them (township_code: its finest
+        -- code); industry '' = all, else a strategic emerging industry code (each level of a patent's)
+        CREATE TABLE summary_facts (
+            country_cn BOOLEAN, province_code VARCHAR, city_code VARCHAR, county_code VARCHAR,
+            township_code VARCHAR, industry VARCHAR NOT NULL,
+            patent_type VARCHAR, status VARCHAR, filing_year INTEGER,
+            grant_year INTEGER,               -- granted by the statistics date, else NULL
+            invention BOOLEAN, valid BOOLEAN, high_value BOOLEAN, granted BOOLEAN, refused BOOLEAN,
+            undated_grant BOOLEAN, undated_lapse BOOLEAN, unknown_status BOOLEAN, sei_from_main_ipc BOOLEAN,
+            c_sei BOOLEAN, c_overseas BOOLEAN, c_maintained BOOLEAN, c_pledge BOOLEAN, c_award BOOLEAN,
+            patents BIGINT NOT NULL
+        );
+        CREATE TABLE summary_applicants (
+            country_cn BOOLEAN, province_code VARCHAR, city_code VARCHAR, county_code VARCHAR,
+            township_code VARCHAR, industry VARCHAR NOT NULL,
+            applicant_key VARCHAR, applicant VARCHAR NOT NULL, filing_year INTEGER,
+            patents BIGINT NOT NULL, inventions BIGINT NOT NULL, valid BIGINT NOT NULL, high_value BIGINT NOT NULL
+        );
+        CREATE TABLE summary_ipc (
+            country_cn BOOLEAN, province_code VARCHAR, city_code VARCHAR, county_code VARCHAR,
+            township_code VARCHAR, industry VARCHAR NOT NULL,
+            subclass VARCHAR NOT NULL, patents BIGINT NOT NULL, valid BIGINT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -4,10 +4,12 @@ sends the deliveries due every 10 minutes.
 The daily run happens at startup when today's run is missing from ``job_runs``, and otherwise
 from ``PATENTATLAS_ALERTS_HOUR`` (0–23, local time, default 7) once today's run is missing.
 After it, the patents are rewritten in region order if an import came since the last time
-(:mod:`patentatlas.store.cluster`). Mail settings are read from ``PATENTATLAS_SMTP_*`` at each
-pass, so fixing them needs no restart. ``PATENTATLAS_SCHEDULER=off`` switches the thread off (a
-second server on the same store, tests). An error is logged and the thread goes on: it never
-takes the server down. Each delivery pass also deletes the sessions that have expired.
+(:mod:`patentatlas.store.cluster`), and the summary tables the pages read are refreshed if the
+data changed since they were built (:mod:`patentatlas.analytics.summaries`). Mail settings are
+read from ``PATENTATLAS_SMTP_*`` at each pass, so fixing them needs no restart.
+``PATENTATLAS_SCHEDULER=off`` switches the thread off (a second server on the same store, tests).
+An error is logged and the thread goes on: it never takes the server down. Each delivery pass
+also deletes the sessions that have expired.
 
 The thread has a cursor of its own, and DuckDB keeps each transaction's snapshot: pages read on
 while the job writes, and never wait for it.
@@ -25,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.analytics.summaries import refresh_summaries_if_needed
 from patentatlas.config import setting
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
@@ -113,6 +116,9 @@ class Scheduler:
             log.info("alerts run for %s: %s", local.date(), summary)
             if needs_clustering(cursor):  # after the day's imports: each region's patents together again
                 log.info("patents clustered by region: %s", cluster_patents(cursor))
+            refreshed = refresh_summaries_if_needed(cursor)  # after placements or industries changed
+            if refreshed:
+                log.info("summary tables refreshed: %s", refreshed)
             return "alerts"
         if self.last_delivery is None or local - self.last_delivery >= DELIVERY_INTERVAL:
             self.last_delivery = local
