@@ -183,6 +183,33 @@ def test_without_a_declared_reduction_the_full_fee_and_what_was_missing(conn: du
     assert "应缴 2,000 元（未声明费减资格，按全额计算）" in warning["body"]
 
 
+def test_a_fee_without_a_grant_date_names_what_is_unknown_by_code(tmp_path: Path) -> None:
+    """中国银联's CN202011509056.1 (the chatbot export, observed 2023-05-15): in force, its grant date not
+    in the data. Filed 2020-12-18: year 3 began 2022-12-18, a Sunday → due 2022-12-19; on 2023-05-20 it
+    is in the grace period's 6th month (25 % of the full 900 = 225). The year may have been the grant
+    year (its fee paid with the registration) and the declared reduction's window cannot be judged:
+    the facts carry fees' codes, the body their words."""
+    conn = open_store(tmp_path / "store.duckdb")
+    try:
+        import_file(conn, CHATBOT, observed_on=dt.date(2023, 5, 15))
+        eid = int(register_enterprise(conn, "中国银联股份有限公司", "91310000736239890T")["enterprise_id"])
+        update_profile(conn, eid, {"fee_reduction": "single"})
+        assert add_to_custody(conn, eid, "CN202011509056.1")["status"] == "added"
+        run_alerts(conn, dt.date(2023, 5, 20), None, now=dt.datetime(2023, 5, 20, 1))
+        warning = warnings_of(conn, eid)[f"fee_grace:{eid}:CN202011509056.1:3:m6"]
+    finally:
+        conn.close()
+    facts = warning["facts"]
+    assert (facts["due_date"], facts["amount"], facts["reduced"], facts["late_fee"], facts["grant_date_known"]) == (
+        "2022-12-19", 900, False, 225, False)
+    assert [u["code"] for u in facts["unknowns"]] == ["paid_at_grant", "reduction_window"]
+    assert facts["unknowns"][0]["zh"] == "授权日未知：本年度可能是授权登记的年度，其年费随授权登记缴纳"
+    assert "今日补缴需缴年费 900 元（已声明费减，按全额计算，见注），另加滞纳金 225 元" in warning["body"]
+    assert warning["body"].endswith(
+        "注：数据中没有授权日（已知已授权且有效），年费按申请日推算；授权日未知：本年度可能是授权登记的年度，"
+        "其年费随授权登记缴纳；授权日未知：无法判断费减（授权当年起十年）是否仍适用，按全额计算。")
+
+
 def test_fee_due_stages_and_second_runs(conn: duckdb.DuckDBPyConnection) -> None:
     eid = thundersoft(conn, [DDOS])
     # 84 days before 2026-08-24 → the 90-day stage; the same day again → nothing

@@ -179,8 +179,8 @@ CASE WHEN NOT grant_date_known AND reduction IS NOT NULL THEN '（已声明费�
 
 _PROVISIONAL_NOTE = """
 CASE WHEN provisional THEN '注：节假日日历尚未覆盖其中的年份，这些日期只按周末顺延，为暂定日期。' ELSE '' END
-|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算。' ELSE '' END
-|| CASE WHEN unknown_note <> '' THEN '注：' || unknown_note || '。' ELSE '' END
+|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算'
+        || CASE WHEN unknown_note <> '' THEN '；' || unknown_note ELSE '' END || '。' ELSE '' END
 """
 
 _FEE_FACTS = """
