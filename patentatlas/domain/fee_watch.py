@@ -44,6 +44,7 @@ from patentatlas.domain.region_fees import (
     warning_scope,
 )
 from patentatlas.errors import UsageError
+from patentatlas.i18n import Message, message
 from patentatlas.rules import load_rule_set
 
 ENTERPRISE_LIMIT = 100
@@ -62,28 +63,9 @@ _CHILD_LEVEL = {"country": "province", "province": "city", "city": "county", "co
 TABLES = ("entering_grace", "entering_grace_by_region", "entering_grace_by_industry", "lapses_by_town",
           "lapses_by_county", "enterprises_to_call")
 
-DEFINITIONS = {
-    "current_fee": "The annual fee due most recently on or before the date (its due date: the filing date's "
-                   "anniversary that starts the patent year, moved to the next working day); the grant year's "
-                   "fee is paid with the registration, so a patent whose first annual fee is not due yet has none.",
-    "next_fee": "The annual fee after the current one (the first annual fee when none is due yet), within the "
-                "term.",
-    "entering_grace": "Valid invention patents (granted by the date, in force at the latest import, within the "
-                      "20-year term) whose current fee fell due this quarter before the date (quarter start ≤ due "
-                      "date < date) with no payment recorded: the grace period has begun. fees_at_risk sums their "
-                      "full fees; late_fees_today what paying on the date would add.",
-    "in_grace": "Every granted patent (all three types) whose current fee is past its due date and still within "
-                "its 6-month grace period on the date, with no payment recorded, whichever quarter it fell due.",
-    "due_next_90_days": "Fees falling due from the date through the date + 90 days (the due date itself "
-                        "included: on it, paying costs no late fee) with no payment recorded yet.",
-    "lapses_by_town": "Patents of the region whose legal status an import saw change to lapsed, observed from "
-                      "the quarter's start through the date, each counted once, by the first applicant's "
-                      "township and county.",
-    "enterprises_to_call": "First applicants that are enterprises, one row per enterprise whatever the spelling, "
-                           "with their patents in the grace period (in_grace), most patents first, then the largest "
-                           "fees at risk; the county is where their patents are placed, the contact from the "
-                           "office's enterprise directory.",
-}
+_DEFINED = ("current_fee", "next_fee", "entering_grace", "in_grace", "due_next_90_days", "lapses_by_town",
+            "enterprises_to_call")
+DEFINITIONS = {name: message(f"fw_def_{name}") for name in _DEFINED}
 
 
 # --------------------------------------------------------------------------- the summary
@@ -330,50 +312,16 @@ def _lapses(conn: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any])
 
 
 def _data_notes(as_of: dt.date, observed: dt.date | None, left_out: tuple[Any, ...],
-                counts: list[int]) -> list[str]:
+                counts: list[int]) -> list[Message]:
     undated, granted_later, expired = left_out
-    notes = [
-        "未缴 = 没有缴费记录：年费只有在平台记录了缴费（企业登记或导入缴费清单），"
-        "或宽限期结束后的导入仍显示专利有效时，才视为已缴 / "
-        "unpaid means no payment recorded: a fee counts as paid only when a payment is recorded "
-        "(entered by the enterprise or imported from a payment list) or an import after its grace "
-        "period still saw the patent in force; a fee paid at the office but not recorded here shows as unpaid.",
-        "金额均为全额年费：政府端不掌握费减备案，实际应缴可能更少（费减 85 % 或 70 %），"
-        "故“涉及年费”为上限；滞纳金按全额年费计算，不受费减影响 / "
-        "amounts are full, unreduced fees: the government end does not know which holders declared "
-        "a fee reduction, so fees at risk is an upper bound; late fees are charged on the full fee "
-        "and are exact.",
-        (f"法律状态以最近一次导入的观察日（{observed}）为准 / legal statuses are as observed by the "
-         f"latest import ({observed}); a patent that lapsed since still counts as in force") if observed else
-        "没有导入记录的观察日 / no import records when its data was observed",
-    ]
+    notes = [message("fw_note_unpaid"), message("fw_note_full_amounts"),
+             message("fw_note_observed", observed=observed) if observed else message("fw_note_no_observed")]
     if observed and as_of > observed:
-        notes.append(f"the date ({as_of}) is after the latest import's observation day ({observed}): payments and "
-                     "lapses since then are not known")
-    if undated:
-        notes.append(f"{undated} 件有效专利缺少授权日：已纳入年费监测，按申请日推算缴费期限，"
-                     "授权登记当年的年费随授权登记缴纳，哪一年是授权年度无法判断 / "
-                     f"{undated} in-force patents have no grant date in the data: they are monitored, their fees "
-                     "due on the filing-date anniversaries; which year was paid with the grant registration is "
-                     "unknown")
-    if granted_later:
-        notes.append(f"{granted_later} in-force patents were granted after the date: left out")
-    if expired:
-        notes.append(f"{expired} patents shown in force have reached the end of their term by the date: left out")
-    if counts[2]:
-        notes.append(f"{counts[2]} patents still shown in force have a fee whose grace period ended before the date "
-                     "with nothing recorded: they should have lapsed (the data predates it, or the payment was "
-                     "not recorded)")
-    if counts[1]:
-        notes.append(f"{counts[1]} due dates or grace ends lie beyond the official holiday calendar: only weekends "
-                     "were moved (provisional)")
-    notes.append("乡镇按第一申请人地址所在乡镇（专利记录），否则按第一申请人登记的乡镇（须在同一区县）；"
-                 "均无则为“未识别乡镇” / "
-                 "townships: the first applicant's address on the patent record, else the first applicant's "
-                 "registered township when it lies in the same county; otherwise 未识别乡镇")
-    notes.append("一件专利属于多个战略性新兴产业时在每个产业各计一次 / a patent in several strategic emerging "
-                 "industries counts once in each, so the industries add up to more than the total")
-    return notes
+        notes.append(message("fw_note_after_observed", as_of=as_of, observed=observed))
+    counted = [(undated, "fw_note_undated"), (granted_later, "fw_note_granted_later"), (expired, "fw_note_expired"),
+               (counts[2], "fw_note_should_have_lapsed"), (counts[1], "fw_note_provisional")]
+    notes += [message(msgid, n=n) for n, msgid in counted if n]
+    return [*notes, message("fw_note_townships"), message("fw_note_industries")]
 
 
 # --------------------------------------------------------------------------- tables to export
