@@ -35,6 +35,8 @@ SETTINGS = (
             "upload route may set a smaller limit); a bigger one is refused with HTTP 413 as it arrives."),
     Setting("trusted_proxies", "", "Addresses of reverse proxies whose X-Forwarded-For header is believed, "
             "comma-separated (default: none; the client address is the connection's)."),
+    Setting("page_cache_mb", "256", "Memory for computed pages kept until the data changes, in MB (0: none kept; "
+            "see patentatlas/web/page_cache.py)."),
     Setting("payment_list_max_mb", "10", "Largest payment list (CSV) an enterprise may upload, in MB."),
     Setting("home_region", "330000", "The office's own region (adcode): where the region link of the menu opens "
             "(a county office sets its county, e.g. 330122 桐庐县)."),

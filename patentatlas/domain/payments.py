@@ -25,7 +25,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import IO, Any
 
 import duckdb
@@ -64,7 +64,9 @@ class FeeState:
     def to_dict(self) -> dict[str, Any]:
         """The row as shown; a paid row shows what was paid (amount, late fee, date, receipt), never
         the fee as computed today: a later reduction declaration or late fee does not rewrite it."""
-        out = {k: v for k, v in asdict(self).items() if k != "fee"} | self.fee.to_dict()
+        # shallow: asdict() would deep-copy the fee only to drop it (a calendar has thousands of rows)
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fee"} | self.fee.to_dict()
+        out["payment"] = dict(self.payment) if self.payment is not None else None
         if self.state == "paid" and self.payment and self.payment.get("amount") is not None:
             paid = self.payment
             out |= {"amount": paid["amount"], "late_fee": paid.get("late_fee") or 0,

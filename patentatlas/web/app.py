@@ -23,6 +23,7 @@ from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.patents import PatentFilter, get_patent, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, PayloadTooLargeError, UsageError
 from patentatlas.store import open_store
+from patentatlas.store.version import DataVersion, versioned
 from patentatlas.web import (
     account_pages,
     admin_imports,
@@ -38,6 +39,7 @@ from patentatlas.web import (
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import MAX_PAGE, Cursor
 from patentatlas.web.forms import form_back, form_error, wants_json
+from patentatlas.web.page_cache import PageCache
 from patentatlas.web.pages import overview_page, patent_page
 from patentatlas.web.render import jsonable, page_user, render, render_template
 from patentatlas.web.scheduler import lifespan as scheduler_lifespan
@@ -49,8 +51,10 @@ def create_app(db_path: str | Path) -> FastAPI:
     """The app, owning the store at ``db_path`` for as long as it runs."""
     app = FastAPI(title="PatentAtlas", version="0.1.0", docs_url=None, redoc_url=None, lifespan=scheduler_lifespan,
                   description="Regional patent monitoring — JSON API behind every page.")
-    app.state.conn = open_store(db_path)
+    app.state.data_version = DataVersion()  # moved on by every committed write through this connection
+    app.state.conn = versioned(open_store(db_path), app.state.data_version)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(PageCache, version=app.state.data_version, conn=app.state.conn)
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(PatentAtlasError, _error_handler)  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
 from patentatlas.errors import PayloadTooLargeError, UsageError
 from patentatlas.store import transaction
+from patentatlas.store.version import data_version_of
 from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
@@ -60,9 +61,7 @@ AsOf = Annotated[str | None, Query(description="statistics date, YYYY-MM-DD (def
 
 
 def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    states, without = payments.enterprise_fee_states(cursor, enterprise["enterprise_id"], as_of,
-                                                     enterprise["fee_reduction"])
-    fees = [s.to_dict() for s in states]
+    fees, without = _fee_rows(cursor, enterprise["enterprise_id"], as_of, enterprise["fee_reduction"])
     by_month: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "amount": 0})
     horizon = (as_of + dt.timedelta(days=CHART_DAYS)).isoformat()
     for fee in fees:  # what is in grace now, and what falls due in the coming twelve months
@@ -79,6 +78,24 @@ def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[st
         "rules": {"name": rules["name"], "version": rules["version"], "source": rules["source"]},
         "notes": _fee_notes(enterprise, any(f["provisional"] for f in fees)),
     }
+
+
+_FEE_ROWS: dict[tuple[Any, ...], tuple[list[dict[str, Any]], Any]] = {}
+
+
+def _fee_rows(cursor: Any, eid: int, as_of: dt.date, reduction: Any) -> tuple[list[dict[str, Any]], Any]:
+    """The fee rows of an enterprise's calendar, computed once per data version for the dashboard,
+    the calendar and its downloads together (they are read, never changed, by the pages)."""
+    version = data_version_of(cursor)
+    key = (eid, as_of, reduction, version.value if version is not None else None)
+    if version is None or key not in _FEE_ROWS:
+        states, without = payments.enterprise_fee_states(cursor, eid, as_of, reduction)
+        if version is None:
+            return [s.to_dict() for s in states], without
+        if len(_FEE_ROWS) >= 64:
+            _FEE_ROWS.clear()
+        _FEE_ROWS[key] = ([s.to_dict() for s in states], without)
+    return _FEE_ROWS[key]
 
 
 def _fee_notes(enterprise: dict[str, Any], provisional: bool) -> list[str]:
