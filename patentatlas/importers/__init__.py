@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from patentatlas.errors import InputFileError, UnknownFormatError
 from patentatlas.importers.chunks import Chunk, chunks_from_results
 from patentatlas.importers.fields import header_key, map_headers
 from patentatlas.importers.lens import is_lens_header, lens_results
 from patentatlas.importers.table_records import TableContext, build_chunk
-from patentatlas.importers.tabular import Table, TableRow, iter_tables
+from patentatlas.importers.tabular import ColumnRows, Table, TableRow, iter_tables
 
 _INCOPAT_SIGNS = {header_key(h) for h in ("链接到incoPat", "标准化申请人", "公开（公告）号")}
 _PATENTICS_SIGNS = {
@@ -111,7 +112,8 @@ def _table_chunks(tables: Iterator[Table], mapping: dict[str, str] | None, size:
         if "application_number" not in columns:
             columns = {}  # every row of this sheet is rejected below
         ctx = TableContext(table.headers, columns, table.sheet, table.text_only)
-        for rows in _batches(table.rows, size):
+        items = table.column_rows(size) if table.column_rows and columns else table.rows
+        for rows in _batches(items, size):
             if not columns:
                 for row in rows:
                     row.problem = row.problem or _no_number(table)
@@ -123,9 +125,16 @@ def _chain(*tables: Table, rest: Iterator[Table]) -> Iterator[Table]:
     yield from rest
 
 
-def _batches(rows: Iterator[TableRow], size: int) -> Iterator[list[TableRow]]:
+def _batches(rows: Iterator[TableRow | ColumnRows], size: int) -> Iterator[Any]:
+    """Rows in lists of ``size``; rows read as columns come in such batches already."""
     batch: list[TableRow] = []
     for row in rows:
+        if isinstance(row, ColumnRows):
+            if batch:
+                yield batch
+                batch = []
+            yield row
+            continue
         batch.append(row)
         if len(batch) >= size:
             yield batch

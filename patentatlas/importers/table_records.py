@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -30,9 +29,14 @@ from patentatlas.importers.chunks import (
     overseas_family,
 )
 from patentatlas.importers.records import Rejection, RowResult
-from patentatlas.importers.tabular import TableRow
+from patentatlas.importers.tabular import ColumnRows, TableRow
 from patentatlas.normalize import ipc as ipc_norm
-from patentatlas.normalize.appno import TYPE_BY_DIGIT, ApplicationNumber, normalize_application_number
+from patentatlas.normalize.appno import (
+    TYPE_BY_DIGIT,
+    ApplicationNumber,
+    canonical_numbers,
+    normalize_application_number,
+)
 from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.kinds import GRANT_KINDS, kind_rank, patent_type_from_text, publication_kind
 from patentatlas.normalize.missing import is_placeholder
@@ -83,10 +87,17 @@ def _transpose(rows: Sequence[TableRow], indices: list[int]) -> list[tuple[Any, 
     """The cells at ``indices`` of every row, as one tuple per index (rows are at least that wide)."""
     if not rows or not indices:
         return [() for _ in indices]
-    if len(indices) == 1:
-        return [tuple(row.cells[indices[0]] for row in rows)]
-    pick = itemgetter(*indices)
-    return list(zip(*(pick(row.cells) for row in rows), strict=True))
+    # at C speed; rows are at least as wide as the header (a longer row's extra cells are dropped)
+    columns = list(zip(*[row.cells for row in rows], strict=False))
+    return [columns[i] for i in indices]
+
+
+def _each(function: Callable[..., Any], cells: Sequence[Any], *args: Any) -> list[Any]:
+    """``function`` of every cell, called once per distinct cell (cells repeat down a column)."""
+    parsed = dict.fromkeys(cells)
+    for cell in parsed:
+        parsed[cell] = function(cell, *args)
+    return list(map(parsed.__getitem__, cells))
 
 
 def _safe(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -163,6 +174,29 @@ def _type_from_text(patent_type: str, publication_type: str) -> str | None:
     return patent_type_from_text(patent_type) or patent_type_from_text(publication_type)
 
 
+
+
+def _address(cell: Any) -> str | None:
+    return None if is_placeholder(cell) else str(cell)
+
+
+def _main_of(pair: tuple[str, Any], column: str) -> Any:
+    return _main(pair[0], pair[1] or (), column)
+
+
+def _region_of(triple: tuple[tuple[str, ...], str | None, str | None]) -> tuple[Any, ...]:
+    names, address, office = triple
+    return first_applicant_region(names[0] if names else None, address, None, office)
+
+
+def _status_of(pair: tuple[str, str]) -> tuple[str | None, str | None]:
+    return _status(*pair)
+
+
+def _type_of(pair: tuple[str, str]) -> str | None:
+    return _type_from_text(*pair)
+
+
 def legal_events(text: str) -> list[tuple[Any, str, str]]:
     """Patentics 法律描述: blank-line separated entries, each starting ``2021.09.21 code ...``."""
     events = []
@@ -178,21 +212,32 @@ def legal_events(text: str) -> list[tuple[Any, str, str]]:
 class _Parsed:
     """A chunk's parsed columns (field → one value per row) and each row's first error."""
 
-    def __init__(self, rows: list[TableRow], ctx: TableContext) -> None:
-        self.rows = rows
+    def __init__(self, rows: list[TableRow] | ColumnRows, ctx: TableContext) -> None:
         self.ctx = ctx
         self.n = len(rows)
         self.values: dict[str, list[Any]] = {}
         self.industries: list[tuple[tuple[str, ...], bool, str | None]] = []  # see _parse_industries
         self.errors: list[FieldError | None] = [None] * self.n
         fields = list(ctx.columns)
-        transposed = _transpose(rows, [ctx.columns[f] for f in fields])
-        self._cells = dict(zip(fields, transposed, strict=True))
+        if isinstance(rows, ColumnRows):
+            self.numbers: Sequence[int] = rows.numbers
+            self.row_cells: Callable[[int], list[Any]] = rows.cells
+            columns: Sequence[Sequence[Any]] = [rows.columns[ctx.columns[f]] for f in fields]
+        else:
+            self.numbers = [r.row for r in rows]
+            self.row_cells = lambda i: rows[i].cells
+            columns = list(_transpose(rows, [ctx.columns[f] for f in fields]))
+        self._cells = dict(zip(fields, columns, strict=True))
 
     def cells(self, field: str) -> list[Any]:
         """The cleaned cells of one field (empty strings where the table lacks it)."""
         column = self._cells.get(field)
         return [""] * self.n if column is None else _clean_column(column, self.ctx.text_only)
+
+    def texts(self, field: str) -> list[str]:
+        """The cleaned cells of one field as text (a workbook's numbers and dates too)."""
+        cells = self.cells(field)
+        return cells if self.ctx.text_only else list(map(str, cells))
 
     def put(self, field: str, values: list[Any]) -> list[Any]:
         """Keep a parsed column; a FieldError in it marks its row as rejected."""
@@ -209,12 +254,14 @@ class _Parsed:
         self.errors[i] = self.errors[i] or FieldError(field, reason)
 
 
-def build_chunk(rows: Sequence[TableRow], ctx: TableContext) -> Chunk:
+def build_chunk(rows: Sequence[TableRow] | ColumnRows, ctx: TableContext) -> Chunk:
     """The states of a chunk of table rows, and the rows rejected."""
-    rejections = [
-        RowResult(r.row, ctx.raw(r.cells), Rejection("(row)", r.problem), ctx.sheet) for r in rows if r.problem
-    ]
-    parsed = _Parsed([r for r in rows if not r.problem], ctx)
+    if isinstance(rows, ColumnRows):  # read as columns: none has a problem of its own
+        rejections, parsed = [], _Parsed(rows, ctx)
+    else:
+        rejections = [RowResult(r.row, ctx.raw(r.cells), Rejection("(row)", r.problem), ctx.sheet)
+                      for r in rows if r.problem]
+        parsed = _Parsed([r for r in rows if not r.problem], ctx)
     _parse_identity(parsed)
     _parse_dates(parsed)
     _parse_classes(parsed)
@@ -228,12 +275,15 @@ def build_chunk(rows: Sequence[TableRow], ctx: TableContext) -> Chunk:
 
 def _parse_identity(p: _Parsed) -> None:
     column = p.ctx.name("application_number", "申请号")
-    numbers: list[ApplicationNumber | None] = p.put(
-        "_number", [_number(c, column) for c in p.cells("application_number")])
+    cells = p.cells("application_number")
+    numbers: list[ApplicationNumber | None] = p.put("_number", [
+        ApplicationNumber(c, "CN", c[6]) if canonical else _number(c, column)
+        for c, canonical in zip(cells, canonical_numbers(cells), strict=True)])
     p.values["application_number"] = [n.number if n else None for n in numbers]
     p.values["_derived_number"] = [n.derived if n else None for n in numbers]
     p.values["country"] = [n.country if n else None for n in numbers]
-    from_text = list(map(_type_from_text, map(str, p.cells("patent_type")), map(str, p.cells("publication_type"))))
+    from_text = _each(_type_of, list(zip(p.texts("patent_type"), p.texts("publication_type"),
+                                         strict=True)))
     p.values["patent_type"] = [
         TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(numbers, from_text, strict=True)
     ]
@@ -248,7 +298,7 @@ def _parse_dates(p: _Parsed) -> None:
     for field, default in (("filing_date", "申请日"), ("publication_date", "公开日"),
                            ("grant_date", "授权日"), ("priority_date", "优先权日")):
         column = p.ctx.name(field, default)
-        p.put(field, [_date(c, column) for c in p.cells(field)])
+        p.put(field, _each(_date, p.cells(field), column))
     filing, published, granted = p.values["filing_date"], p.values["publication_date"], p.values["grant_date"]
     column = p.ctx.name("filing_date", "申请日")
     today = dt.date.today()
@@ -264,19 +314,19 @@ def _parse_dates(p: _Parsed) -> None:
 
 def _parse_classes(p: _Parsed) -> None:
     ipc_column = p.ctx.name("ipc", "IPC")
-    codes = p.put("ipc_codes", [_ipc(str(c), ipc_column) for c in p.cells("ipc")])
+    codes = p.put("ipc_codes", _each(_ipc, p.texts("ipc"), ipc_column))
     main_column = p.ctx.name("ipc_main", "IPC主分类")
-    p.put("ipc_main", [_main(str(m), c or (), main_column) for m, c in zip(p.cells("ipc_main"), codes, strict=True)])
+    p.put("ipc_main", _each(_main_of, list(zip(p.texts("ipc_main"), codes, strict=True)), main_column))
     cpc_column = p.ctx.name("cpc", "CPC")
-    p.put("cpc_codes", [_codes(str(c), cpc_column) for c in p.cells("cpc")])
+    p.put("cpc_codes", _each(_codes, p.texts("cpc"), cpc_column))
 
 
 def _parse_industries(p: _Parsed) -> None:
     """SEI codes, whether judged and on what basis (:func:`industries_of`): each row gets the index
     of its distinct classification, whose industries are looked up once and turned into Arrow in
     :func:`_chunk`. The source's own labels (incoPat 新兴产业分类 / 国民经济分类) are kept beside."""
-    p.values["source_nic_codes"] = [_nic(str(c)) for c in p.cells("nic")]
-    p.values["source_sei_labels"] = labels = [_sei(str(c)) for c in p.cells("sei")]
+    p.values["source_nic_codes"] = _each(_nic, p.texts("nic"))
+    p.values["source_sei_labels"] = labels = _each(_sei, p.texts("sei"))
     distinct: dict[tuple[Any, ...], int] = {}
     p.values["_industries"] = [
         distinct.setdefault((codes or (), None if codes else main, () if codes or main else label), len(distinct))
@@ -300,31 +350,31 @@ def _parse_counts(p: _Parsed) -> None:
     for field, source in (("claim_count", "claim_count"), ("family_size", "family_size"),
                           ("backward_citation_count", "cited_count"), ("forward_citation_count", "citing_count")):
         column = p.ctx.name(source, source)
-        p.put(field, [_int(c, column) for c in p.cells(source)])
-    p.values["family_members"] = members = [_names(str(c)) for c in p.cells("family_members")]
+        p.put(field, _each(_int, p.cells(source), column))
+    p.values["family_members"] = members = _each(_names, p.texts("family_members"))
     p.values["has_overseas_family"] = list(map(overseas_family, members, p.values["family_size"]))
-    p.values["cited_publications"] = [_names(str(c)) for c in p.cells("cited")]
-    p.values["citing_publications"] = [_names(str(c)) for c in p.cells("citing")]
+    p.values["cited_publications"] = _each(_names, p.texts("cited"))
+    p.values["citing_publications"] = _each(_names, p.texts("citing"))
 
 
 def _parse_parties(p: _Parsed) -> None:
-    applicants = [_names(str(c)) for c in p.cells("applicants")]
-    addresses = [None if is_placeholder(a) else str(a) for a in p.cells("address")]
+    applicants = _each(_names, p.texts("applicants"))
+    addresses = _each(_address, p.cells("address"))
     p.values["applicant_names"] = applicants
     p.values["first_applicant_address"] = [a if names else None for a, names in zip(addresses, applicants, strict=True)]
     offices = p.values["country"]
-    regions = [first_applicant_region(names[0] if names else None, a, None, office)
-               for names, a, office in zip(applicants, addresses, offices, strict=True)]
+    regions = _each(_region_of, list(zip(applicants, addresses, offices, strict=True)))
     for k, field in enumerate(("first_applicant_region_code", "first_applicant_province_code",
                                "first_applicant_city_code", "first_applicant_county_code",
                                "first_applicant_country")):
         p.values[field] = [r[k] for r in regions]
-    p.values["inventor_names"] = [_inventors(str(c)) for c in p.cells("inventors")]
-    p.values["agency_names"] = [_agencies(str(c)) for c in p.cells("agencies")]
+    p.values["inventor_names"] = _each(_inventors, p.texts("inventors"))
+    p.values["agency_names"] = _each(_agencies, p.texts("agencies"))
 
 
 def _parse_status(p: _Parsed) -> None:
-    statuses = list(map(_status, map(str, p.cells("status_text")), map(str, p.cells("validity"))))
+    statuses = _each(_status_of, list(zip(p.texts("status_text"), p.texts("validity"),
+                                          strict=True)))
     p.values["status"] = [s[0] for s in statuses]
     p.values["status_text"] = [s[1] for s in statuses]
     p.values["_events"] = [legal_events(str(c)) if c else () for c in p.cells("legal_events")]
@@ -334,9 +384,8 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
     keep = [i for i, e in enumerate(p.errors) if e is None]
     for i, error in enumerate(p.errors):
         if error is not None:
-            row = p.rows[i]
-            rejections.append(RowResult(row.row, p.ctx.raw(row.cells), Rejection(error.field, error.reason),
-                                        p.ctx.sheet))
+            rejections.append(RowResult(p.numbers[i], p.ctx.raw(p.row_cells(i)),
+                                        Rejection(error.field, error.reason), p.ctx.sheet))
     values = p.values if len(keep) == p.n else {k: [v[i] for i in keep] for k, v in p.values.items()}
     arrays = []
     for field in STATE_SCHEMA:
@@ -353,7 +402,8 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
     rejections.sort(key=lambda r: r.row)
     derived = Counter(d for d in values["_derived_number"] if d)
     derived["grant_date_from_grant_publication"] += sum(values["_derived_grant"])
-    return Chunk(states, [p.rows[i].row for i in keep], rejections, +derived)
+    numbers = p.numbers if len(keep) == p.n else [p.numbers[i] for i in keep]
+    return Chunk(states, list(numbers), rejections, +derived)
 
 
 def _offsets(lengths: list[int]) -> pa.Array:
