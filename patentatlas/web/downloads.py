@@ -62,7 +62,7 @@ def download_rows(rows: Sequence[dict[str, Any]], t: Words,
 def title_block(t: Words, title: str, meta: dict[str, Any] | None, lang: str = "zh") -> list[str]:
     """The lines above an XLSX table: what it is, where, as of when, counted how, from which data."""
     meta = meta or {}
-    colon, (left, right) = ("：", "（）") if lang == "zh" else (": ", " ()")
+    colon, left, right = ("：", "（", "）") if lang == "zh" else (": ", " (", ")")
     lines = [title]
     if meta.get("region"):
         lines.append(f"{t['dl_region']}{colon}{meta['region']}")
