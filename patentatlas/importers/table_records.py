@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 import pyarrow as pa
@@ -92,12 +93,33 @@ def _transpose(rows: Sequence[TableRow], indices: list[int]) -> list[tuple[Any, 
     return [columns[i] for i in indices]
 
 
-def _each(function: Callable[..., Any], cells: Sequence[Any], *args: Any) -> list[Any]:
+class _Column(list[Any]):
+    """A parsed column that also keeps each row's index into its distinct values, so that Arrow
+    converts each distinct value once (:func:`_array`)."""
+
+    codes: list[int]
+    distinct: list[Any]
+
+
+def _each(function: Callable[..., Any], cells: Sequence[Any], *args: Any) -> _Column:
     """``function`` of every cell, called once per distinct cell (cells repeat down a column)."""
-    parsed = dict.fromkeys(cells)
-    for cell in parsed:
-        parsed[cell] = function(cell, *args)
-    return list(map(parsed.__getitem__, cells))
+    index: dict[Any, Any] = dict.fromkeys(cells)
+    distinct = []
+    for number, cell in enumerate(index):
+        index[cell] = number
+        distinct.append(function(cell, *args))
+    return _encoded(list(map(index.__getitem__, cells)), distinct)
+
+
+def _encoded(codes: list[int], distinct: list[Any]) -> _Column:
+    column = _Column(map(distinct.__getitem__, codes))
+    column.codes, column.distinct = codes, distinct
+    return column
+
+
+def _part(column: _Column, k: int) -> _Column:
+    """The ``k``-th item of each value of a column of tuples."""
+    return _encoded(column.codes, [value[k] for value in column.distinct])
 
 
 def _safe(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -310,6 +332,8 @@ def _parse_dates(p: _Parsed) -> None:
         problem = date_order_problem(filing[i], published[i], granted[i], today)
         if problem:
             p.fail(i, column, problem)
+    if any(from_publication):
+        p.values["grant_date"] = list(granted)  # no longer one value per distinct cell
 
 
 def _parse_classes(p: _Parsed) -> None:
@@ -367,7 +391,7 @@ def _parse_parties(p: _Parsed) -> None:
     for k, field in enumerate(("first_applicant_region_code", "first_applicant_province_code",
                                "first_applicant_city_code", "first_applicant_county_code",
                                "first_applicant_country")):
-        p.values[field] = [r[k] for r in regions]
+        p.values[field] = _part(regions, k)
     p.values["inventor_names"] = _each(_inventors, p.texts("inventors"))
     p.values["agency_names"] = _each(_agencies, p.texts("agencies"))
 
@@ -375,8 +399,8 @@ def _parse_parties(p: _Parsed) -> None:
 def _parse_status(p: _Parsed) -> None:
     statuses = _each(_status_of, list(zip(p.texts("status_text"), p.texts("validity"),
                                           strict=True)))
-    p.values["status"] = [s[0] for s in statuses]
-    p.values["status_text"] = [s[1] for s in statuses]
+    p.values["status"] = _part(statuses, 0)
+    p.values["status_text"] = _part(statuses, 1)
     p.values["_events"] = [legal_events(str(c)) if c else () for c in p.cells("legal_events")]
 
 
@@ -386,18 +410,21 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
         if error is not None:
             rejections.append(RowResult(p.numbers[i], p.ctx.raw(p.row_cells(i)),
                                         Rejection(error.field, error.reason), p.ctx.sheet))
-    values = p.values if len(keep) == p.n else {k: [v[i] for i in keep] for k, v in p.values.items()}
-    arrays = []
+    every = len(keep) == p.n
+    values = p.values if every else {k: v if isinstance(v, _Column) else [v[i] for i in keep]
+                                     for k, v in p.values.items()}
+    arrays: list[pa.Array] = []
+    made: dict[int, pa.Array] = {}
     for field in STATE_SCHEMA:
         if field.name == "publications":
-            arrays.append(_publications(values))
+            arrays.append(_publications(values, keep, every))
         elif field.name == "legal_events":
             arrays.append(_events(values["_events"]))
         elif field.name in INDUSTRY_FIELDS:
             distinct = [industries[INDUSTRY_FIELDS.index(field.name)] for industries in p.industries]
             arrays.append(pa.array(distinct, type=field.type).take(pa.array(values["_industries"], pa.int32())))
         else:
-            arrays.append(pa.array(values[field.name], type=field.type))
+            arrays.append(_array(values[field.name], field.type, keep, every, made))
     states = pa.Table.from_arrays(arrays, schema=STATE_SCHEMA)
     rejections.sort(key=lambda r: r.row)
     derived = Counter(d for d in values["_derived_number"] if d)
@@ -406,16 +433,29 @@ def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
     return Chunk(states, list(numbers), rejections, +derived)
 
 
+def _array(values: list[Any], arrow_type: pa.DataType, keep: list[int], every: bool,
+           made: dict[int, pa.Array]) -> pa.Array:
+    """The kept rows' values as Arrow; a parsed column converts its distinct values once (``made``:
+    the chunk's codes already turned into Arrow, by the id of their list)."""
+    if not isinstance(values, _Column):
+        return pa.array(values, type=arrow_type)
+    distinct = [None if value.__class__ is FieldError else value for value in values.distinct]
+    codes = made.get(id(values.codes))  # columns split from one parse share their codes
+    if codes is None:
+        codes = made[id(values.codes)] = pa.array(values.codes if every else [values.codes[i] for i in keep],
+                                                  pa.int32())
+    return pa.array(distinct, type=arrow_type).take(codes)
+
+
 def _offsets(lengths: list[int]) -> pa.Array:
-    offsets = [0]
-    for length in lengths:
-        offsets.append(offsets[-1] + length)
-    return pa.array(offsets, type=pa.int32())
+    return pa.array(accumulate(lengths, initial=0), type=pa.int32())
 
 
-def _publications(values: dict[str, list[Any]]) -> pa.Array:
+def _publications(values: dict[str, list[Any]], keep: list[int], every: bool) -> pa.Array:
     present = [i for i, number in enumerate(values["publication_number"]) if number]
-    fields = [pa.array([values[name][i] for i in present], type=t.type)
+    date = values["publication_date"]  # a parsed column: one value per row read
+    dates = date if every or not isinstance(date, _Column) else [date[i] for i in keep]
+    fields = [pa.array([(dates if name == "publication_date" else values[name])[i] for i in present], type=t.type)
               for name, t in zip(("publication_number", "publication_kind", "publication_date"), PUBLICATION,
                                  strict=True)]
     struct = pa.StructArray.from_arrays(fields, fields=list(PUBLICATION))
