@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,16 +54,30 @@ def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     conn.close()
 
 
+def built_store(path: Path, sources: tuple[Path, ...], observed_on: dt.date | None = None,
+                reference: bool = True) -> Path:
+    """A store at ``path`` holding ``sources`` (with the reference tables unless ``reference`` is false),
+    their data observed on ``observed_on`` (default: the day of the import); closed."""
+    conn = open_store(path)
+    if reference:
+        ensure_reference(conn)
+    for source in sources:
+        import_file(conn, source, observed_on=observed_on)
+    conn.close()
+    return path
+
+
+def copied_store(source: Path, folder: Path, name: str = "store.duckdb") -> Path:
+    """A writable copy of a session's store, for a test that changes it."""
+    path = folder / name
+    shutil.copy(source, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the four real Chinese exports, built once per session (read only)."""
-    path = tmp_path_factory.mktemp("loaded") / "store.duckdb"
-    conn = open_store(path)
-    ensure_reference(conn)
-    for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
-        import_file(conn, source)
-    conn.close()
-    return path
+    return built_store(tmp_path_factory.mktemp("loaded") / "store.duckdb", (TOYOTA, CHATBOT, VR, THUNDERSOFT))
 
 
 # the day the four exports' data was taken (their latest date is 2023-05-11)
@@ -73,13 +88,24 @@ OBSERVED = dt.date(2023, 5, 15)
 def observed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The four real Chinese exports with the reference tables, their data observed on 2023-05-15:
     built once per session; open it read only, or copy it to change it."""
-    path = tmp_path_factory.mktemp("observed") / "store.duckdb"
-    conn = open_store(path)
-    ensure_reference(conn)
-    for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
-        import_file(conn, source, observed_on=OBSERVED)
-    conn.close()
-    return path
+    return built_store(tmp_path_factory.mktemp("observed") / "store.duckdb", (TOYOTA, CHATBOT, VR, THUNDERSOFT),
+                       OBSERVED)
+
+
+@pytest.fixture(scope="session")
+def thundersoft_june_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Thundersoft export (中科创达, 511 records) observed 2026-06-30, no reference tables: the
+    warnings' and fee rules' tests; built once per session, copy it to change it."""
+    return built_store(tmp_path_factory.mktemp("thundersoft_june") / "store.duckdb", (THUNDERSOFT,),
+                       dt.date(2026, 6, 30), reference=False)
+
+
+@pytest.fixture(scope="session")
+def thundersoft_november_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Thundersoft export with the reference tables, observed 2026-11-01: the enterprise end's
+    tests; built once per session, copy it to change it."""
+    return built_store(tmp_path_factory.mktemp("thundersoft_november") / "store.duckdb", (THUNDERSOFT,),
+                       dt.date(2026, 11, 1))
 
 
 @pytest.fixture

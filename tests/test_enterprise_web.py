@@ -4,7 +4,6 @@ region, and nothing changes when a request is refused."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,9 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
-from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
-from tests.conftest import THUNDERSOFT
+from tests.conftest import copied_store
 from tests.web_support import signed_in
 
 PASSWORD = "correct horse battery"
@@ -28,11 +25,9 @@ B_WARNING = "status:2:CN201410720504.0:1"
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("enterprise_web") / "store.duckdb"
+def db_path(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = copied_store(thundersoft_november_db, tmp_path_factory.mktemp("enterprise_web"))
     conn = open_store(path)
-    ensure_reference(conn)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
     for name, code, email in ((A_NAME, A_USCC, "a@a.cn"), (B_NAME, B_USCC, "b@b.cn")):
         eid = ent.register_enterprise(conn, name, code)["enterprise_id"]
         ent.confirm_proposals(conn, eid, [p["application_number"] for p in ent.proposals(conn, eid)])

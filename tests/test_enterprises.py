@@ -17,7 +17,6 @@ from patentatlas.domain import enterprises as ent
 from patentatlas.errors import ForbiddenError, NotFoundError, UsageError
 from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.reference import ensure_reference
 from tests.conftest import THUNDERSOFT, VR
 
 THUNDERSOFT_NAME = "中科创达软件股份有限公司"
@@ -25,19 +24,10 @@ USCC = "91110108551385082Q"  # a real, valid code (Xiaomi's): any valid code wil
 OLD_INVENTION = "CN201410720504.0"  # filed 2014-12-01, granted 2017-09-29 (patent year 3)
 
 
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ent") / "base.duckdb"
-    conn = open_store(path)
-    ensure_reference(conn)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
-    conn.close()
-    return path
-
-
 @pytest.fixture
-def db(base_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    shutil.copy(base_db, tmp_path / "store.duckdb")
+def db(thundersoft_november_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A copy of the Thundersoft export with the reference tables, observed 2026-11-01 (conftest)."""
+    shutil.copy(thundersoft_november_db, tmp_path / "store.duckdb")
     conn = open_store(tmp_path / "store.duckdb")
     yield conn
     conn.close()
@@ -179,12 +169,12 @@ def test_payment_list_records_rows_and_quarantines_the_rest(db: duckdb.DuckDBPyC
     assert (first.state, first.payment["receipt_number"]) == ("paid", "R1")
 
 
-def test_cli_registers_and_claims(base_db: Path, tmp_path: Path) -> None:
+def test_cli_registers_and_claims(thundersoft_november_db: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from patentatlas.cli import main
 
-    shutil.copy(base_db, tmp_path / "cli.duckdb")
+    shutil.copy(thundersoft_november_db, tmp_path / "cli.duckdb")
     db = str(tmp_path / "cli.duckdb")
     bad = CliRunner().invoke(main, ["--db", db, "enterprises", "register", THUNDERSOFT_NAME, USCC[:-1] + "A"])
     assert bad.exit_code != 0 and "check character is A, expected Q" in bad.output

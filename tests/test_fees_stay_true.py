@@ -9,7 +9,6 @@ the 4th month of its grace period: full fee 2,000, late fee 15 % = 300."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +22,10 @@ from patentatlas.domain.outbox import deliver_pending
 from patentatlas.domain.payments import enterprise_fee_states, import_payments, mark_paid
 from patentatlas.domain.warnings import run_alerts, unread_count
 from patentatlas.errors import UsageError
-from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
-from tests.conftest import THUNDERSOFT
-from tests.test_warnings import ANGLE, AS_OF, AT, DDOS, OBSERVED, VIDEO, thundersoft, warnings_of
+from tests.conftest import copied_store
+from tests.test_warnings import ANGLE, AS_OF, AT, DDOS, VIDEO, thundersoft, warnings_of
 from tests.web_support import HtmlPage, signed_in
 
 PASSWORD = "correct horse battery"
@@ -35,21 +33,10 @@ JULY = dt.date(2026, 7, 1)  # ANGLE year 8 in its 3rd month of grace
 JULY_AT = dt.datetime(2026, 7, 1, 1, 0)
 
 
-@pytest.fixture(scope="module")
-def thundersoft_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Thundersoft export imported once (observed 2026-06-30); each test works on a copy."""
-    path = tmp_path_factory.mktemp("fees_true") / "store.duckdb"
-    store = open_store(path)
-    import_file(store, THUNDERSOFT, observed_on=OBSERVED)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def db(thundersoft_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store.duckdb"
-    shutil.copy(thundersoft_db, copy)
-    return copy
+def db(thundersoft_june_db: Path, tmp_path: Path) -> Path:
+    """A copy of the Thundersoft export observed 2026-06-30 (conftest's session store)."""
+    return copied_store(thundersoft_june_db, tmp_path)
 
 
 @pytest.fixture

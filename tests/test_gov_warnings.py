@@ -28,12 +28,10 @@ from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.errors import UsageError
 from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
-from tests.conftest import CHATBOT, THUNDERSOFT, TOYOTA, VR
+from tests.conftest import OBSERVED, THUNDERSOFT, VR, copied_store
 from tests.web_support import signed_in
 
-OBSERVED = dt.date(2023, 5, 15)  # the day the exports' data was taken (their latest date is 2023-05-11)
 AS_OF = dt.date(2023, 6, 30)  # the last day of 2023Q2
 QUARTER_START = dt.date(2023, 4, 1)
 PASSWORD = "correct horse battery"
@@ -45,13 +43,10 @@ PAID = "CN201810300020.9"  # 网易（杭州）网络有限公司, Hangzhou: pat
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pristine(observed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The four real exports, observed on 2023-05-15, with an admin and a Zhejiang analyst (never opened again)."""
-    path = tmp_path_factory.mktemp("gov_warnings") / "pristine.duckdb"
+    path = copied_store(observed_db, tmp_path_factory.mktemp("gov_warnings"), "pristine.duckdb")
     conn = open_store(path)
-    ensure_reference(conn)
-    for source in (TOYOTA, CHATBOT, VR, THUNDERSOFT):
-        import_file(conn, source, observed_on=OBSERVED)
     accounts.create_user(conn, "zj@gov.cn", "analyst", password=PASSWORD, region_code="330000")
     accounts.create_user(conn, "root@gov.cn", "admin", password=PASSWORD)
     conn.close()

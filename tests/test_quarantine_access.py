@@ -4,8 +4,8 @@ path leaves the server."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +13,9 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts, payments
 from patentatlas.domain import enterprises as ent
-from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
-from tests.conftest import DATA, THUNDERSOFT
+from tests.conftest import DATA, copied_store
 from tests.web_support import signed_in
 
 PASSWORD = "correct horse battery"
@@ -28,11 +26,9 @@ PAYMENT_LIST = ("申请号,年度,缴费日,金额,收据号\n"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    path = tmp_path_factory.mktemp("quarantine") / "store.duckdb"
+def app(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    path = copied_store(thundersoft_november_db, tmp_path_factory.mktemp("quarantine"))
     conn = open_store(path)
-    ensure_reference(conn)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
     ids = []
     for name, code, email in ((A_NAME, A_USCC, "a@a.cn"), (B_NAME, B_USCC, "b@b.cn")):
         eid = ent.register_enterprise(conn, name, code)["enterprise_id"]

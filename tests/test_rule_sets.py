@@ -18,10 +18,9 @@ from patentatlas.domain.enterprises import add_to_custody, register_enterprise
 from patentatlas.domain.payments import enterprise_fee_states
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
-from patentatlas.imports import import_file
 from patentatlas.rules import packaged_rule_set
 from patentatlas.store import open_store
-from tests.conftest import THUNDERSOFT
+from tests.conftest import copied_store
 
 AS_OF = dt.date(2026, 8, 4)
 # 中科创达's DDoS patent: invention filed 2019-08-22; year 8 (2,000 yuan in the packaged rules)
@@ -30,11 +29,10 @@ DDOS = "CN201910777840.1"
 
 
 @pytest.fixture(scope="module")
-def doubled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Thundersoft export, and version 2 of the annual-fee rules with every fee doubled."""
-    path = tmp_path_factory.mktemp("rules") / "store.duckdb"
+def doubled_db(thundersoft_june_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Thundersoft export (observed 2026-06-30), and version 2 of the annual-fee rules with every fee doubled."""
+    path = copied_store(thundersoft_june_db, tmp_path_factory.mktemp("rules"))
     conn = open_store(path)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 6, 30))
     body = json.loads(json.dumps(packaged_rule_set("annual_fees")))
     body["fees"] = {kind: [[first, last, 2 * amount] for first, last, amount in rows]
                     for kind, rows in body["fees"].items()}

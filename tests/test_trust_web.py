@@ -8,6 +8,7 @@ import datetime as dt
 import statistics
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +18,9 @@ from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
 from patentatlas.domain.uscc import check_character
 from patentatlas.domain.warnings import inbox, run_alerts
-from patentatlas.imports import import_file
 from patentatlas.store import open_store, utc_now
-from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
-from tests.conftest import THUNDERSOFT
+from tests.conftest import copied_store
 from tests.web_support import signed_in
 
 PASSWORD = "correct horse battery"
@@ -33,11 +32,9 @@ GRACE_DAY = "2027-01-15"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    path = tmp_path_factory.mktemp("trust") / "store.duckdb"
+def app(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    path = copied_store(thundersoft_november_db, tmp_path_factory.mktemp("trust"))
     conn = open_store(path)
-    ensure_reference(conn)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
     for name, code, email in ((A_NAME, A_USCC, "a@a.cn"), (B_NAME, B_USCC, "b@b.cn")):
         eid = ent.register_enterprise(conn, name, code)["enterprise_id"]
         ent.confirm_proposals(conn, eid, [p["application_number"] for p in ent.proposals(conn, eid)])

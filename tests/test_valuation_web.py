@@ -6,7 +6,6 @@ that is not blank and says the income value in Chinese."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,11 +18,9 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
-from patentatlas.imports import import_file
 from patentatlas.store import open_store
-from patentatlas.store.reference import ensure_reference
 from patentatlas.web.app import create_app
-from tests.conftest import THUNDERSOFT
+from tests.conftest import copied_store
 from tests.web_support import get_page, signed_in
 
 PASSWORD = "correct horse battery"
@@ -45,11 +42,9 @@ def inputs(**change: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("valuation_web") / "store.duckdb"
+def db_path(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = copied_store(thundersoft_november_db, tmp_path_factory.mktemp("valuation_web"))
     conn = open_store(path)
-    ensure_reference(conn)
-    import_file(conn, THUNDERSOFT, observed_on=dt.date(2026, 11, 1))
     for name, code, email in (("中科创达软件股份有限公司", "91110108551385082Q", "a@a.cn"),
                               ("成都中科创达软件有限公司", "91330100716105852F", "b@b.cn")):
         eid = ent.register_enterprise(conn, name, code)["enterprise_id"]

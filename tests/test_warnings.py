@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import json
 import logging
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +40,7 @@ from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
 from patentatlas.web.scheduler import Scheduler
-from tests.conftest import CHATBOT, THUNDERSOFT
+from tests.conftest import CHATBOT, THUNDERSOFT, copied_store
 from tests.servers import Collector, Receiver, free_port, serve
 
 OBSERVED = dt.date(2026, 6, 30)  # when the Thundersoft export's data was taken
@@ -76,21 +75,10 @@ VIDEO = "CN201910023045.3"
 HEATSINK = "CN201621195159.4"
 
 
-@pytest.fixture(scope="module")
-def thundersoft_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Thundersoft export imported once; each test works on a copy."""
-    path = tmp_path_factory.mktemp("warnings") / "store.duckdb"
-    conn = open_store(path)
-    import_file(conn, THUNDERSOFT, observed_on=OBSERVED)
-    conn.close()
-    return path
-
-
 @pytest.fixture
-def db(thundersoft_db: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store.duckdb"
-    shutil.copy(thundersoft_db, copy)
-    return copy
+def db(thundersoft_june_db: Path, tmp_path: Path) -> Path:
+    """A copy of the Thundersoft export observed on OBSERVED (conftest's session store)."""
+    return copied_store(thundersoft_june_db, tmp_path)
 
 
 @pytest.fixture
