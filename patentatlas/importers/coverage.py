@@ -62,7 +62,7 @@ class Coverage:
         c["carried.status"] += _present(states, "status")
         c["carried.applicant_address"] += _present(states, "first_applicant_address")
         c["carried.applicants"] += _nonempty(states, "applicant_names")
-        for basis, n in Counter(states.column("sei_basis").to_pylist()).items():
+        for basis, n in _value_counts(states.column("sei_basis")).items():
             c[f"sei_basis.{basis or 'none'}"] += n
         self._regions(states)
         self._statuses(states)
@@ -71,31 +71,35 @@ class Coverage:
         self.counts.update({f"derived.{k}": v for k, v in derived.items()})
 
     def _regions(self, states: pa.Table) -> None:
-        county = states.column("first_applicant_county_code").to_pylist()
-        city = states.column("first_applicant_city_code").to_pylist()
-        province = states.column("first_applicant_province_code").to_pylist()
-        region = states.column("first_applicant_region_code").to_pylist()
-        country = states.column("first_applicant_country").to_pylist()
-        for r, co, ci, pr, cn in zip(region, county, city, province, country, strict=True):
-            level = ("township" if r and len(r) == 9 else "county" if co else "city" if ci else
-                     "province" if pr else "foreign" if cn and cn != "CN" else "none")
-            self.counts[f"region.{level}"] += 1
+        """Rows by the finest level their first applicant was placed at (a column operation each)."""
+        column = states.column
+        township = pc.equal(pc.utf8_length(column("first_applicant_region_code")), 9)
+        foreign = pc.not_equal(column("first_applicant_country"), "CN")
+        left = pa.array([True] * states.num_rows)  # rows not counted yet
+        for level, here in (("township", township), ("county", _given(column("first_applicant_county_code"))),
+                            ("city", _given(column("first_applicant_city_code"))),
+                            ("province", _given(column("first_applicant_province_code"))),
+                            ("foreign", pc.and_(_given(column("first_applicant_country")), foreign)),
+                            ("none", left)):
+            counted = pc.and_(left, pc.fill_null(here, False))
+            self.counts[f"region.{level}"] += int(pc.sum(counted).as_py() or 0)
+            left = pc.and_(left, pc.invert(counted))
 
     def _statuses(self, states: pa.Table) -> None:
-        statuses = states.column("status").to_pylist()
-        for status, words in zip(statuses, states.column("status_text").to_pylist(), strict=True):
-            if status is None and words and not status_reading(words).recognised:
+        unread = pc.and_(pc.is_null(states.column("status")), _given(states.column("status_text")))
+        for words in states.column("status_text").filter(unread).to_pylist():
+            if not status_reading(words).recognised:
                 if words in self.unmapped_status or len(self.unmapped_status) < UNMAPPED_LIMIT:
                     self.unmapped_status[words] += 1
                 self.counts["status_unmapped"] += 1
 
     def _agreement(self, states: pa.Table) -> None:
-        labels = states.column("source_sei_labels").to_pylist()
-        ours = states.column("sei_codes").to_pylist()
-        bases = states.column("sei_basis").to_pylist()
-        for label, codes, basis in zip(labels, ours, bases, strict=True):
-            if not label or basis in (None, "source_label"):
-                continue
+        basis = states.column("sei_basis")
+        labelled = pc.and_(pc.greater(pc.fill_null(pc.list_value_length(states.column("source_sei_labels")), 0), 0),
+                           pc.and_(pc.is_valid(basis), pc.not_equal(pc.fill_null(basis, ""), "source_label")))
+        chosen = states.filter(labelled)
+        for label, codes in zip(chosen.column("source_sei_labels").to_pylist(), chosen.column("sei_codes").to_pylist(),
+                                strict=True):
             theirs = label_codes(label)
             self.counts["agreement.sei_labelled"] += 1
             self.counts["agreement.sei_equal"] += int(set(codes or ()) == theirs)
@@ -208,6 +212,16 @@ class Coverage:
              "{n} 行（{pct}）的申请号没有校验位：已按规则计算补全",
              "{n} rows ({pct}) had application numbers without a check digit: computed")
         return found
+
+
+def _given(column: Any) -> Any:
+    """Whether each value is there and not empty (null where the value is null)."""
+    return pc.not_equal(column, "")
+
+
+def _value_counts(column: Any) -> dict[Any, int]:
+    counts = pc.value_counts(column)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
 
 
 def _present(states: pa.Table, name: str) -> int:
