@@ -268,7 +268,7 @@ def test_the_admin_invites_an_analyst_who_then_signs_in(app: Any) -> None:
 
 
 def test_the_calendar_feed_at_its_secret_address(as_a: TestClient, app: Any) -> None:
-    url = as_a.get("/api/enterprises/1/fees").json()["calendar_url"]
+    url = as_a.post("/api/enterprises/1/calendar-token").json()["calendar_url"]  # shown once, when made
     path = url[url.index("/calendar/"):]
     calendar_app = TestClient(app)  # no session: a calendar app only knows the address
     feed = calendar_app.get(path)

@@ -24,7 +24,7 @@ import duckdb
 
 from patentatlas.delivery.webhook import check_webhook_url
 from patentatlas.domain import accounts
-from patentatlas.domain.accounts import EMAIL, audit, now
+from patentatlas.domain.accounts import EMAIL, audit, now, token_hash
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
@@ -37,7 +37,7 @@ FEE_REDUCTIONS = ("single", "joint")  # 85 % (one qualifying holder) or 70 % (al
 PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "fee_reduction", "notify_email",
                   "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
 _COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
-            "watch_since", "calendar_token", "created_at", "updated_at", "status")
+            "watch_since", "calendar_token_hash", "created_at", "updated_at", "status")
 STATUSES = ("pending", "verified", "refused")
 
 
@@ -53,9 +53,9 @@ def register_enterprise(conn: duckdb.DuckDBPyConnection, name: str, uscc: str, *
     division = uscc_region_code(code)
     region = division if scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [division]) else None
     status = "pending" if pending else "verified"
-    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, calendar_token, "
-                           "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING enterprise_id",
-                           [name, code, split_list(list(name_variants)), region, secrets.token_urlsafe(24), status,
+    enterprise_id = scalar(conn, "INSERT INTO enterprises (name, uscc, name_variants, region_code, "
+                           "status, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING enterprise_id",
+                           [name, code, split_list(list(name_variants)), region, status,
                             None if pending else by, None if pending else now()])
     audit(conn, by, "enterprise.register", code, {"name": name, "enterprise_id": enterprise_id, "status": status})
     return _placed(conn, get_enterprise(conn, int(enterprise_id)))
@@ -362,23 +362,32 @@ def _stored_secret(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> str |
 
 
 def new_calendar_token(conn: duckdb.DuckDBPyConnection, enterprise_id: int, by: int | None = None) -> str:
-    """A new secret address for the enterprise's calendar feed; the old one stops working."""
-    token = secrets.token_urlsafe(24)
-    conn.execute("UPDATE enterprises SET calendar_token = ? WHERE enterprise_id = ?", [token, enterprise_id])
+    """A new secret address for the enterprise's calendar feed (a random 32-byte token, of which
+    the store keeps only the sha256): returned to be shown once; the old address stops working."""
+    token = secrets.token_urlsafe(32)
+    conn.execute("UPDATE enterprises SET calendar_token_hash = ? WHERE enterprise_id = ?",
+                 [token_hash(token), enterprise_id])
     audit(conn, by, "enterprise.calendar_token", str(enterprise_id))
     return token
 
 
 def enterprise_by_calendar_token(conn: duckdb.DuckDBPyConnection, token: str) -> dict[str, Any]:
-    """The enterprise whose calendar feed this secret address is; NotFoundError for any other."""
-    rows = conn.execute("SELECT enterprise_id FROM enterprises WHERE calendar_token = ?", [token]).fetchall()
-    if not token or not rows:
+    """The enterprise whose calendar feed this secret address is (found by the token's hash);
+    NotFoundError for any other."""
+    rows = conn.execute("SELECT enterprise_id FROM enterprises WHERE calendar_token_hash = ?",
+                        [token_hash(token)]).fetchall() if token else []
+    if not rows:
         raise NotFoundError("no calendar at this address (it may have been replaced by a new one)")
     return get_enterprise(conn, int(rows[0][0]))
 
 
+PRIVATE_FIELDS = ("webhook_secret", "calendar_token_hash")
+
+
 def public_profile(enterprise: dict[str, Any]) -> dict[str, Any]:
-    """The profile as pages show it: the webhook secret is never sent back."""
+    """The profile as pages show it: the webhook secret and the calendar address's hash are never
+    sent back, only whether they are set."""
     return {k: v.isoformat() if isinstance(v, dt.datetime) else v
-            for k, v in enterprise.items() if k != "webhook_secret"} | {
-        "webhook_secret_set": bool(enterprise.get("webhook_secret"))}
+            for k, v in enterprise.items() if k not in PRIVATE_FIELDS} | {
+        "webhook_secret_set": bool(enterprise.get("webhook_secret")),
+        "calendar_address_set": bool(enterprise.get("calendar_token_hash"))}

@@ -661,6 +661,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        12,
+        "calendar addresses kept as hashes: the store holds no secret a calendar app could be read with",
+        """
+        -- sha256 (hex) of the address's random token, as sessions keep theirs; the address itself is
+        -- shown once, when it is made
+        UPDATE enterprises SET calendar_token = sha256(calendar_token) WHERE calendar_token IS NOT NULL;
+        ALTER TABLE enterprises RENAME COLUMN calendar_token TO calendar_token_hash;
+        """,
+    ),
 ]
 
 

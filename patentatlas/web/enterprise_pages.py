@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -35,7 +35,7 @@ from patentatlas.store.version import data_version_of
 from patentatlas.web.approval_pages import router as approval_router
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
-from patentatlas.web.forms import answer, is_json, listed, numbers, payload, text
+from patentatlas.web.forms import answer, is_json, listed, numbers, payload, text, wants_json
 from patentatlas.web.i18n import translator
 from patentatlas.web.regions_api import table_response
 from patentatlas.web.render import lang_of, render
@@ -242,10 +242,13 @@ def fees(request: Request, cursor: Cursor, user: CurrentUser, eid: int, as_of: A
                               title=f"{page['enterprise']['name']} · {t['fee_calendar']}",
                               meta={"as_of": page["as_of"], "source": f"{t['fee_calendar']} · {page['rules']['name']} "
                                                                      f"v{page['rules']['version']}"})
-    page["calendar_url"] = _calendar_url(request, page["enterprise"]["calendar_token"])
-    page["today"] = beijing_today().isoformat()
-    page["payable"] = list(PAYABLE)
-    return render(request, "fees.html", page)
+    return render(request, "fees.html", _fee_page_html(page))
+
+
+def _fee_page_html(page: dict[str, Any], calendar_url: str | None = None) -> dict[str, Any]:
+    """The calendar page's extras: its calendar address only right after it was made (the store
+    keeps its hash, so it cannot be shown again), today, and which rows can be marked paid."""
+    return page | {"calendar_url": calendar_url, "today": beijing_today().isoformat(), "payable": list(PAYABLE)}
 
 
 @router.get("/enterprises/{eid}/fees.ics", summary="Fee calendar as an iCalendar feed (signed in)")
@@ -262,8 +265,12 @@ def subscribed_ics(request: Request, cursor: Cursor, token: str) -> Response:
 @router.post("/api/enterprises/{eid}/calendar-token", summary="A new secret calendar address (the old one stops)")
 def rotate_calendar_token(request: Request, cursor: Cursor, user: CurrentUser, eid: int) -> Response:
     _enterprise(cursor, user, eid)
-    token = ent.new_calendar_token(cursor, eid, user.user_id)
-    return answer(request, {"calendar_url": _calendar_url(request, token)}, f"/enterprises/{eid}/fees")
+    url = _calendar_url(request, ent.new_calendar_token(cursor, eid, user.user_id))
+    if wants_json(request):
+        return JSONResponse({"calendar_url": url})
+    # a browser: the calendar page with its new address, this once (never kept, never in a cookie)
+    page = fee_page(cursor, ent.get_enterprise(cursor, eid), _as_of(None))
+    return render(request, "fees.html", _fee_page_html(page, url))
 
 
 def _calendar_url(request: Request, token: str) -> str:
