@@ -152,7 +152,8 @@ def test_population_note_is_shown(client: TestClient) -> None:
     assert data["indicators"]["population_note"]
     assert "population-note" in page.text
     assert data["indicators"]["population_note"].startswith("no population figure for this code")
-    assert page.text["population-note"].startswith("人口说明：没有该地区的人口数（2020 年普查无此代码")  # in the page's language
+    # the page says it in its language
+    assert page.text["population-note"].startswith("人口说明：没有该地区的人口数（2020 年普查无此代码")
 
 
 def test_townships_are_ranked_bars_not_a_map(client: TestClient, store: duckdb.DuckDBPyConnection) -> None:
