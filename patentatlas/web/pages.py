@@ -11,6 +11,7 @@ from patentatlas.domain.accounts import User
 from patentatlas.domain.fees import fee_rules, fee_schedule
 from patentatlas.domain.high_value import explain, parse_date
 from patentatlas.domain.patents import PatentFilter, get_patent, list_patents, store_summary
+from patentatlas.normalize.kinds import GRANT_KINDS
 
 PUBLIC = 0  # fee_payments.enterprise_id of a public fact (seen in force after the grace period)
 
@@ -58,7 +59,24 @@ def patent_page(conn: duckdb.DuckDBPyConnection, number: str, user: User | None 
                       "forward_count": patent["forward_citation_count"],
                       "cited": patent["cited_publications"] or [], "citing": patent["citing_publications"] or []},
         "fees": patent_fees(conn, patent, day, user),
+        "publications": publication_dates(patent),
     }
+
+
+def publication_dates(patent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The patent's publications, each date named for what it is: a grant publication (kind B, C,
+    U, Y, S or D) dated on the grant date is the grant's announcement (Lens exports give a grant's
+    date only as its publication's), any other a publication.
+
+    >>> publication_dates({"grant_date": "2020-03-06", "publications": [
+    ...     {"publication_number": "CN1A", "kind": "A", "publication_date": "2018-01-02"},
+    ...     {"publication_number": "CN1B", "kind": "B", "publication_date": "2020-03-06"}]})[1]["date_label"]
+    'grant_date'
+    """
+    grant = patent.get("grant_date")
+    return [pub | {"date_label": "grant_date" if grant is not None and pub.get("publication_date") == grant
+                   and (pub.get("kind") or "")[:1] in GRANT_KINDS else "publication_date"}
+            for pub in patent.get("publications") or []]
 
 
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[dict[str, Any]]:
