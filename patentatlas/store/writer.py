@@ -159,8 +159,6 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
     """
     parties: dict[int, dict[str, Any]] = {}
     tables = []
-    first_address = _first_addresses(states)
-    offices = _applicant_offices(states)
     for role, field in _ROLES:
         lists = states.column(field).combine_chunks()
         flat = pc.list_flatten(lists)
@@ -172,7 +170,8 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
         encoded = flat.dictionary_encode()
         names = encoded.dictionary.to_pylist()
         if role == "applicant":
-            rows = [_party(n, role, first_address.get(n), offices.get(n)) for n in names]
+            where = _applicant_places(states, seq, parent, encoded.indices, len(names))
+            rows = [_party(n, role, a, o) for n, (a, o) in zip(names, where, strict=True)]
         else:
             rows = [_party(n, role, None, None) for n in names]
         for party in rows:
@@ -190,18 +189,19 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
     return list(parties.values()), links
 
 
-def _applicant_offices(states: pa.Table) -> dict[str, str]:
-    """Applicant name → the office of an application it filed (for guessing a foreign country)."""
-    lists = states.column("applicant_names").combine_chunks()
-    offices = pc.take(states.column("country"), pc.list_parent_indices(lists))
-    return dict(zip(pc.list_flatten(lists).to_pylist(), offices.to_pylist(), strict=True))
-
-
-def _first_addresses(states: pa.Table) -> dict[str, str]:
-    """First applicant's name → an address given for it in these states."""
-    firsts = pc.list_slice(states.column("applicant_names").combine_chunks(), 0, 1)
-    addresses = pc.take(states.column("first_applicant_address"), pc.list_parent_indices(firsts))
-    return {n: a for n, a in zip(pc.list_flatten(firsts).to_pylist(), addresses.to_pylist(), strict=True) if a}
+def _applicant_places(states: pa.Table, seq: pa.Array, parent: pa.Array, codes: pa.Array,
+                      distinct: int) -> list[tuple[str | None, str | None]]:
+    """For each distinct applicant name (by its code): an address given for it as a first
+    applicant in these states, and the office of an application it filed (for guessing a foreign
+    country) — the last of each in the chunk, grouped by Arrow."""
+    address = pc.if_else(pc.equal(seq, 1), pc.take(states.column("first_applicant_address"), parent), None)
+    grouped = pa.table({"code": codes, "address": address, "office": pc.take(states.column("country"), parent)}) \
+        .group_by("code", use_threads=False).aggregate([("address", "last"), ("office", "last")])
+    places: list[tuple[str | None, str | None]] = [(None, None)] * distinct
+    for code, where, office in zip(grouped.column("code").to_pylist(), grouped.column("address_last").to_pylist(),
+                                   grouped.column("office_last").to_pylist(), strict=True):
+        places[code] = (where, office)
+    return places
 
 
 @lru_cache(maxsize=1 << 17)
