@@ -2,23 +2,30 @@
 
     .venv/bin/python benchmarks/import_bench.py [--records N] [--layout patentics|incopat]
 
-Prints records/s for the import (the file is written first, not timed) and the peak RSS of
-the importing process.
+Prints records/s for the import (the file is written first, not timed), the time of each step
+of the import service (the store's load, then placement, value scores, search upkeep, summaries),
+the peak RSS of the importing process, and beside them the raw baseline of the same run: the same
+file read into a plain DuckDB table (``read_csv``, every column text, no validation) in a process
+of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import patentatlas.imports as service  # noqa: E402
 from benchmarks.resample import write_resampled  # noqa: E402
-from patentatlas.imports import import_file  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
 from patentatlas.store.cluster import cluster_patents  # noqa: E402
 from patentatlas.store.reference import ensure_reference  # noqa: E402
@@ -49,7 +56,8 @@ def main() -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    report = import_file(conn, source)
+    steps = _timed_steps()
+    report = service.import_file(conn, source)
     elapsed = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     child = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -64,10 +72,48 @@ def main() -> None:
     print(f"helper peak RSS {helper:,.0f} MB (the process reading the file, when it is large)")
     print(f"CPU seconds     {main_cpu:.1f} importing process, {child.ru_utime + child.ru_stime:.1f} helper")
     print(f"store size      {db.stat().st_size / 1e6:,.0f} MB")
+    for step, seconds in steps.items():
+        print(f"  {step:<21} {seconds:6.1f} s")
+    raw = _raw_read_csv(source)
+    print(f"raw read_csv    {report.read / raw:,.0f} records/s ({raw:.1f} s; the import is "
+          f"{raw / elapsed:.0%} of it)")
     # not part of the import: the server does it nightly after imports (store/cluster.py); the
     # dashboard benchmarks read the store as a running server keeps it
     clustered = cluster_patents(conn)
     print(f"clustering      {clustered['seconds']:.1f} s after the import (patents in region order; untimed above)")
+
+
+_STEPS = ("load_file", "recompute_specialty", "place_patents", "record_patent_figures", "refresh_values",
+          "after_import", "refresh_summaries")
+
+
+def _timed_steps() -> dict[str, float]:
+    """Seconds spent in each step of the import service (its functions wrapped with a clock)."""
+    seconds = dict.fromkeys(_STEPS, 0.0)
+
+    def clocked(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[name] += time.perf_counter() - start
+        return run
+
+    for name in _STEPS:
+        setattr(service, name, clocked(name, getattr(service, name)))
+    return seconds
+
+
+def _raw_read_csv(source: Path) -> float:
+    """Seconds a fresh process takes to read the file into a plain DuckDB table, all text."""
+    script = ("import duckdb, sys, time; c = duckdb.connect(config={\"enable_progress_bar\": False}); "
+              "t = time.perf_counter(); "
+              "c.execute(\"CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar = true)\", [sys.argv[1]]); "
+              "print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", script, str(source)], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
 
 
 if __name__ == "__main__":
