@@ -86,8 +86,8 @@ _FEE_ROWS: dict[tuple[Any, ...], tuple[list[dict[str, Any]], Any]] = {}
 def _fee_rows(cursor: Any, eid: int, as_of: dt.date, reduction: Any) -> tuple[list[dict[str, Any]], Any]:
     """The fee rows of an enterprise's calendar, computed once per data version for the dashboard,
     the calendar and its downloads together (they are read, never changed, by the pages)."""
-    version = data_version_of(cursor)
-    key = (eid, as_of, reduction, version.value if version is not None else None)
+    version = data_version_of(cursor)  # one per store the process serves: part of the key, with its value
+    key = (version, version.value if version is not None else None, eid, as_of, reduction)
     if version is None or key not in _FEE_ROWS:
         states, without = payments.enterprise_fee_states(cursor, eid, as_of, reduction)
         if version is None:
