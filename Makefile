@@ -15,7 +15,7 @@ install: $(VENV)/.installed $(ECHARTS) browser
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 # ECharts and Swagger UI come from the npm registry at install time and are served by us
@@ -27,13 +27,15 @@ $(ECHARTS): package.json
 
 # The browser tests drive Debian's chromium through Playwright's Python client (never
 # `playwright install`); fonts-noto-cjk makes Chinese render. WeasyPrint (valuation PDFs) needs Pango;
-# the PDF test turns a page into an image with poppler-utils' pdftoppm. Needs root (CI and dev machines are).
+# the PDF test turns a page into an image with poppler-utils' pdftoppm; PySpark (patentatlas spark and
+# its tests) needs Java 17. Needs root (CI and dev machines are).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+	    || ! command -v java >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
-	      libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null; \
-	  else echo "chromium or pdftoppm is not installed and we are not root: the browser and PDF tests will be skipped"; fi; \
+	      libpango-1.0-0 libpangoft2-1.0-0 poppler-utils openjdk-17-jre-headless >/dev/null; \
+	  else echo "chromium, pdftoppm or java is not installed and we are not root: the browser and PDF tests will be skipped, the Spark tests fail"; fi; \
 	fi
 
 demo-data: install

@@ -7,6 +7,8 @@
     ├── FieldError                   one field of one row is wrong (the row goes to quarantine)
     ├── StoreError                   the DuckDB store
     │   └── StoreLockedError         another process (the web server) holds the file
+    ├── DatasetError                 a Parquet export a job cannot use: another schema version, a missing table
+    ├── EngineError                  a distributed engine (Spark) that cannot start or be reached
     ├── NotFoundError                a thing asked for by key is not in the store
     ├── UsageError                   a bad option or argument
     │   ├── PayloadTooLargeError     an upload over its size limit (413)
@@ -86,6 +88,16 @@ class StoreError(PatentAtlasError):
 
 class StoreLockedError(StoreError):
     """The DuckDB file is held by another process."""
+
+    status_code = 503
+
+
+class DatasetError(PatentAtlasError):
+    """A Parquet export that a job cannot read as it is (the message names the folder and what to do)."""
+
+
+class EngineError(PatentAtlasError):
+    """The engine a job runs on cannot start or cannot be reached (Java, PySpark, a Spark master)."""
 
     status_code = 503
 

@@ -62,8 +62,9 @@ def every(level: str) -> Slice:
     if level == "country":
         return Slice(f"'country' AS level, '{COUNTRY_CODE}' AS region_code, industry, ", "country_cn", "industry")
     column = LEVEL_COLUMN[level]
-    return Slice(f"'{level}' AS level, {column} AS region_code, industry, ", f"{column} IS NOT NULL",
-                 f"{column}, industry")
+    # the finest code known is a township's only where it has 9 digits (else a county, city, province)
+    where = "length(township_code) = 9" if level == "township" else f"{column} IS NOT NULL"
+    return Slice(f"'{level}' AS level, {column} AS region_code, industry, ", where, f"{column}, industry")
 
 
 def _sum_if(condition: str, name: str) -> str:
@@ -130,11 +131,12 @@ def with_ipc_titles(sql: str) -> str:
 def map_counts_sql(parent_level: str, child_level: str, parent: Slice | None = None) -> str:
     """Each child region's applications, grants, valid and high-value inventions under one parent
     (``parent``: :func:`one`), or under every parent of ``parent_level`` (keyed by parent_level,
-    parent_code and industry)."""
+    parent_code, industry and child_level)."""
     child = LEVEL_COLUMN[child_level]
     if parent is None:
         parent = every(parent_level)
         keys = parent.keys.replace("AS level", "AS parent_level").replace("AS region_code", "AS parent_code")
+        keys += f"'{child_level}' AS child_level, "
     else:
         keys = ""
     counts = ", ".join(["sum(patents) AS applications",

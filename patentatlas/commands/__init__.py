@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indicators", "patentatlas.commands.fees",
                    "patentatlas.commands.accounts", "patentatlas.commands.alerts",
-                   "patentatlas.commands.directory", "patentatlas.commands.scores", "patentatlas.commands.search")
+                   "patentatlas.commands.directory", "patentatlas.commands.scores", "patentatlas.commands.search",
+                   "patentatlas.commands.spark")
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width

@@ -169,16 +169,19 @@ def named_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- statistics dates
 
 
+# (earliest filing date, data date); SQL both DuckDB and Spark run (legal_events: the store's view)
+DATA_DATES_SQL = ("SELECT min(filing_date), greatest(max(filing_date), max(publication_date), max(grant_date), "
+                  "(SELECT max(event_date) FROM legal_events), (SELECT max(observed_on) FROM status_changes)) "
+                  "FROM patents")
+
+
 def data_dates(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
     """(earliest filing date, the data date: the latest dated fact) of the store.
 
     The data date is the latest filing, publication, grant, legal-event or status-change date:
     the current statuses describe the patents as of (about) then.
     """
-    row = conn.execute(
-        "SELECT min(filing_date), greatest(max(filing_date), max(publication_date), max(grant_date), "
-        "(SELECT max(event_date) FROM legal_events), (SELECT max(observed_on) FROM status_changes)) FROM patents"
-    ).fetchone()
+    row = conn.execute(DATA_DATES_SQL).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -197,7 +200,12 @@ def parse_date(value: str | dt.date, what: str = "as_of") -> dt.date:
 def statistics_dates(conn: duckdb.DuckDBPyConnection, as_of: str | dt.date | None,
                      today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """(statistics date, data date): ``as_of`` checked against the store, default the data date."""
-    first, data_date = data_dates(conn)
+    return checked_dates(*data_dates(conn), as_of, today)
+
+
+def checked_dates(first: dt.date | None, data_date: dt.date | None, as_of: str | dt.date | None,
+                  today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """(statistics date, data date) of data whose earliest filing is ``first``: ``as_of`` checked."""
     if first is None or data_date is None:
         raise UsageError("the store holds no dated patents: import files first (patentatlas import FILE...)")
     if as_of is None or as_of == "":

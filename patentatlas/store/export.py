@@ -2,6 +2,11 @@
 reads), or one flat CSV / XLSX of patents for people; and the one table writer behind every CSV
 and XLSX the platform hands out (``patentatlas export`` and every download of the web pages).
 
+A Parquet export carries the reference tables the indicators need (regions, IPC, strategic
+emerging industries, placements, population) and a ``manifest.json``: the schema version, the
+rule sets in force and the data's fingerprint, so that a job on another engine
+(``patentatlas spark``) counts with the same rules and refuses a folder from another version.
+
 A spreadsheet runs text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as
 a formula (``=HYPERLINK(…)`` sends the reader's data away): such text is written with a leading
 ``'``, as OWASP advises, so that it shows as text and never runs. Numbers stay numbers (``-5`` is
@@ -44,7 +49,11 @@ SELECT application_number, country, patent_type, filing_date, publication_number
        first_applicant_region_code, first_applicant_country, abstract_zh, abstract_en
 FROM patents ORDER BY application_number
 """
-_TABLES = ("parties", "patent_parties", "status_changes", "import_batches", "quarantine", "regions", "ipc")
+_TABLES = ("parties", "patent_parties", "status_changes", "import_batches", "quarantine", "regions", "ipc",
+           "placements", "sei_industries", "population")
+MANIFEST = "manifest.json"
+PARQUET_FORMAT = "patentatlas-parquet"
+MANIFEST_RULE_SETS = ("indicators", "high_value")  # the rule sets the indicators count by
 _BATCH = 5000
 
 
@@ -212,16 +221,38 @@ def _csv(conn: duckdb.DuckDBPyConnection, output: Path) -> Path:
 def _parquet(conn: duckdb.DuckDBPyConnection, output: Path) -> list[Path]:
     output.mkdir(parents=True, exist_ok=True)
     patents = output / "patents"
+    # OVERWRITE: a year no longer in the store leaves no folder behind; JSON as text (other engines
+    # read Parquet's JSON type as unknown)
     conn.execute(
-        "COPY (SELECT *, coalesce(year(filing_date), 0) AS filing_year FROM patents) "
-        f"TO '{_sql_path(patents)}' (FORMAT parquet, PARTITION_BY (filing_year), OVERWRITE_OR_IGNORE)"
+        "COPY (SELECT * REPLACE (CAST(extra AS VARCHAR) AS extra), coalesce(year(filing_date), 0) AS filing_year "
+        f"FROM patents) TO '{_sql_path(patents)}' (FORMAT parquet, PARTITION_BY (filing_year), OVERWRITE)"
     )
     written = [patents]
     for table in _TABLES:
         target = output / f"{table}.parquet"
         conn.execute(f"COPY {table} TO '{_sql_path(target)}' (FORMAT parquet)")
         written.append(target)
-    return written
+    manifest = output / MANIFEST
+    manifest.write_text(json.dumps(parquet_manifest(conn), ensure_ascii=False, indent=1, default=str),
+                        encoding="utf-8")
+    return [*written, manifest]
+
+
+def parquet_manifest(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What a Parquet export holds: its schema version, tables, the rule sets the indicators count
+    by (as the store has them now) and the data's fingerprint (patents, last import, status changes)."""
+    from patentatlas.analytics.summaries import fingerprint
+    from patentatlas.rules import load_rule_set
+
+    patents, last_batch, changes = fingerprint(conn)
+    return {
+        "format": PARQUET_FORMAT,
+        "schema_version": scalar(conn, "SELECT max(version) FROM schema_migrations"),
+        "exported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "patents": patents, "last_batch_id": last_batch, "status_changes": changes,
+        "tables": {"patents": "patents/ (partitioned by filing_year)", **{t: f"{t}.parquet" for t in _TABLES}},
+        "rule_sets": {name: load_rule_set(conn, name) for name in MANIFEST_RULE_SETS},
+    }
 
 
 def _xlsx(conn: duckdb.DuckDBPyConnection, output: Path) -> Path:
