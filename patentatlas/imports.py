@@ -21,6 +21,7 @@ from patentatlas.domain.value import refresh_values
 from patentatlas.search.upkeep import after_import
 from patentatlas.store import transaction
 from patentatlas.store.loader import BATCH_ROWS, ImportReport, Progress, load_file, record_patent_figures
+from patentatlas.store.version import changes_held
 
 
 def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[str, str] | None = None,
@@ -30,13 +31,14 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[st
     then: the specialty databases, the placement of the patents it wrote or saw, the file's
     figures over those patents (how far they were placed), the value scores, the search index,
     the summary tables the region pages read."""
-    report = load_file(conn, path, mapping=mapping, observed_on=observed_on, progress=progress,
-                       batch_rows=batch_rows)
-    recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
-    with transaction(conn):  # the directory and registrations may place the imported patents better
-        place_patents(conn, numbers_of_batches(conn, report.batch_ids))
-    record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
-    refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
-    after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
-    refresh_summaries(conn)  # the pages' summaries (about 2.6 s per million patents)
-    return report
+    with changes_held(conn):  # the pages see one change: the import done, not each of its steps
+        report = load_file(conn, path, mapping=mapping, observed_on=observed_on, progress=progress,
+                           batch_rows=batch_rows)
+        recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
+        with transaction(conn):  # the directory and registrations may place the imported patents better
+            place_patents(conn, numbers_of_batches(conn, report.batch_ids))
+        record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
+        refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
+        after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
+        refresh_summaries(conn)  # the pages' summaries (about 2.6 s per million patents)
+        return report
