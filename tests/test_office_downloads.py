@@ -105,3 +105,19 @@ def test_an_empty_table_is_its_header_row(client: TestClient) -> None:
     text = body.decode("utf-8-sig")
     assert text.splitlines() == ["乡镇代码,乡镇（街道）,区县代码,区县,失效专利数,其中发明,申请号"]
     client.cookies.clear()
+
+
+def test_an_api_download_is_in_the_requests_language(client: TestClient) -> None:
+    rows = _csv(client, "/api/map", parent="330000", indicator="valid_invention_count", format="csv", lang="en")
+    assert list(rows[0])[:3] == ["Code", "Name", "Value"]
+    assert rows[-1]["Name"] == "Not placed"
+    book = _book(client, "/api/regions/330100/indicators", table="trends", format="xlsx", lang="en")
+    block, header, _ = _table(book.worksheets[0])
+    assert block[0] == "杭州市 · Applications and grants by year"
+    assert header[:3] == ["Filing year", "Patent applications", "Patent grants"]
+    client.cookies.set("lang", "en")  # the language chosen on a page holds for the downloads after it
+    try:
+        summary = {r["Indicator"]: r["Value"] for r in _csv(client, "/api/regions/330100/indicators", format="csv")}
+    finally:
+        client.cookies.delete("lang")
+    assert summary["Region"] == "杭州市"

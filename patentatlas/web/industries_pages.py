@@ -29,7 +29,7 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import is_json, listed, set_flash, text
 from patentatlas.web.regions_api import Format, table_response
-from patentatlas.web.render import jsonable, render
+from patentatlas.web.render import jsonable, lang_of, render
 
 router = APIRouter()
 
@@ -185,10 +185,11 @@ SpecialtyTable = Annotated[Literal["definition", "by_year", "by_type", "by_statu
                            Query(description="with csv/xlsx: which table")]
 
 
-def _respond(page: dict[str, Any], fmt: str | None, rows: list[dict[str, Any]], name: str) -> Response:
+def _respond(request: Request, page: dict[str, Any], fmt: str | None, rows: list[dict[str, Any]],
+             name: str) -> Response:
     if fmt in (None, "json"):
         return JSONResponse(jsonable(page))
-    return table_response(rows, fmt, name)
+    return table_response(rows, fmt, name, lang=lang_of(request))
 
 
 @router.get("/industries", response_class=HTMLResponse, tags=["pages"],
@@ -232,21 +233,22 @@ def define(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) 
 @router.get("/api/industries", tags=["industries"],
             summary="The SEI tree with patents and valid inventions per industry for a region, and the specialty "
                     "databases")
-def api_industries(cursor: Cursor, region: Region = None, as_of: AsOf = None, format: Format = None,
+def api_industries(request: Request, cursor: Cursor, region: Region = None, as_of: AsOf = None, format: Format = None,
                    table: TreeTable = "tree") -> Response:
     """Each patent counted once in every industry it belongs to (first-level: once however many of its
     second-level industries), by its first applicant's region; not-judged patents are counted apart."""
     page = industries_page(cursor, region, as_of)
     rows = tree_table(page, table) if format in ("csv", "xlsx") else []
-    return _respond(page, format, rows, f"industries-{page['filters']['region'] or 'all'}-{table}-"
+    return _respond(request, page, format, rows, f"industries-{page['filters']['region'] or 'all'}-{table}-"
                                         f"{page['tree']['as_of']}")
 
 
 @router.get("/api/industries/specialty/{db_id}", tags=["industries"],
             summary="A specialty industry database: definition, members by year, type, status and criterion, "
                     "top applicants")
-def api_specialty(cursor: Cursor, db_id: str, format: Format = None, table: SpecialtyTable = "by_year") -> Response:
+def api_specialty(request: Request, cursor: Cursor, db_id: str, format: Format = None,
+                  table: SpecialtyTable = "by_year") -> Response:
     """The latest version of the database's definition and its members, as matched after the last import."""
     page = specialty_page(cursor, db_id)
     rows = specialty_table(page, table) if format in ("csv", "xlsx") else []
-    return _respond(page, format, rows, f"specialty-{page['dashboard']['db_id']}-{table}")
+    return _respond(request, page, format, rows, f"specialty-{page['dashboard']['db_id']}-{table}")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from patentatlas.domain.high_value import explain
@@ -22,6 +22,7 @@ from patentatlas.store.export import CSV_TYPE, XLSX_TYPE
 from patentatlas.web.deps import MAX_OFFSET, Cursor
 from patentatlas.web.downloads import download_bytes
 from patentatlas.web.i18n import translator
+from patentatlas.web.render import lang_of
 
 router = APIRouter(tags=["regions"])
 
@@ -38,24 +39,25 @@ AsOf = Annotated[str | None, Query(description="statistics date YYYY-MM-DD (defa
 # --------------------------------------------------------------------------- downloads
 
 
-def table_response(rows: list[dict[str, Any]], fmt: str, name: str, *, title: str | None = None,
-                   meta: dict[str, Any] | None = None, columns: Sequence[str] | None = None,
-                   lang: str = "zh") -> Response:
+def table_response(rows: list[dict[str, Any]], fmt: str, name: str, *, lang: str, title: str | None = None,
+                   meta: dict[str, Any] | None = None, columns: Sequence[str] | None = None) -> Response:
     """``rows`` as a CSV (UTF-8 with BOM) or XLSX download named ``name``.``fmt``, through the one
     table writer (:func:`patentatlas.store.export.table_bytes`: no cell runs as a formula), in the
-    page's language (:mod:`patentatlas.web.downloads`): XLSX with ``title`` and the ``meta`` (region,
-    as_of, counting_rule, source, data_date) above the table on a sheet named after it."""
+    request's language ``lang`` (:func:`patentatlas.web.render.lang_of`, :mod:`patentatlas.web.downloads`):
+    XLSX with ``title`` and the ``meta`` (region, as_of, counting_rule, source, data_date) above the
+    table on a sheet named after it."""
     filename = re.sub(r"[^\w.-]", "_", name, flags=re.ASCII) + f".{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     body = download_bytes(rows, fmt, title=title, meta=meta, columns=columns, lang=lang)
     return Response(body, media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE, headers=headers)
 
 
-def _respond(data: dict[str, Any], fmt: str | None, rows: Any, name: str, title: str | None = None,
-             meta: dict[str, Any] | None = None) -> Response:
+def _respond(request: Request, data: dict[str, Any], fmt: str | None, rows: Any, name: str,
+             title: str | None = None, meta: dict[str, Any] | None = None) -> Response:
+    """JSON, or the rows as a download in the request's language (``?lang=``, else the cookie, else zh)."""
     if fmt in (None, "json"):
         return JSONResponse(data)
-    return table_response(rows(), fmt, name, title=title, meta=meta)
+    return table_response(rows(), fmt, name, title=title, meta=meta, lang=lang_of(request))
 
 
 def _meta(data: dict[str, Any], name: str | None, code: str | None) -> dict[str, Any]:
@@ -123,7 +125,8 @@ def enterprise_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/api/regions/{code}/indicators", summary="A region's indicators (any level; 100000 = China)")
-def indicators(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None, format: Format = None,
+def indicators(request: Request, cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None,
+               format: Format = None,
                table: Annotated[str, Query(description="with csv/xlsx: " + ", ".join(INDICATOR_TABLES))] = "summary",
                ) -> Response:
     """Valid and high-value inventions (count, per 10,000 people), applications and grants by year and
@@ -132,21 +135,22 @@ def indicators(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf
     if table not in INDICATOR_TABLES:
         raise UsageError(f"table {table!r} is not one of {', '.join(INDICATOR_TABLES)}")
     data = region_indicators(cursor, code, industry or None, as_of or None)
-    t = translator("zh")
-    return _respond(data, format, lambda: indicator_table(data, table), f"indicators-{code}-{table}-{data['as_of']}",
+    t = translator(lang_of(request))
+    return _respond(request, data, format, lambda: indicator_table(data, table),
+                    f"indicators-{code}-{table}-{data['as_of']}",
                     title=f"{data['region_name']} · {t.get(table, t['indicator'])}",
                     meta=_meta(data, data["region_name"], data["region_code"]))
 
 
 @router.get("/api/map", summary="One indicator over the regions one level below a parent (the map's data)")
-def map_json(cursor: Cursor, parent: str = "100000",
+def map_json(request: Request, cursor: Cursor, parent: str = "100000",
              indicator: Annotated[str, Query(description="one of " + ", ".join(MAP_INDICATORS))] = MAP_INDICATORS[0],
              industry: Industry = None, as_of: AsOf = None, format: Format = None) -> Response:
     """The parent, its ancestors, and for each child region the indicator's value with the counts and
     population behind it; ``has_boundaries`` says whether the product ships the children's boundaries."""
     data = map_data(cursor, parent, indicator, industry or None, as_of or None)
-    t = translator("zh")
-    return _respond(data, format, lambda: map_rows(data, t["dl_unassigned"]),
+    t = translator(lang_of(request))
+    return _respond(request, data, format, lambda: map_rows(data, t["dl_unassigned"]),
                     f"map-{parent}-{indicator}-{data['as_of']}",
                     title=f"{data['parent']['name']} · {t.get(indicator, indicator)}",
                     meta=_meta(data, data["parent"]["name"], data["parent"]["code"]))
@@ -154,27 +158,29 @@ def map_json(cursor: Cursor, parent: str = "100000",
 
 @router.get("/api/regions/{code}/enterprises", summary="A region's applicants: patents, valid and high-value "
                                                        "inventions, yearly trend")
-def enterprises(cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None, format: Format = None,
+def enterprises(request: Request, cursor: Cursor, code: str, industry: Industry = None, as_of: AsOf = None,
+                format: Format = None,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Response:
     """The first applicants of the region's patents, most patents first."""
     data = region_enterprises(cursor, code, industry or None, as_of or None, limit=limit, offset=offset)
-    return _respond(data, format, lambda: enterprise_rows(data), f"enterprises-{code}-{data['as_of']}")
+    return _respond(request, data, format, lambda: enterprise_rows(data), f"enterprises-{code}-{data['as_of']}")
 
 
 @router.get("/api/regions/{code}/placement", summary="How the region's patents are placed (county, township, by "
                                                     "method) and the applicants left unplaced")
-def placement(cursor: Cursor, code: str, format: Format = None,
+def placement(request: Request, cursor: Cursor, code: str, format: Format = None,
               table: Annotated[Literal["by_method", "unplaced"], Query(description="with csv/xlsx")] = "by_method",
               limit: Annotated[int, Query(ge=1, le=1000)] = 1000) -> Response:
     """Patents placed to a county and to a township by method (directory, registration, address, name),
     and the applicants not placed to the next level with their patent counts: whom to add to the directory."""
     data = region_placement(cursor, code, limit=limit)
-    return _respond(data, format, lambda: placement_rows(data, table), f"placement-{code}-{table}")
+    return _respond(request, data, format, lambda: placement_rows(data, table), f"placement-{code}-{table}")
 
 
 @router.get("/api/patents/{number}/high-value", summary="Which high-value criteria a patent meets, and why")
-def patent_high_value(cursor: Cursor, number: str, as_of: AsOf = None, format: Format = None) -> Response:
+def patent_high_value(request: Request, cursor: Cursor, number: str, as_of: AsOf = None,
+                      format: Format = None) -> Response:
     """For each of the five CNIPA criteria: met, not met or not judged (lack of data), with the reason."""
     data = explain(cursor, number, as_of or None)
-    return _respond(data, format, lambda: data["criteria"], f"high-value-{data['application_number']}")
+    return _respond(request, data, format, lambda: data["criteria"], f"high-value-{data['application_number']}")

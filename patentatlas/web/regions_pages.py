@@ -37,7 +37,7 @@ from patentatlas.reference.region_table import current_code
 from patentatlas.store.export import EXCEL_MAX_ROWS
 from patentatlas.web.deps import MAX_PAGE, Cursor
 from patentatlas.web.regions_api import table_response
-from patentatlas.web.render import render
+from patentatlas.web.render import lang_of, render
 
 router = APIRouter()
 
@@ -364,5 +364,6 @@ def region_patents(request: Request, cursor: Cursor, code: str, q: str | None = 
     flt = RegionPatentFilter(q=q or None, patent_type=type or None, status=status or None,
                              year=int(year) if year else None, page=page, per_page=50)
     if format in ("csv", "xlsx"):
-        return table_response(region_patents_table(cursor, code, flt), format, f"patents-{code}")
+        return table_response(region_patents_table(cursor, code, flt), format, f"patents-{code}",
+                              lang=lang_of(request))
     return render(request, "region_patents.html", region_patents_page(cursor, code, flt))

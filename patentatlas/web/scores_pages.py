@@ -22,7 +22,7 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import text
 from patentatlas.web.regions_api import Format, table_response
-from patentatlas.web.render import jsonable, render
+from patentatlas.web.render import jsonable, lang_of, render
 
 router = APIRouter()
 
@@ -56,20 +56,22 @@ def creativity(request: Request, cursor: Cursor, code: str, top: Top = None, as_
                baseline_year: BaselineYear = None, weights: Weights = None, format: Format = None) -> Response:
     page = creativity_page(cursor, code, top, as_of, baseline_year, weights)
     if format in ("csv", "xlsx"):
-        return table_response(ranking_rows(page), format, f"creativity-{code}-{page['as_of']}")
+        return table_response(ranking_rows(page), format, f"creativity-{code}-{page['as_of']}",
+                              lang=lang_of(request))
     return render(request, "creativity.html", page)
 
 
 @router.get("/api/regions/{code}/creativity", tags=["scores"],
             summary="Creativity index of the region's enterprises: the three inputs, sub-indices against the "
                     "baseline year, the weighted index, ranked")
-def api_creativity(cursor: Cursor, code: str, top: Top = None, as_of: AsOf = None,
+def api_creativity(request: Request, cursor: Cursor, code: str, top: Top = None, as_of: AsOf = None,
                    baseline_year: BaselineYear = None, weights: Weights = None, format: Format = None) -> Response:
     """Enterprises only (first applicant of kind enterprise), one per enterprise key, valid and high-value
     inventions as the indicators define them; weights must sum to 1."""
     page = creativity_page(cursor, code, top, as_of, baseline_year, weights)
     if format in ("csv", "xlsx"):
-        return table_response(ranking_rows(page), format, f"creativity-{code}-{page['as_of']}")
+        return table_response(ranking_rows(page), format, f"creativity-{code}-{page['as_of']}",
+                              lang=lang_of(request))
     return JSONResponse(jsonable(page))
 
 
@@ -93,17 +95,18 @@ def tiers_page(request: Request, cursor: Cursor, user: CurrentUser, region: Regi
     require_role(user, "admin", "analyst")
     data = region_tiers(cursor, region)
     if format in ("csv", "xlsx"):
-        return table_response(tier_rows(data), format, f"tiers-{region}")
+        return table_response(tier_rows(data), format, f"tiers-{region}", lang=lang_of(request))
     return render(request, "tiers.html", data | {"downloads": {"tiers": _downloads("/tiers", region=region)}})
 
 
 @router.get("/api/tiers", tags=["scores"], summary="Enterprise tiers of a region (admins and analysts)")
-def api_tiers(cursor: Cursor, user: CurrentUser, region: Region = "100000", format: Format = None) -> Response:
+def api_tiers(request: Request, cursor: Cursor, user: CurrentUser, region: Region = "100000",
+              format: Format = None) -> Response:
     """Counts per tier, and for every profiled enterprise its inputs, tier, the rule that decided it and why."""
     require_role(user, "admin", "analyst")
     data = region_tiers(cursor, region)
     if format in ("csv", "xlsx"):
-        return table_response(tier_rows(data), format, f"tiers-{region}")
+        return table_response(tier_rows(data), format, f"tiers-{region}", lang=lang_of(request))
     return JSONResponse(jsonable(data))
 
 

@@ -25,7 +25,7 @@ from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import text
 from patentatlas.web.regions_api import table_response
-from patentatlas.web.render import jsonable, render
+from patentatlas.web.render import jsonable, lang_of, render
 
 router = APIRouter()
 PER_PAGE = 20
@@ -133,7 +133,7 @@ def api_analysis(request: Request, cursor: Cursor, q: Annotated[str, Query(max_l
     data = jsonable(analyse(cursor, q, _options(region, industry, type, status, year_from, year_to, sort)))
     if format == "json":
         return JSONResponse(data)
-    return table_response(analysis_table(data, table), format, f"search-{table}")
+    return table_response(analysis_table(data, table), format, f"search-{table}", lang=lang_of(request))
 
 
 @router.get("/api/patents/{number}/similar", tags=["search"], summary="The patents most like this one, and why")
