@@ -31,13 +31,16 @@ def _write(path: Path, rows: list[list[str]], encoding: str) -> Path:
     return path
 
 
-def _read(path: Path) -> tuple[pa.Table, list[int], list[tuple[int, str, str]]]:
-    """The file's states, the row numbers they came from, and its rejections (row, field, reason)."""
+def _read(path: Path) -> tuple[pa.Table, list[int], list[Any]]:
+    """The file's states, the row numbers they came from, its rejections (row, field, reason) and
+    their cells as read."""
     chunks = list(open_source(path, chunk_rows=1000).chunks)
     states = pa.concat_tables([c.states for c in chunks])
     rows = [n for c in chunks for n in c.rows]
-    rejected = [(r.row, r.outcome.field, r.outcome.reason) for c in chunks for r in c.rejections]  # type: ignore[union-attr]
-    return states, rows, rejected
+    rejected: list[Any] = [(r.row, r.outcome.field, r.outcome.reason)  # type: ignore[union-attr]
+                           for c in chunks for r in c.rejections]
+    raw = [r.raw for c in chunks for r in c.rejections]  # the cells as read, kept in quarantine
+    return states, rows, rejected + raw
 
 
 def _same_either_way(tmp_path: Path, rows: list[list[str]]) -> tuple[pa.Table, list[int], list[Any]]:
@@ -59,7 +62,8 @@ def test_a_short_row_after_the_first_batches_is_quarantined_with_its_number(tmp_
     rows = _rows(VR)
     rows[2500] = rows[2500][:5]  # spreadsheet row 2501
     states, numbers, rejected = _same_either_way(tmp_path, rows)
-    assert rejected == [(2501, "(row)", "row has 5 cells but the header has 24")]
+    kept = dict(zip(rows[0], rows[2500], strict=False))  # the five cells it has, by header
+    assert rejected == [(2501, "(row)", "row has 5 cells but the header has 24"), kept]
     assert (states.num_rows, 2501 in numbers, numbers[-1]) == (7804, False, 7806)
 
 
@@ -78,6 +82,18 @@ def test_an_oversized_cell_late_in_the_file_quarantines_its_row(
     rows = _rows(VR)
     rows[6000][2] = "长" * 3000  # spreadsheet row 6001
     states, numbers, rejected = _same_either_way(tmp_path, rows)
-    assert rejected == [(6001, "(row)", "the cell in column 3 holds 3,000 characters, over the limit of 2 KB "
-                                        "(setting max_cell_kb)")]
+    assert rejected[0] == (6001, "(row)", "the cell in column 3 holds 3,000 characters, over the limit of 2 KB "
+                                          "(setting max_cell_kb)")
     assert states.num_rows == 7804
+
+
+def test_spaces_around_cells_and_spreadsheet_artefacts_are_cleaned_the_same_way(tmp_path: Path) -> None:
+    rows = _rows(VR)
+    rows[3000][2] = "  一种显示装置_x000D_ "  # title: an Excel line end kept as text, spaces around
+    rows[3001][11] = "\u3000北京理工大学 "  # applicants: an ideographic space before
+    rows[3002][3] = "2014-02-30"  # a date that does not exist: quarantined, its cells kept as read
+    states, numbers, rejected = _same_either_way(tmp_path, rows)
+    titles = states.column("title_zh").to_pylist()
+    assert titles[numbers.index(3001)] == "一种显示装置"
+    assert states.column("applicant_names").to_pylist()[numbers.index(3002)] == ["北京理工大学"]
+    assert rejected[0][0] == 3003 and rejected[1]["标题"] == rows[3002][2]

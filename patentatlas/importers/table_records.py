@@ -241,10 +241,12 @@ class _Parsed:
         self.industries: list[tuple[tuple[str, ...], bool, str | None]] = []  # see _parse_industries
         self.errors: list[FieldError | None] = [None] * self.n
         fields = list(ctx.columns)
+        self.trimmed: set[str] | None = None  # read as columns: fields already trimmed (None: not so read)
         if isinstance(rows, ColumnRows):
             self.numbers: Sequence[int] = rows.numbers
             self.row_cells: Callable[[int], list[Any]] = rows.cells
             columns: Sequence[Sequence[Any]] = [rows.columns[ctx.columns[f]] for f in fields]
+            self.trimmed = {f for f in fields if ctx.columns[f] not in rows.artefacts}
         else:
             self.numbers = [r.row for r in rows]
             self.row_cells = lambda i: rows[i].cells
@@ -254,7 +256,11 @@ class _Parsed:
     def cells(self, field: str) -> list[Any]:
         """The cleaned cells of one field (empty strings where the table lacks it)."""
         column = self._cells.get(field)
-        return [""] * self.n if column is None else _clean_column(column, self.ctx.text_only)
+        if column is None:
+            return [""] * self.n
+        if self.trimmed is not None:
+            return list(column) if field in self.trimmed else list(map(clean_text, column))
+        return _clean_column(column, self.ctx.text_only)
 
     def texts(self, field: str) -> list[str]:
         """The cleaned cells of one field as text (a workbook's numbers and dates too)."""

@@ -67,18 +67,21 @@ class TableRow:
 
 @dataclass
 class ColumnRows:
-    """Data rows read column by column (the plain-CSV path): their row numbers and, for each
-    header, its cells."""
+    """Data rows read column by column (the plain-CSV path): their row numbers, each header's
+    cells with the whitespace around them trimmed, which columns hold a spreadsheet artefact
+    (``_x000D_``: cleaned cell by cell), and the cells as read (for a rejected row's record)."""
 
     numbers: range
     columns: list[list[str]]
+    artefacts: set[int]
+    source: pa.Table
 
     def __len__(self) -> int:
         return len(self.numbers)
 
     def cells(self, index: int) -> list[str]:
-        """The cells of the ``index``-th row of these."""
-        return [column[index] for column in self.columns]
+        """The cells of the ``index``-th row of these, as read."""
+        return [column[index].as_py() for column in self.source.columns]
 
 
 @dataclass
@@ -398,7 +401,9 @@ def _plain(batch: pa.RecordBatch, limit: int) -> pa.RecordBatch:
 
 
 def _to_column_rows(table: pa.Table, first: int) -> ColumnRows:
-    return ColumnRows(range(first, first + table.num_rows), [column.to_pylist() for column in table.columns])
+    columns = [pc.utf8_trim_whitespace(column).to_pylist() for column in table.columns]
+    artefacts = {i for i, column in enumerate(table.columns) if pc.any(pc.match_substring(column, "_x")).as_py()}
+    return ColumnRows(range(first, first + table.num_rows), columns, artefacts, table)
 
 
 class _Budget:
