@@ -189,18 +189,31 @@ def summary_state(conn: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     return dict(zip(_STATE, rows[0], strict=True)) if rows else None
 
 
-def serves_summaries(conn: duckdb.DuckDBPyConnection, basis: Basis) -> bool:
-    """Whether the summaries answer a question on ``basis``: same statistics and data date, same
-    rule versions, built from the data the store holds now and not marked stale since. Anything
-    else (another statistics date, for one) is answered from the patents."""
+def current_summaries(conn: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The summaries' state where they were built from the data the store holds now (not marked
+    stale, the same fingerprint); None where there are none or the data changed since."""
     state = summary_state(conn)
     if state is None or state["stale"]:
+        return None
+    if (state["patents"], state["last_batch_id"], state["status_changes"]) != fingerprint(conn):
+        return None
+    return state
+
+
+def describes(state: dict[str, Any] | None, basis: Basis) -> bool:
+    """Whether summaries in ``state`` (:func:`current_summaries`) answer a question on ``basis``:
+    the same statistics and data date, the same rule versions. Anything else (another statistics
+    date, for one) is answered from the patents."""
+    if state is None:
         return False
     built_on = (state["as_of"], state["data_date"], state["evidence"],
                 (state["indicators_version"], state["high_value_version"]))
-    if built_on != (basis.as_of, basis.data_date, basis.evidence, basis.versions()):
-        return False
-    return (state["patents"], state["last_batch_id"], state["status_changes"]) == fingerprint(conn)
+    return built_on == (basis.as_of, basis.data_date, basis.evidence, basis.versions())
+
+
+def serves_summaries(conn: duckdb.DuckDBPyConnection, basis: Basis) -> bool:
+    """Whether the store's summaries answer a question on ``basis`` (see :func:`describes`)."""
+    return describes(current_summaries(conn), basis)
 
 
 def mark_summaries_stale(conn: duckdb.DuckDBPyConnection) -> None:

@@ -33,7 +33,7 @@ from patentatlas.analytics.region_figures import (
     summary_figures,
     summary_map_counts,
 )
-from patentatlas.analytics.summaries import Basis, serves_summaries
+from patentatlas.analytics.summaries import Basis, current_summaries, describes
 from patentatlas.domain.high_value import (
     CRITERIA,
     date_params,
@@ -131,6 +131,7 @@ class Scope:
     rules: dict[str, Any] = field(repr=False)
     hv: dict[str, Any] = field(repr=False)
     evidence: bool = True  # whether the store has status changes to date grants and lapses
+    summaries: dict[str, Any] | None = field(default=None, repr=False)  # current_summaries: None, none to read
 
     def where(self) -> str:
         """The patents in scope: the region, filed by the statistics date, the industry."""
@@ -141,9 +142,9 @@ class Scope:
         """The patents in scope with ``columns`` and the facts the indicators count."""
         return facts_from(self.rules, self.hv, self.where(), columns, self.evidence, FACTS)
 
-    def reads_summaries(self, conn: duckdb.DuckDBPyConnection) -> bool:
+    def reads_summaries(self) -> bool:
         """Whether the store's summaries describe this question (else: the patents)."""
-        return serves_summaries(conn, Basis(self.as_of, self.data_date, self.rules, self.hv, self.evidence))
+        return describes(self.summaries, Basis(self.as_of, self.data_date, self.rules, self.hv, self.evidence))
 
     def rows(self, conn: duckdb.DuckDBPyConnection, sql: str, **extra: Any) -> list[tuple[Any, ...]]:
         params = {"region": self.region["code"], "industry": (self.industry or {}).get("code"),
@@ -156,9 +157,14 @@ def scope_for(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str |
     """Check the region, industry and date asked for; raise a clear error for each bad one."""
     region = resolve_region(conn, region_code)
     sei = resolve_industry(conn, industry)
-    date, data_date = statistics_dates(conn, as_of)
+    summaries = current_summaries(conn)
+    if summaries is not None and as_of in (None, ""):  # the data has not changed since: nor has its data date
+        date = data_date = summaries["data_date"]
+        evidence = bool(summaries["evidence"])
+    else:
+        (date, data_date), evidence = statistics_dates(conn, as_of), has_status_changes(conn)
     return Scope(region, sei, date, data_date, load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value"),
-                 has_status_changes(conn))
+                 evidence, summaries)
 
 
 # --------------------------------------------------------------------------- population
@@ -330,7 +336,7 @@ def region_indicators(conn: duckdb.DuckDBPyConnection, region_code: str, industr
     0.0327
     """
     scope = scope_for(conn, region_code, industry, as_of)
-    if summaries and scope.reads_summaries(conn):
+    if summaries and scope.reads_summaries():
         head, series, tops = summary_figures(conn, scope.region["level"], scope.region["code"],
                                              (scope.industry or {}).get("code"), int(scope.rules["top_n"]))
     else:
@@ -440,7 +446,7 @@ def map_data(conn: duckdb.DuckDBPyConnection, parent: str, indicator: str = "val
         raise UsageError(f"{scope.region['name']} ({scope.region['code']}) has no sub-regions to map: "
                          "choose its parent instead")
     child_level = children[0][2]
-    if summaries and scope.reads_summaries(conn):
+    if summaries and scope.reads_summaries():
         counts = summary_map_counts(conn, scope.region["level"], scope.region["code"],
                                     (scope.industry or {}).get("code"), child_level)
     else:
@@ -496,7 +502,7 @@ def region_enterprises(conn: duckdb.DuckDBPyConnection, region_code: str, indust
     if not 1 <= limit <= 1000 or offset < 0:
         raise UsageError("limit must be between 1 and 1000 and offset ≥ 0")
     scope = scope_for(conn, region_code, industry, as_of)
-    if summaries and scope.reads_summaries(conn):
+    if summaries and scope.reads_summaries():
         rows = summary_enterprises(conn, scope.region["level"], scope.region["code"],
                                    (scope.industry or {}).get("code"), limit, offset)
     else:
