@@ -122,8 +122,38 @@ def message(msgid: str, **args: Any) -> Message:
     return Message(msgid, args)
 
 
+class Joined(Message):
+    """Values said one after another, the language's separator (the msgid ``separator``) between them.
+
+    >>> names = joined(["甲公司", "乙公司"])
+    >>> str(names), translate(names, "zh")
+    ('甲公司, 乙公司', '甲公司、乙公司')
+    """
+
+    items: list[Any]
+
+    def __new__(cls, separator: str, items: list[Any]) -> Joined:
+        made = str.__new__(cls, _join(separator, items, "en"))
+        made.msgid, made.args, made.items = separator, {}, list(items)
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Joined, (self.msgid, self.items))
+
+
+def joined(items: list[Any], separator: str = "list_sep") -> Joined:
+    """``items`` (names, codes, messages) as one text: ``、`` between them in Chinese, ``, `` in English."""
+    return Joined(separator, items)
+
+
+def _join(separator: str, items: list[Any], lang: str) -> str:
+    return gettext(separator, lang).join(str(translate(item, lang)) for item in items)
+
+
 def translate(value: Any, lang: str | None = None) -> Any:
     """A :class:`Message` (or a list of them) in ``lang``; anything else as it is."""
+    if isinstance(value, Joined):
+        return _join(value.msgid, value.items, lang or current_lang())
     if isinstance(value, Message):
         return gettext(value.msgid, lang, **value.args)
     if isinstance(value, list):

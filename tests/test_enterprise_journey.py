@@ -114,7 +114,7 @@ def test_sign_up_claim_calendar_and_warnings_by_mail_and_webhook(
         assert created > 0 and summary["deliveries"]["sent"] == 2 * created  # one mail and one webhook each
         key = f"fee_grace:{eid}:{PATENT}:8:m2"
         subjects = [collector.message(i)["Subject"] for i in range(len(collector.envelopes))]
-        assert f"年费逾期（滞纳期第2个月）：{PATENT} 第8年，今日补缴共 2,100 元" in subjects
+        assert f"年费逾期（宽限期第2个月）：{PATENT} 第8年，今日补缴共 2,100 元" in subjects
         assert all(e.rcpt_tos == ["ip@netease.example.cn"] for e in collector.envelopes)
         hooks = {json.loads(body)["id"]: (headers, body) for _, headers, body in receiver.received}
         headers, body = hooks[key]

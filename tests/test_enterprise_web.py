@@ -4,6 +4,7 @@ region, and nothing changes when a request is refused."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,12 @@ def db_path(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFact
         accounts.create_user(conn, email, "enterprise", password=PASSWORD, enterprise_id=eid)
     accounts.create_user(conn, "zj@gov.cn", "analyst", password=PASSWORD, region_code="330000")
     accounts.create_user(conn, "root@gov.cn", "admin", password=PASSWORD)
-    conn.execute("INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, title, body, "
-                 "facts, as_of) VALUES (?, 2, 'CN201410720504.0', 'status_change', 'warning', '法律状态变化', '…', "
-                 "'{}', DATE '2026-11-01')", [B_WARNING])
+    facts = {"rule": "status_change", "application_number": "CN201410720504.0", "old_status": "in_force",
+             "new_status": "lapsed", "old_status_text": "有权", "new_status_text": "未缴年费",
+             "observed_on": "2026-11-01", "batch_id": 1, "file": "thundersoft.csv"}
+    conn.execute("INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, facts, as_of) "
+                 "VALUES (?, 2, 'CN201410720504.0', 'status_change', 'warning', ?, DATE '2026-11-01')",
+                 [B_WARNING, json.dumps(facts)])
     conn.close()
     return path
 
@@ -298,9 +302,11 @@ def test_an_admin_reads_an_enterprise_inbox_with_the_rule_in_words(app: Any) -> 
     page = admin.get("/enterprises/2/inbox")
     assert page.status_code == 200
     assert "规则: 法律状态变化 · 2026-" in page.text and "CN201410720504.0" in page.text
+    assert "<h2>法律状态变化：CN201410720504.0 有效→失效</h2>" in page.text
     assert admin.get("/api/enterprises/2").json()["unread"] == 1
     english = admin.get("/enterprises/2/inbox?lang=en")
     assert "Rule: Legal status changed" in english.text
+    assert "<h2>Legal status changed: CN201410720504.0 In force → Lapsed</h2>" in english.text
 
 
 def test_the_admin_registers_an_enterprise(app: Any) -> None:

@@ -4,7 +4,6 @@ and become watch warnings of the user's enterprise, each saying which search mat
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain.accounts import create_user
 from patentatlas.domain.enterprises import register_enterprise
-from patentatlas.domain.warnings import run_alerts
+from patentatlas.domain.warnings import inbox, run_alerts
 from patentatlas.errors import UsageError
+from patentatlas.i18n import translate
 from patentatlas.imports import import_file
 from patentatlas.search import search
 from patentatlas.search.saved import delete_saved_search, save_search, saved_searches
@@ -47,13 +47,13 @@ def test_new_matches_after_an_import_become_warnings(tmp_path: Path) -> None:
 
     summary = run_alerts(conn, dt.date(2026, 3, 2), None, now=AT)
     assert summary["warnings"]["watch"] == 2  # the enterprise user's search; the admin has no enterprise
-    rows = conn.execute("SELECT warning_key, rule, title, facts FROM warnings WHERE enterprise_id = ? "
-                        "ORDER BY warning_key", [eid]).fetchall()
-    assert [r[0] for r in rows] == [f"saved_search:{eid}:{sid}:{n}" for n in sorted(ENDOSCOPES)]
-    facts = json.loads(rows[0][3])
-    assert (rows[0][1], facts["rule"], facts["saved_search"], facts["query"]) == (
+    rows = sorted(inbox(conn, eid), key=lambda w: w["warning_key"])
+    assert [w["warning_key"] for w in rows] == [f"saved_search:{eid}:{sid}:{n}" for n in sorted(ENDOSCOPES)]
+    facts = rows[0]["facts"]
+    assert (rows[0]["rule"], facts["rule"], facts["saved_search"], facts["query"]) == (
         "watch", "saved_search", "内窥镜监控", "title:内窥镜")
-    assert rows[0][2] == f"检索式命中新专利：{sorted(ENDOSCOPES)[0]}"
+    assert translate(rows[0]["title"], "zh") == f"检索式命中新专利：{sorted(ENDOSCOPES)[0]}"
+    assert str(rows[0]["title"]) == f"New patent matching a saved search: {sorted(ENDOSCOPES)[0]}"
     assert run_alerts(conn, dt.date(2026, 3, 3), None, now=AT)["warnings"]["watch"] == 0  # never twice
 
     import_file(conn, VR)  # the same file again: nothing new, nothing more matched

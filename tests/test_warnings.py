@@ -36,6 +36,7 @@ from patentatlas.domain.outbox import NO_SMTP, deliver_pending, delivery_failure
 from patentatlas.domain.payments import enterprise_fee_states, mark_paid
 from patentatlas.domain.warnings import inbox, mark_read, run_alerts, unread_count
 from patentatlas.errors import NotFoundError
+from patentatlas.i18n import translate
 from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
@@ -106,8 +107,10 @@ def thundersoft(conn: duckdb.DuckDBPyConnection, custody: list[str], **profile: 
     return enterprise_id
 
 
-def warnings_of(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> dict[str, dict[str, Any]]:
-    return {w["warning_key"]: w for w in inbox(conn, enterprise_id, limit=10_000)}
+def warnings_of(conn: duckdb.DuckDBPyConnection, enterprise_id: int, lang: str = "zh") -> dict[str, dict[str, Any]]:
+    """The inbox, titles and bodies in ``lang`` as its page shows them."""
+    return {w["warning_key"]: w | {"title": translate(w["title"], lang), "body": translate(w["body"], lang)}
+            for w in inbox(conn, enterprise_id, limit=10_000)}
 
 
 def deliveries(conn: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
@@ -132,7 +135,7 @@ def test_the_rules_as_of_a_day(conn: duckdb.DuckDBPyConnection) -> None:
     found = warnings_of(conn, eid)
     assert {k: (w["severity"], w["title"]) for k, w in found.items()} == {
         f"fee_due:{eid}:{DDOS}:8:30": ("warning", f"年费 2026-08-24 到期：{DDOS} 第8年"),
-        f"fee_grace:{eid}:{ANGLE}:8:m4": ("critical", f"年费逾期（滞纳期第4个月）：{ANGLE} 第8年，今日补缴共 600 元"),
+        f"fee_grace:{eid}:{ANGLE}:8:m4": ("critical", f"年费逾期（宽限期第4个月）：{ANGLE} 第8年，今日补缴共 600 元"),
         f"fee_lapsed:{eid}:{VIDEO}:8": ("critical", f"年费未缴，专利权推定终止：{VIDEO} 第8年"),
         f"term_end:{eid}:{HEATSINK}": ("warning", f"专利权期限 2026-10-28 届满：{HEATSINK}"),
     }
@@ -153,7 +156,7 @@ def test_fee_due_explains_itself_and_equals_the_fee_engine(conn: duckdb.DuckDBPy
         "days_left": 20, "stage_days": 30, "amount": 300, "full_amount": 2000, "reduced": True,
         "reduction": "single", "reduction_percent": 85, "grace_period_end": "2027-02-24", "late_fee": 0,
         "provisional": True, "payment_recorded": False, "last_seen_in_force": "2026-06-30",
-        "grant_date_known": True, "unknowns": [],
+        "grant_date_known": True, "unknowns": [], "reduction_years": 10,
     }
     state = enterprise_fee_states(conn, eid, AS_OF, "single")[0][0]  # the next of years 8 … 20
     assert (state.state, state.days_left, state.fee.patent_year) == ("upcoming", 20, 8)
@@ -219,9 +222,9 @@ def test_grace_warning_each_month_with_the_late_fee_of_the_day(conn: duckdb.Duck
     warning = warnings_of(conn, eid)[f"fee_grace:{eid}:{ANGLE}:8:m4"]
     assert warning["body"] == (
         f"专利 {ANGLE}（调整拍摄角度的提示方法、装置及电子设备）第8年年费已于 2026-04-07 到期，平台没有缴费记录。"
-        "现处于滞纳期第 4 个月：今日补缴需缴年费 300 元（已按费减 85% 计算，全额 2,000 元），"
+        "现处于宽限期第 4 个月：今日补缴需缴年费 300 元（已按费减 85% 计算，全额 2,000 元），"
         "另加滞纳金 300 元（全额年费 2,000 元的 15%），共 600 元。"
-        "滞纳期至 2026-10-08 届满，届时仍未缴纳的，专利权自 2026-04-07 起终止。如已缴费，请登记缴费记录。")
+        "宽限期至 2026-10-08 届满，届时仍未缴纳的，专利权自 2026-04-07 起终止。如已缴费，请登记缴费记录。")
     assert {k: warning["facts"][k] for k in ("due_date", "grace_month", "late_fee", "late_fee_percent",
                                              "total_due_today", "grace_period_end", "provisional")} == {
         "due_date": "2026-04-07", "grace_month": 4, "late_fee": 300, "late_fee_percent": 15,
@@ -245,7 +248,7 @@ def test_lapsed_fee_says_restoration_costs_1000(conn: duckdb.DuckDBPyConnection)
     run_alerts(conn, AS_OF, None, now=AT)
     warning = warnings_of(conn, eid)[f"fee_lapsed:{eid}:{VIDEO}:8"]
     assert warning["body"] == (
-        f"专利 {VIDEO}（一种控制视频播放的方法及装置）第8年年费应于 2026-01-12 缴纳，滞纳期已于 2026-07-13 届满。"
+        f"专利 {VIDEO}（一种控制视频播放的方法及装置）第8年年费应于 2026-01-12 缴纳，宽限期已于 2026-07-13 届满。"
         "平台没有缴费记录，此后也没有导入数据显示该专利仍然有效（最近一次见到有效：2026-06-30），"
         "因此推定专利权自 2026-01-12 起终止。可以请求恢复权利，恢复费 1,000 元。如已缴费，请登记缴费记录。")
     assert {k: warning["facts"][k] for k in ("presumed", "terminated_as_of", "restoration_fee", "amount",
@@ -361,6 +364,38 @@ def test_mail_arrives_with_the_chinese_subject(conn: duckdb.DuckDBPyConnection, 
     assert (again["created"], again["deliveries"]["sent"], len(collector.envelopes)) == (0, 0, 2)
 
 
+def test_a_warning_in_english_says_the_same_facts(conn: duckdb.DuckDBPyConnection) -> None:
+    eid = thundersoft(conn, [ANGLE])
+    run_alerts(conn, AS_OF, None, now=AT)
+    warning = warnings_of(conn, eid, "en")[f"fee_grace:{eid}:{ANGLE}:8:m4"]
+    assert warning["title"] == f"Annual fee overdue (grace period, month 4): {ANGLE} year 8, 600 yuan if paid today"
+    assert warning["body"] == (
+        f"The year-8 annual fee of patent {ANGLE} (调整拍摄角度的提示方法、装置及电子设备) was due on 2026-04-07, "
+        "and the platform has no record of its payment. It is in month 4 of the grace period: paid today, the fee "
+        "is 300 yuan (after the 85% fee reduction; full fee 2,000 yuan) plus a late fee of 300 yuan (15% of the "
+        "full fee of 2,000 yuan), 600 yuan in all. The grace period ends on 2026-10-08; if the fee is still "
+        "unpaid then, the patent terminates as of 2026-04-07. If it has been paid, please record the payment.")
+
+
+def test_mail_and_webhook_in_the_enterprises_language(conn: duckdb.DuckDBPyConnection,
+                                                     smtp: tuple[Controller, Collector], receiver: Receiver) -> None:
+    controller, collector = smtp
+    eid = thundersoft(conn, [DDOS], notify_email="ip@thundersoft.example.cn", notify_lang="en",
+                      webhook_url=receiver.url, webhook_secret=SECRET)
+    run_alerts(conn, AS_OF, mail_settings(controller), now=AT)
+    mail = collector.message(0)
+    assert mail["Subject"] == f"Annual fee due 2026-08-24: {DDOS} year 8"
+    lines = mail.get_content().splitlines()
+    assert lines[0] == warnings_of(conn, eid, "en")[f"fee_due:{eid}:{DDOS}:8:30"]["body"]
+    assert lines[0].endswith("Note: the holiday calendar does not cover these years yet, so the dates are moved "
+                             "past weekends only and are provisional.")
+    assert lines[2] == "Facts:"
+    assert lines[-1] == f"Warning fee_due:{eid}:{DDOS}:8:30, sent by Patent Monitoring Platform."
+    ((_, _, body),) = receiver.received
+    hook = json.loads(body)
+    assert (hook["lang"], hook["title"]) == ("en", f"Annual fee due 2026-08-24: {DDOS} year 8")
+
+
 def test_mail_goes_to_the_enterprise_users_without_a_notify_address(conn: duckdb.DuckDBPyConnection,
                                                                    smtp: tuple[Controller, Collector]) -> None:
     controller, collector = smtp
@@ -385,7 +420,8 @@ def test_webhook_is_signed_with_the_enterprise_secret(conn: duckdb.DuckDBPyConne
     warning = warnings_of(conn, eid)[key]
     assert headers["x-patentatlas-delivery"] == key
     assert json.loads(body) == {
-        "id": key, "rule": "fee_due", "severity": "warning", "title": warning["title"], "body": warning["body"],
+        "id": key, "rule": "fee_due", "severity": "warning", "lang": "zh", "title": warning["title"],
+        "body": warning["body"],
         "enterprise": {"id": eid, "name": THUNDERSOFT_NAME, "uscc": THUNDERSOFT_USCC},
         "application_number": DDOS, "facts": warning["facts"], "created_at": "2026-08-04T01:00:00"}
 
@@ -423,7 +459,8 @@ def test_six_failed_attempts_fail_for_good_and_are_listed(conn: duckdb.DuckDBPyC
     assert (status, attempts, next_at) == ("failed", 6, None)
     assert deliver_pending(conn, None, when + dt.timedelta(days=1)) == {"sent": 0, "failed": 0, "retrying": 0,
                                                                         "pending": 0}
-    assert delivery_failures(conn) == [{
+    failures = [f | {"title": translate(f["title"], "zh")} for f in delivery_failures(conn)]
+    assert failures == [{
         "warning_key": f"fee_due:{eid}:{DDOS}:8:30", "channel": "webhook", "target": url, "status": "failed",
         "attempts": 6, "last_error": f"webhook {url} failed: connection refused", "next_attempt_at": None,
         "enterprise_id": eid, "enterprise": THUNDERSOFT_NAME, "title": f"年费 2026-08-24 到期：{DDOS} 第8年",

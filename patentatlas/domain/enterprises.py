@@ -27,6 +27,7 @@ from patentatlas.domain import accounts
 from patentatlas.domain.accounts import EMAIL, audit, now, token_hash
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError
+from patentatlas.i18n import DEFAULT_LANG, LANGS
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name, split_list
@@ -35,7 +36,7 @@ from patentatlas.store import scalar
 REVENUE_BANDS = ("<5m", "5m-20m", "20m-100m", "100m-1b", ">1b")  # yuan per year
 FEE_REDUCTIONS = ("single", "joint")  # 85 % (one qualifying holder) or 70 % (all joint holders qualify)
 PROFILE_FIELDS = ("name_variants", "revenue_band", "rd_spending", "employees", "fee_reduction", "notify_email",
-                  "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords")
+                  "webhook_url", "webhook_secret", "watch_ipc", "watch_keywords", "notify_lang")
 _COLUMNS = ("enterprise_id", "name", "uscc", "name_variants", "region_code", *PROFILE_FIELDS[1:],
             "watch_since", "calendar_token_hash", "created_at", "updated_at", "status")
 STATUSES = ("pending", "verified", "refused")
@@ -324,6 +325,7 @@ _CHECKS = {
     "webhook_secret": lambda v: (str(v).strip() or None) if v is not None else None,
     "watch_ipc": _ipc_list,
     "watch_keywords": split_list,
+    "notify_lang": lambda v: _choice("notify_lang", v, LANGS) or DEFAULT_LANG,  # mails, webhooks, calendar
 }
 
 

@@ -28,6 +28,7 @@ import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
+from patentatlas.i18n import gettext
 from patentatlas.rules import load_rule_set, packaged_rule_set
 
 
@@ -211,24 +212,17 @@ class FeeDue:
 
 UNKNOWN_PAID_AT_GRANT = "paid_at_grant"
 UNKNOWN_REDUCTION_WINDOW = "reduction_window"
-UNKNOWN_TEXT = {
-    UNKNOWN_PAID_AT_GRANT: ("授权日未知：本年度可能是授权登记的年度，其年费随授权登记缴纳",
-                            "grant date unknown: this may be the year the grant was registered, its fee paid "
-                            "with the registration"),
-    UNKNOWN_REDUCTION_WINDOW: ("授权日未知：无法判断费减（授权当年起十年）是否仍适用，按全额计算",
-                               "grant date unknown: whether the declared reduction (ten years from the grant "
-                               "year) still applies cannot be judged; the full fee is shown"),
-}
 
 
 def unknown_notes(codes: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
-    """What the data could not tell, each code with its words: the one rendering of :data:`UNKNOWN_TEXT`
-    (a fee's JSON, the warnings' facts and bodies).
+    """What the data could not tell, each code with its words from the catalogues (msgid
+    ``fee_unknown_`` + the code): the one rendering of them (a fee's JSON, the warnings' facts and bodies).
 
     >>> [n["code"] for n in unknown_notes([UNKNOWN_PAID_AT_GRANT])]
     ['paid_at_grant']
     """
-    return [{"code": code, "zh": UNKNOWN_TEXT[code][0], "en": UNKNOWN_TEXT[code][1]} for code in codes]
+    return [{"code": code, "zh": gettext(f"fee_unknown_{code}", "zh"), "en": gettext(f"fee_unknown_{code}", "en")}
+            for code in codes]
 
 
 def fee_unknowns(grant_date: dt.date | None, period_start: dt.date, as_of: dt.date,

@@ -24,12 +24,14 @@ import duckdb
 
 from patentatlas.delivery.mail import MailSettings, send_mail
 from patentatlas.delivery.webhook import post_webhook, shown_url
+from patentatlas.domain.warning_text import PATENT_TITLE, warning_text, with_text
 from patentatlas.errors import DeliveryError, PatentAtlasError
+from patentatlas.i18n import DEFAULT_LANG, gettext, message, translate
 
 MAX_ATTEMPTS = 6
 PAGE = 500  # rows read at a time: a backlog of mail never sits in memory whole
 FIRST_RETRY = dt.timedelta(minutes=5)
-NO_SMTP = "SMTP is not configured (set PATENTATLAS_SMTP_HOST and PATENTATLAS_SMTP_SENDER): waiting to send"
+NO_SMTP = message("delivery_no_smtp")  # stored as its English text; pages say it in their language
 
 _ENQUEUE = """
 INSERT INTO deliveries (warning_key, channel, target, status, attempts, next_attempt_at)
@@ -56,9 +58,11 @@ def enqueue_deliveries(conn: duckdb.DuckDBPyConnection, created_at: dt.datetime)
 
 
 def webhook_payload(row: dict[str, Any]) -> dict[str, Any]:
-    """The JSON a webhook receives for one warning."""
-    return {"id": row["warning_key"], "rule": row["rule"], "severity": row["severity"], "title": row["title"],
-            "body": row["body"], "application_number": row["application_number"], "facts": row["facts"],
+    """The JSON a webhook receives for one warning, its title and body in the enterprise's language."""
+    lang = row.get("notify_lang") or DEFAULT_LANG
+    return {"id": row["warning_key"], "rule": row["rule"], "severity": row["severity"], "lang": lang,
+            "title": translate(row["title"], lang), "body": translate(row["body"], lang),
+            "application_number": row["application_number"], "facts": row["facts"],
             "enterprise": {"id": row["enterprise_id"], "name": row["name"], "uscc": row["uscc"]},
             "created_at": row["created_at"].isoformat()}
 
@@ -81,10 +85,11 @@ def _fact_lines(facts: dict[str, Any], prefix: str = "") -> list[str]:
     return lines
 
 
-def mail_text(row: dict[str, Any]) -> str:
-    """The mail's body: the warning's text, then its facts one per line.
+def mail_text(row: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """The mail's body in ``lang``: the warning's text, then its facts one per line.
 
-    >>> print(mail_text({"body": "正文。", "warning_key": "k", "facts": {"a": 1, "b": None, "r": {"v": "x"}}}))
+    >>> row = {"body": "正文。", "warning_key": "k", "facts": {"a": 1, "b": None, "r": {"v": "x"}}}
+    >>> print(mail_text(row))
     正文。
     <BLANKLINE>
     依据：
@@ -93,9 +98,11 @@ def mail_text(row: dict[str, Any]) -> str:
     r.v: x
     <BLANKLINE>
     预警编号 k，由专利监测服务平台发送。
+    >>> print(mail_text(row, "en").splitlines()[-1])
+    Warning k, sent by Patent Monitoring Platform.
     """
-    return "\n".join([row["body"], "", "依据：", *_fact_lines(row["facts"]), "",
-                      f"预警编号 {row['warning_key']}，由专利监测服务平台发送。"])
+    return "\n".join([translate(row["body"], lang), "", gettext("mail_facts", lang), *_fact_lines(row["facts"]), "",
+                      gettext("mail_footer", lang, key=row["warning_key"], app=gettext("app_name", lang))])
 
 
 def _message_id(settings: MailSettings, warning_key: str) -> str:
@@ -107,7 +114,9 @@ def _message_id(settings: MailSettings, warning_key: str) -> str:
 def _send(row: dict[str, Any], mail: MailSettings | None) -> None:
     if row["channel"] == "email":
         assert mail is not None  # rows are fetched for email only with settings
-        send_mail(mail, row["target"], row["title"], mail_text(row), message_id=_message_id(mail, row["warning_key"]))
+        lang = row.get("notify_lang") or DEFAULT_LANG
+        send_mail(mail, row["target"], translate(row["title"], lang), mail_text(row, lang),
+                  message_id=_message_id(mail, row["warning_key"]))
         return
     if not row["webhook_secret"]:
         raise PatentAtlasError(f"webhook {shown_url(row['target'])}: the enterprise has no webhook secret to sign with")
@@ -116,22 +125,22 @@ def _send(row: dict[str, Any], mail: MailSettings | None) -> None:
 
 # --------------------------------------------------------------------------- the pass
 
-_DUE = """
-SELECT d.warning_key, d.channel, d.target, d.attempts, w.rule, w.severity, w.title, w.body, w.facts,
-       w.application_number, w.created_at, e.enterprise_id, e.name, e.uscc, e.webhook_secret
+_DUE = f"""
+SELECT d.warning_key, d.channel, d.target, d.attempts, w.rule, w.severity, w.facts, w.application_number,
+       w.created_at, e.enterprise_id, e.name, e.uscc, e.webhook_secret, e.notify_lang, {PATENT_TITLE}
 FROM deliveries d JOIN warnings w USING (warning_key) JOIN enterprises e USING (enterprise_id)
 WHERE d.status = 'pending' AND d.next_attempt_at <= $now AND (d.channel <> 'email' OR $mail)
 ORDER BY d.next_attempt_at, w.created_at, d.warning_key, d.channel
 LIMIT $page
 """
-_DUE_COLUMNS = ("warning_key", "channel", "target", "attempts", "rule", "severity", "title", "body", "facts",
-                "application_number", "created_at", "enterprise_id", "name", "uscc", "webhook_secret")
+_DUE_COLUMNS = ("warning_key", "channel", "target", "attempts", "rule", "severity", "facts", "application_number",
+                "created_at", "enterprise_id", "name", "uscc", "webhook_secret", "notify_lang", "patent_title")
 
 
 def _due(conn: duckdb.DuckDBPyConnection, now: dt.datetime, mail: bool) -> list[dict[str, Any]]:
     """The next page of rows due; each row handled leaves the set (sent, failed, or due later)."""
     rows = conn.execute(_DUE, {"now": now, "mail": mail, "page": PAGE}).fetchall()
-    return [dict(zip(_DUE_COLUMNS, r, strict=True)) | {"facts": json.loads(r[8])} for r in rows]
+    return [with_text(dict(zip(_DUE_COLUMNS, r, strict=True)) | {"facts": json.loads(r[6])}) for r in rows]
 
 
 def retry_at(now: dt.datetime, attempts: int) -> dt.datetime:
@@ -182,7 +191,7 @@ def deliver_pending(conn: duckdb.DuckDBPyConnection, mail: MailSettings | None,
     counts = {"sent": 0, "failed": 0, "retrying": 0}
     if mail is None:
         conn.execute("UPDATE deliveries SET last_error = ? WHERE channel = 'email' AND status = 'pending' "
-                     "AND next_attempt_at <= ? AND last_error IS DISTINCT FROM ?", [NO_SMTP, now, NO_SMTP])
+                     "AND next_attempt_at <= ? AND last_error IS DISTINCT FROM ?", [str(NO_SMTP), now, str(NO_SMTP)])
     dead: dict[tuple[str, str], str] = {}
     while page := _due(conn, now, mail is not None):
         for row in page:
@@ -196,19 +205,26 @@ def deliver_pending(conn: duckdb.DuckDBPyConnection, mail: MailSettings | None,
 # --------------------------------------------------------------------------- for admins
 
 _FAILURE_COLUMNS = ("warning_key", "channel", "target", "status", "attempts", "last_error", "next_attempt_at",
-                    "enterprise_id", "enterprise", "title", "created_at")
+                    "enterprise_id", "enterprise", "facts", "patent_title", "created_at")
 
 
 def delivery_failures(conn: duckdb.DuckDBPyConnection, limit: int = 500) -> list[dict[str, Any]]:
     """Deliveries that failed for good, then those still waiting after a failure (or for SMTP settings),
-    newest first; a webhook's address is shown without its credentials or query."""
+    newest first, each with its warning's title (a message); a webhook's address is shown without
+    its credentials or query."""
     rows = conn.execute(
         "SELECT d.warning_key, d.channel, d.target, d.status, d.attempts, d.last_error, d.next_attempt_at, "
-        "e.enterprise_id, e.name, w.title, w.created_at "
+        f"e.enterprise_id, e.name, w.facts, {PATENT_TITLE}, w.created_at "
         "FROM deliveries d JOIN warnings w USING (warning_key) JOIN enterprises e USING (enterprise_id) "
         "WHERE d.status = 'failed' OR (d.status = 'pending' AND d.last_error IS NOT NULL) "
         "ORDER BY d.status = 'pending', w.created_at DESC, d.warning_key, d.channel LIMIT ?", [limit]).fetchall()
-    out = [dict(zip(_FAILURE_COLUMNS, r, strict=True)) for r in rows]
+    out = []
+    for r in rows:
+        row = dict(zip(_FAILURE_COLUMNS, r, strict=True))
+        title, _ = warning_text(json.loads(row.pop("facts")), row.pop("patent_title"))
+        out.append({k: row[k] for k in _FAILURE_COLUMNS[:9]} | {"title": title, "created_at": row["created_at"]})
+        if row["last_error"] == NO_SMTP:
+            out[-1]["last_error"] = NO_SMTP
     for row in out:
         if row["channel"] == "webhook":
             row["target"] = shown_url(row["target"])

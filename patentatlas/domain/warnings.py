@@ -11,9 +11,10 @@ Six rules, each a set-based query over all enterprises at once:
                    or (facts.rule saved_search) a saved search of one of the enterprise's users
 
 A warning's key says what it is about (``fee_due:{enterprise}:{application}:{year}:{stage}``…), so
-running the job again never makes the same warning twice. Every warning explains itself: a short
-Chinese title, a Chinese body with the figures, and ``facts`` (JSON) with the rule, the rule set's
-version and source, the dates, amounts and what the platform did not know.
+running the job again never makes the same warning twice. Every warning explains itself: ``facts``
+(JSON) with the rule, the rule set's version and source, the dates, amounts and what the platform
+did not know; its title and body are said from them in the reader's language
+(:mod:`patentatlas.domain.warning_text`, the catalogues' words), never stored as prose.
 
 The fee rules follow :mod:`patentatlas.domain.payments` exactly (the states of
 :func:`patentatlas.domain.fees.fee_state`, written in SQL by :mod:`patentatlas.domain.fee_sql`,
@@ -46,6 +47,7 @@ from patentatlas.domain.fees import (
     unknown_notes,
 )
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
+from patentatlas.domain.warning_text import PATENT_TITLE, with_text
 from patentatlas.errors import NotFoundError
 from patentatlas.search.saved import SAVED_SEARCH_WARNINGS
 from patentatlas.store import transaction
@@ -64,7 +66,7 @@ _FEE_SCHEMA = pa.schema([
     ("period_start", pa.date32()), ("due_date", pa.date32()), ("full_amount", pa.int32()),
     ("amount", pa.int32()), ("reduced", pa.bool_()), ("grace_period_end", pa.date32()),
     ("late_fee", pa.int32()), ("grace_month", pa.int32()), ("late_fee_percent", pa.int32()),
-    ("provisional", pa.bool_()), ("unknowns", pa.string()), ("unknown_note", pa.string()),
+    ("provisional", pa.bool_()), ("unknowns", pa.string()),
 ])
 
 
@@ -94,8 +96,7 @@ def _fee_rows(profiles: list[tuple[Any, ...]], as_of: dt.date, rules: dict[str, 
                    "due_date": fee.due_date, "full_amount": fee.full_amount, "amount": fee.amount,
                    "reduced": fee.reduced, "grace_period_end": fee.grace_period_end, "late_fee": fee.late_fee,
                    "grace_month": month, "late_fee_percent": int(percents[month - 1]) if month else None,
-                   "provisional": fee.provisional, "unknowns": json.dumps(notes, ensure_ascii=False),
-                   "unknown_note": "；".join(n["zh"] for n in notes)}
+                   "provisional": fee.provisional, "unknowns": json.dumps(notes, ensure_ascii=False)}
             for name, value in row.items():
                 columns[name].append(value)
     return pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in _FEE_SCHEMA}, schema=_FEE_SCHEMA)
@@ -105,9 +106,8 @@ def _fee_rows(profiles: list[tuple[Any, ...]], as_of: dt.date, rules: dict[str, 
 
 _FEEABLE = """
 CREATE OR REPLACE TEMP TABLE alert_feeable AS
-SELECT c.enterprise_id, e.fee_reduction AS reduction, p.application_number,
-       coalesce(p.title_zh, p.title_en, '') AS title, p.patent_type, p.filing_date, p.grant_date,
-       b.observed_on AS seen_on
+SELECT c.enterprise_id, e.fee_reduction AS reduction, p.application_number, p.patent_type, p.filing_date,
+       p.grant_date, b.observed_on AS seen_on
 FROM custody c JOIN enterprises e USING (enterprise_id) JOIN patents p USING (application_number)
 LEFT JOIN import_batches b ON b.batch_id = p.last_batch_id
 WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL
@@ -122,9 +122,9 @@ FROM alert_feeable
 # the states of fees.fee_state; a year paid by hand is 'paid' even when it was also seen
 _FEE_STATES = f"""
 CREATE OR REPLACE TEMP TABLE alert_fees AS
-SELECT a.enterprise_id, a.application_number, a.title, a.patent_type, a.reduction, a.seen_on,
+SELECT a.enterprise_id, a.application_number, a.patent_type, a.reduction, a.seen_on,
        f.patent_year, f.period_start, f.due_date, f.full_amount, f.amount, f.reduced, f.grace_period_end,
-       f.late_fee, f.grace_month, f.late_fee_percent, f.provisional, f.unknowns, f.unknown_note,
+       f.late_fee, f.grace_month, f.late_fee_percent, f.provisional, f.unknowns,
        f.due_date - $as_of AS days_left,
        a.grant_date IS NOT NULL AS grant_date_known,
        CASE a.reduction WHEN 'single' THEN $single_percent WHEN 'joint' THEN $joint_percent END AS reduction_percent,
@@ -167,20 +167,7 @@ def _fee_states(conn: duckdb.DuckDBPyConnection, as_of: dt.date, rules: dict[str
 _CANDIDATES = """
 CREATE OR REPLACE TEMP TABLE alert_candidates (
     warning_key VARCHAR, enterprise_id INTEGER, application_number VARCHAR, rule VARCHAR, severity VARCHAR,
-    title VARCHAR, body VARCHAR, facts JSON)
-"""
-
-_REDUCTION_NOTE = """
-CASE WHEN NOT grant_date_known AND reduction IS NOT NULL THEN '（已声明费减，按全额计算，见注）'
-     WHEN reduced THEN format('（已按费减 {}% 计算，全额 {} 元）', reduction_percent, format('{:,}', full_amount))
-     WHEN reduction IS NULL THEN '（未声明费减资格，按全额计算）'
-     ELSE format('（已声明费减，但费减只适用于授权当年起 {} 年，本年度按全额计算）', $reduction_years) END
-"""
-
-_PROVISIONAL_NOTE = """
-CASE WHEN provisional THEN '注：节假日日历尚未覆盖其中的年份，这些日期只按周末顺延，为暂定日期。' ELSE '' END
-|| CASE WHEN NOT grant_date_known THEN '注：数据中没有授权日（已知已授权且有效），年费按申请日推算'
-        || CASE WHEN unknown_note <> '' THEN '；' || unknown_note ELSE '' END || '。' ELSE '' END
+    facts JSON)
 """
 
 _FEE_FACTS = """
@@ -190,7 +177,7 @@ json_object('rule', $rule, 'rules', $rules::JSON, 'as_of', $as_of, 'application_
             'reduced', reduced, 'reduction', reduction, 'reduction_percent', reduction_percent,
             'grace_period_end', grace_period_end, 'late_fee', late_fee, 'provisional', provisional,
             'payment_recorded', false, 'last_seen_in_force', seen_on, 'grant_date_known', grant_date_known,
-            'unknowns', unknowns::JSON)
+            'unknowns', unknowns::JSON, 'reduction_years', $reduction_years)
 """
 
 _FEE_DUE = f"""
@@ -198,11 +185,6 @@ INSERT INTO alert_candidates
 SELECT format('fee_due:{{}}:{{}}:{{}}:{{}}', enterprise_id, application_number, patent_year, stage),
        enterprise_id, application_number, $rule,
        CASE WHEN stage <= 7 THEN 'critical' WHEN stage <= 30 THEN 'warning' ELSE 'info' END,
-       format('年费 {{}} 到期：{{}} 第{{}}年', due_date, application_number, patent_year),
-       format('专利 {{}}（{{}}）第{{}}年年费的缴费期限是 {{}}，还有 {{}} 天。应缴 {{}} 元{{}}。'
-              '逾期未缴的，可在 {{}} 前补缴并加收滞纳金。{{}}',
-              application_number, title, patent_year, due_date, days_left, format('{{:,}}', amount),
-              {_REDUCTION_NOTE}, grace_period_end, {_PROVISIONAL_NOTE}),
        json_merge_patch({_FEE_FACTS}, json_object('stage_days', stage))
 FROM (SELECT *, list_filter($stages, lambda s: s >= days_left)[1] AS stage FROM alert_open_fees
       WHERE state = 'upcoming' AND days_left <= list_max($stages))
@@ -212,14 +194,6 @@ _FEE_GRACE = f"""
 INSERT INTO alert_candidates
 SELECT format('fee_grace:{{}}:{{}}:{{}}:m{{}}', enterprise_id, application_number, patent_year, grace_month),
        enterprise_id, application_number, $rule, 'critical',
-       format('年费逾期（滞纳期第{{}}个月）：{{}} 第{{}}年，今日补缴共 {{}} 元', grace_month, application_number,
-              patent_year, format('{{:,}}', amount + late_fee)),
-       format('专利 {{}}（{{}}）第{{}}年年费已于 {{}} 到期，平台没有缴费记录。现处于滞纳期第 {{}} 个月：'
-              '今日补缴需缴年费 {{}} 元{{}}，另加滞纳金 {{}} 元（全额年费 {{}} 元的 {{}}%），共 {{}} 元。'
-              '滞纳期至 {{}} 届满，届时仍未缴纳的，专利权自 {{}} 起终止。如已缴费，请登记缴费记录。{{}}',
-              application_number, title, patent_year, due_date, grace_month, format('{{:,}}', amount),
-              {_REDUCTION_NOTE}, format('{{:,}}', late_fee), format('{{:,}}', full_amount), late_fee_percent,
-              format('{{:,}}', amount + late_fee), grace_period_end, due_date, {_PROVISIONAL_NOTE}),
        json_merge_patch({_FEE_FACTS}, json_object('grace_month', grace_month, 'late_fee_percent', late_fee_percent,
                                                   'total_due_today', amount + late_fee))
 FROM alert_open_fees WHERE state = 'grace'
@@ -229,40 +203,22 @@ _FEE_LAPSED = f"""
 INSERT INTO alert_candidates
 SELECT format('fee_lapsed:{{}}:{{}}:{{}}', enterprise_id, application_number, patent_year),
        enterprise_id, application_number, $rule, 'critical',
-       format('年费未缴，专利权推定终止：{{}} 第{{}}年', application_number, patent_year),
-       format('专利 {{}}（{{}}）第{{}}年年费应于 {{}} 缴纳，滞纳期已于 {{}} 届满。平台没有缴费记录，'
-              '此后也没有导入数据显示该专利仍然有效（最近一次见到有效：{{}}），因此推定专利权自 {{}} 起终止。'
-              '可以请求恢复权利，恢复费 {{}} 元。如已缴费，请登记缴费记录。{{}}',
-              application_number, title, patent_year, due_date, grace_period_end,
-              coalesce(CAST(seen_on AS VARCHAR), '无'), due_date, format('{{:,}}', $restoration_fee),
-              {_PROVISIONAL_NOTE}),
        json_merge_patch({_FEE_FACTS}, json_object('presumed', true, 'terminated_as_of', due_date,
                                                   'restoration_fee', $restoration_fee))
 FROM alert_open_fees WHERE state = 'lapsed'
 """
 
-_STATUS_LABELS = "(VALUES ('pending', '审中'), ('in_force', '有效'), ('lapsed', '失效')) AS {name}(status, label)"
-
-_STATUS_CHANGE = f"""
+_STATUS_CHANGE = """
 INSERT INTO alert_candidates
-SELECT format('status:{{}}:{{}}:{{}}', c.enterprise_id, s.application_number, s.batch_id),
+SELECT format('status:{}:{}:{}', c.enterprise_id, s.application_number, s.batch_id),
        c.enterprise_id, s.application_number, $rule,
        CASE s.new_status WHEN 'lapsed' THEN 'critical' WHEN 'in_force' THEN 'info' ELSE 'warning' END,
-       format('法律状态变化：{{}} {{}}→{{}}', s.application_number, coalesce(o.label, s.old_status, '未知'),
-              coalesce(n.label, s.new_status, '未知')),
-       format('专利 {{}}（{{}}）的法律状态由“{{}}（{{}}）”变为“{{}}（{{}}）”，'
-              '见于 {{}} 的数据（导入批次 {{}}，文件 {{}}）。',
-              s.application_number, coalesce(p.title_zh, p.title_en, ''), coalesce(o.label, s.old_status, '未知'),
-              coalesce(s.old_status_text, '无'), coalesce(n.label, s.new_status, '未知'),
-              coalesce(s.new_status_text, '无'), s.observed_on, s.batch_id, b.file),
        json_object('rule', $rule, 'as_of', $as_of, 'application_number', s.application_number,
                    'old_status', s.old_status, 'new_status', s.new_status, 'old_status_text', s.old_status_text,
                    'new_status_text', s.new_status_text, 'observed_on', s.observed_on, 'batch_id', s.batch_id,
                    'file', b.file, 'in_custody_since', CAST(c.added_at AS DATE))
 FROM status_changes s JOIN custody c USING (application_number) JOIN patents p USING (application_number)
 JOIN import_batches b ON b.batch_id = s.batch_id
-LEFT JOIN {_STATUS_LABELS.format(name="o")} ON o.status = s.old_status
-LEFT JOIN {_STATUS_LABELS.format(name="n")} ON n.status = s.new_status
 WHERE s.observed_on >= CAST(c.added_at AS DATE) AND s.observed_on <= $as_of
 QUALIFY row_number() OVER (PARTITION BY c.enterprise_id, s.application_number, s.batch_id
                            ORDER BY s.new_status, s.new_status_text) = 1  -- one warning per patent and batch
@@ -275,14 +231,11 @@ def _term_end_sql(rules: dict[str, Any]) -> str:
 INSERT INTO alert_candidates
 SELECT format('term_end:{{}}:{{}}', enterprise_id, application_number), enterprise_id, application_number, $rule,
        'warning',
-       format('专利权期限 {{}} 届满：{{}}', ends_on, application_number),
-       format('专利 {{}}（{{}}）申请日 {{}}，保护期限 {{}} 年，将于 {{}} 届满（还有 {{}} 天），届满后专利权终止。',
-              application_number, title, filing_date, term, ends_on, ends_on - $as_of),
        json_object('rule', $rule, 'rules', $rules::JSON, 'as_of', $as_of, 'application_number', application_number,
                    'patent_type', patent_type, 'filing_date', filing_date, 'term_years', term,
                    'term_ends_on', ends_on, 'days_left', ends_on - $as_of)
-FROM (SELECT c.enterprise_id, p.application_number, coalesce(p.title_zh, p.title_en, '') AS title,
-             p.patent_type, p.filing_date, {term_years_sql(rules)} AS term, {term_end_sql(rules)} AS ends_on
+FROM (SELECT c.enterprise_id, p.application_number, p.patent_type, p.filing_date, {term_years_sql(rules)} AS term,
+             {term_end_sql(rules)} AS ends_on
       FROM custody c JOIN patents p USING (application_number)
       WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL)
 WHERE ends_on BETWEEN $as_of AND $as_of + $days
@@ -314,13 +267,6 @@ hits AS (SELECT enterprise_id, application_number,
          GROUP BY ALL)
 SELECT format('watch:{}:{}', h.enterprise_id, h.application_number), h.enterprise_id, h.application_number, $rule,
        'info',
-       format('监控命中新专利：{}', h.application_number),
-       format('新导入的专利 {}（{}），申请人 {}，申请日 {}，命中您的监控条件：{}。',
-              h.application_number, coalesce(f.title_zh, f.title_en, ''),
-              coalesce(array_to_string(f.applicant_names, '、'), '未知'),
-              coalesce(CAST(f.filing_date AS VARCHAR), '未知'),
-              concat_ws('；', CASE WHEN len(h.ipc) > 0 THEN 'IPC ' || array_to_string(h.ipc, '、') END,
-                        CASE WHEN len(h.keywords) > 0 THEN '关键词 ' || array_to_string(h.keywords, '、') END)),
        json_object('rule', $rule, 'as_of', $as_of, 'application_number', h.application_number,
                    'matched_ipc', h.ipc, 'matched_keywords', h.keywords, 'ipc_codes', f.ipc_codes,
                    'applicants', f.applicant_names, 'filing_date', f.filing_date, 'batch_id', f.batch_id,
@@ -359,9 +305,8 @@ _NEW = ("CREATE OR REPLACE TEMP TABLE alert_new AS SELECT * FROM alert_candidate
         "USING (warning_key) WHERE enterprise_id IN (SELECT enterprise_id FROM enterprises WHERE status = 'verified')")
 
 _INSERT = """
-INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, title, body, facts, as_of,
-                      created_at)
-SELECT warning_key, enterprise_id, application_number, rule, severity, title, body, facts, $as_of, $at
+INSERT INTO warnings (warning_key, enterprise_id, application_number, rule, severity, facts, as_of, created_at)
+SELECT warning_key, enterprise_id, application_number, rule, severity, facts, $as_of, $at
 FROM alert_new
 """
 
@@ -420,19 +365,21 @@ def ran_on(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> bool:
 
 # --------------------------------------------------------------------------- the inbox
 
-_INBOX_COLUMNS = ("warning_key", "rule", "severity", "title", "body", "facts", "application_number", "as_of",
-                  "created_at", "read_at", "resolved_at", "resolved_reason")
+_INBOX_COLUMNS = ("warning_key", "rule", "severity", "facts", "application_number", "as_of", "created_at", "read_at",
+                  "resolved_at", "resolved_reason", "patent_title")
 
 
 def inbox(conn: duckdb.DuckDBPyConnection, enterprise_id: int, unread_only: bool = False,
           limit: int = 200) -> list[dict[str, Any]]:
-    """An enterprise's warnings, newest first (the most severe first within a run); a resolved one
-    (its fee paid) carries when and why in ``resolved_at`` and ``resolved_reason``."""
+    """An enterprise's warnings, newest first (the most severe first within a run), each with its
+    title and body (:func:`with_text`); a resolved one (its fee paid) carries when and why in
+    ``resolved_at`` and ``resolved_reason``."""
     rows = conn.execute(
-        f"SELECT {', '.join(_INBOX_COLUMNS)} FROM warnings WHERE enterprise_id = ? AND (NOT ? OR read_at IS NULL) "
+        f"SELECT {', '.join(_INBOX_COLUMNS[:-1])}, {PATENT_TITLE} FROM warnings w "
+        "WHERE enterprise_id = ? AND (NOT ? OR read_at IS NULL) "
         "ORDER BY created_at DESC, CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
         "warning_key LIMIT ?", [enterprise_id, unread_only, limit]).fetchall()
-    return [dict(zip(_INBOX_COLUMNS, r, strict=True)) | {"facts": json.loads(r[5])} for r in rows]
+    return [with_text(dict(zip(_INBOX_COLUMNS, r, strict=True)) | {"facts": json.loads(r[3])}) for r in rows]
 
 
 def unread_count(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> int:

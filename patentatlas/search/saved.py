@@ -112,11 +112,6 @@ SAVED_SEARCH_WARNINGS = """
 INSERT INTO alert_candidates
 SELECT format('saved_search:{}:{}:{}', u.enterprise_id, s.saved_search_id, m.application_number), u.enterprise_id,
        m.application_number, 'watch', 'info',
-       format('检索式命中新专利：{}', m.application_number),
-       format('新导入的专利 {}（{}），申请人 {}，申请日 {}，命中您保存的检索式“{}”（{}）。',
-              m.application_number, coalesce(p.title_zh, p.title_en, ''),
-              coalesce(array_to_string(p.applicant_names, '、'), '未知'),
-              coalesce(CAST(p.filing_date AS VARCHAR), '未知'), s.name, s.query),
        json_object('rule', 'saved_search', 'as_of', $as_of, 'application_number', m.application_number,
                    'saved_search_id', s.saved_search_id, 'saved_search', s.name, 'query', s.query,
                    'filters', s.filters, 'saved_by', u.email, 'batch_id', m.batch_id, 'matched_at', m.matched_at,

@@ -671,6 +671,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE enterprises RENAME COLUMN calendar_token TO calendar_token_hash;
         """,
     ),
+    (
+        13,
+        "warnings said in their reader's language: no stored prose; an enterprise's notification language",
+        """
+        -- a warning's title and body are said from its rule and facts (domain.warning_text), in the
+        -- language of the page, the mail or the webhook that shows it
+        ALTER TABLE warnings DROP COLUMN title;
+        ALTER TABLE warnings DROP COLUMN body;
+        -- the language of the enterprise's mails, webhooks and calendar feed: zh | en
+        ALTER TABLE enterprises ADD COLUMN notify_lang VARCHAR DEFAULT 'zh';
+        """,
+    ),
 ]
 
 
