@@ -14,15 +14,16 @@ from patentatlas.commands import command_store, console
 def fees_report(patent: dict[str, Any], as_of: dt.date, reduction: str | None,
                 rules: dict[str, Any]) -> dict[str, Any]:
     """The fee report of one stored patent (its next fee and every remaining one) under ``rules``."""
-    from patentatlas.domain.fees import fee_schedule
+    from patentatlas.domain.fees import fee_schedule, no_fee_reason
 
     report: dict[str, Any] = {
         "application_number": patent["application_number"], "status": patent["status"],
         "as_of": as_of.isoformat(), "rules": {"version": rules["version"], "source": rules["source"]},
         "next_due": None, "schedule": [],
     }
-    if patent["status"] != "in_force" or not patent["filing_date"]:
-        report["note"] = "annual fees are due only for a granted patent in force"
+    reason = no_fee_reason(patent["status"], patent.get("country"), patent["filing_date"])
+    if reason:
+        report["note"] = reason
         return report
     grant = dt.date.fromisoformat(patent["grant_date"]) if patent["grant_date"] else None
     schedule = fee_schedule(dt.date.fromisoformat(patent["filing_date"]), patent["patent_type"], grant, as_of,

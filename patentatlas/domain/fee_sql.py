@@ -39,6 +39,12 @@ from patentatlas.errors import UsageError
 _TYPE = re.compile(r"[a-z_]+")
 
 
+def fee_bearing_sql(alias: str = "p") -> str:
+    """The stored patents CNIPA asks annual fees of (:func:`patentatlas.domain.fees.no_fee_reason`):
+    Chinese applications, in force, with a filing date."""
+    return f"{alias}.country = 'CN' AND {alias}.status = 'in_force' AND {alias}.filing_date IS NOT NULL"
+
+
 def _kind(name: str) -> str:
     """A patent type as an SQL literal (the rule set's keys are plain words)."""
     if not _TYPE.fullmatch(name):

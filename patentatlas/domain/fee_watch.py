@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from patentatlas.domain.directory import NO_CONTACT, enterprise_contacts
-from patentatlas.domain.fee_sql import term_end_sql
+from patentatlas.domain.fee_sql import fee_bearing_sql, term_end_sql
 from patentatlas.domain.high_value import named_params
 from patentatlas.domain.indicators import COUNTING_RULE
 from patentatlas.domain.region_fees import (
@@ -118,7 +118,7 @@ SELECT
 
 _LEFT_OUT_SQL = """WITH t AS (
   SELECT p.grant_date, {term_end} AS term_end
-  FROM patents p WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ('invention', 'utility_model', 'design')
+  FROM patents p WHERE {where} AND {fee_bearing} AND p.patent_type IN ('invention', 'utility_model', 'design')
     AND p.filing_date <= $as_of)
 SELECT count_if(grant_date IS NULL AND $as_of < term_end), count_if(grant_date > $as_of),
   count_if(grant_date <= $as_of AND $as_of >= term_end)
@@ -232,7 +232,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
     (head, by_child, by_top, grace_types, soon_types, counts, callee_total, callees,
      listed) = conn.execute(sql, named_params(sql, {**params, **extra})).fetchall()[0]
     where = scope_where(scope)
-    left_sql = _LEFT_OUT_SQL.format(where=where, term_end=term_end_sql(rules))
+    left_sql = _LEFT_OUT_SQL.format(where=where, fee_bearing=fee_bearing_sql(), term_end=term_end_sql(rules))
     left_out = conn.execute(left_sql, named_params(left_sql, params)).fetchall()[0]
     lapses = _lapses(conn, where, {**params, **extra})
     listed = listed or []

@@ -40,6 +40,19 @@ def fee_rules(conn: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
     return load_rule_set(conn, "annual_fees")
 
 
+def no_fee_reason(status: str | None, country: str | None, filing_date: Any) -> str | None:
+    """Why CNIPA asks no annual fee of a stored patent (None: it does) — the Python side of
+    :func:`patentatlas.domain.fee_sql.fee_bearing_sql`: a Chinese application (a CN number; a TW,
+    WO or foreign one owes CNIPA nothing, whoever its applicant), in force, with a filing date."""
+    if country != "CN":
+        return f"not a Chinese application (number of {country or 'unknown'}): no CNIPA annual fees"
+    if status != "in_force":
+        return f"not in force (status {status or 'unknown'}): no annual fees"
+    if not filing_date:
+        return "no filing date: the anniversaries are unknown"
+    return None
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same day ``years`` later; 29 February becomes 28 February in common years."""
     try:

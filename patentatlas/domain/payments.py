@@ -41,6 +41,7 @@ from patentatlas.domain.fees import (
     fee_rules,
     fee_state,
     first_annual_fee_year,
+    no_fee_reason,
     term_years,
 )
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
@@ -125,21 +126,23 @@ def patent_fee_states(patent: dict[str, Any], as_of: dt.date, reduction: str | N
 
 def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[list[dict[str, Any]], list[dict]]:
     rows = conn.execute(
-        "SELECT p.application_number, p.title_zh, p.patent_type, p.filing_date, p.grant_date, p.status "
+        "SELECT p.application_number, p.title_zh, p.patent_type, p.filing_date, p.grant_date, p.status, p.country "
         "FROM custody c JOIN patents p USING (application_number) WHERE c.enterprise_id = ? "
         "ORDER BY p.application_number", [enterprise_id]).fetchall()
-    keys = ("application_number", "title", "patent_type", "filing_date", "grant_date", "status")
+    keys = ("application_number", "title", "patent_type", "filing_date", "grant_date", "status", "country")
     patents = [dict(zip(keys, r, strict=True)) for r in rows]
     terms = fee_rules(conn)["term_years"]  # once: a query per patent cost a loaded page 180 ms
-    feeable = [p for p in patents if p["status"] == "in_force" and p["filing_date"] and p["patent_type"] in terms]
+    feeable = [p for p in patents if not no_fee_reason(p["status"], p["country"], p["filing_date"])
+               and p["patent_type"] in terms]
     left = [{"application_number": p["application_number"], "title": p["title"], "reason": _why_no_fees(p)}
             for p in patents if p not in feeable]
     return feeable, left
 
 
 def _why_no_fees(patent: dict[str, Any]) -> str:
-    if patent["status"] != "in_force":
-        return f"not in force (status {patent['status'] or 'unknown'}): no annual fees"
+    reason = no_fee_reason(patent["status"], patent["country"], patent["filing_date"])
+    if reason:
+        return reason
     return f"no annual-fee rule for patent type {patent['patent_type']!r}"
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from patentatlas.domain.fee_sql import (
     add_years_sql,
+    fee_bearing_sql,
     fee_calendar,
     fee_state_sql,
     first_annual_fee_year_sql,
@@ -77,7 +78,7 @@ base AS (
     coalesce(p.sei_codes, []) AS sei_codes, ib.observed_on AS seen_on, {term_years} AS term_years,
     {year_now} AS y_now, {first_year} AS first_year, p.grant_date IS NOT NULL AS grant_date_known
   FROM patents p LEFT JOIN import_batches ib ON ib.batch_id = p.last_batch_id
-  WHERE {where} AND p.status = 'in_force' AND p.patent_type IN ({types})
+  WHERE {where} AND {fee_bearing} AND p.patent_type IN ({types})
     AND (p.grant_date <= $as_of OR p.grant_date IS NULL) AND p.filing_date <= $as_of),
 years AS (
   SELECT b.*, CASE WHEN c0.due <= $as_of THEN y_now ELSE y_now - 1 END AS cur
@@ -113,7 +114,8 @@ def fees_sql(scope: Scope, as_of: dt.date, rules: dict[str, Any], where: str | N
     """The query of :func:`current_fees` and its parameters (for use as a subquery); ``where`` (SQL
     over ``patents p``) replaces the scope's region and industry."""
     sql = _FEES_SQL.format(
-        where=where or scope_where(scope), types=", ".join(f"'{t}'" for t in FEE_TYPES if t in rules["term_years"]),
+        where=where or scope_where(scope), fee_bearing=fee_bearing_sql(),
+        types=", ".join(f"'{t}'" for t in FEE_TYPES if t in rules["term_years"]),
         term_years=term_years_sql(rules), year_now=patent_year_sql("p.filing_date", "$as_of"),
         first_year=first_annual_fee_year_sql("p.filing_date", "p.grant_date"),
         start_now=period_start_sql("b.filing_date", "b.y_now"),

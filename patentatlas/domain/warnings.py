@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from patentatlas.delivery.mail import MailSettings
 from patentatlas.domain.accounts import now as utc_now
-from patentatlas.domain.fee_sql import fee_state_sql, term_end_sql, term_years_sql
+from patentatlas.domain.fee_sql import fee_bearing_sql, fee_state_sql, term_end_sql, term_years_sql
 from patentatlas.domain.fees import (
     fee_for_year,
     fee_rules,
@@ -110,7 +110,7 @@ SELECT c.enterprise_id, e.fee_reduction AS reduction, p.application_number, p.pa
        p.grant_date, b.observed_on AS seen_on
 FROM custody c JOIN enterprises e USING (enterprise_id) JOIN patents p USING (application_number)
 LEFT JOIN import_batches b ON b.batch_id = p.last_batch_id
-WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL
+WHERE """ + fee_bearing_sql() + """
   AND p.patent_type IN (SELECT unnest($types))
 """
 
@@ -237,7 +237,7 @@ SELECT format('term_end:{{}}:{{}}', enterprise_id, application_number), enterpri
 FROM (SELECT c.enterprise_id, p.application_number, p.patent_type, p.filing_date, {term_years_sql(rules)} AS term,
              {term_end_sql(rules)} AS ends_on
       FROM custody c JOIN patents p USING (application_number)
-      WHERE p.status = 'in_force' AND p.filing_date IS NOT NULL)
+      WHERE {fee_bearing_sql()})
 WHERE ends_on BETWEEN $as_of AND $as_of + $days
 """
 
