@@ -36,6 +36,7 @@ from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
 from patentatlas.reference.sei import industries_of, sei_industries
 from patentatlas.rules import load_rule_set
+from patentatlas.search.freshness import mark_index_stale
 from patentatlas.store import transaction
 
 NOT_JUDGED_NOTE = ("Industries come from the 2021 IPC concordance, which has no H01L/H10 codes: patents with "
@@ -76,6 +77,7 @@ def recompute_industries(conn: duckdb.DuckDBPyConnection) -> int:
             rows = conn.execute(_RECOMPUTE_SQL).fetchall()
             if rows and rows[0][0]:  # the summaries count by industry: read the patents until a refresh
                 mark_summaries_stale(conn)
+                mark_index_stale(conn)  # and the search index filters by it
         finally:
             conn.unregister("derived_industries")
     return int(rows[0][0]) if rows else 0

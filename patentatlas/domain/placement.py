@@ -36,6 +36,7 @@ from patentatlas.analytics.summaries import mark_summaries_stale
 from patentatlas.normalize.names import legal_form_key, normalize_name
 from patentatlas.reference.region_table import LEVELS, _chain, region_level
 from patentatlas.reference.regions import resolve_region
+from patentatlas.search.freshness import mark_index_stale
 
 METHODS = ("directory", "registration", "address", "name", "source_country", "filing_office", "none")
 STRONG = frozenset({"directory", "registration"})  # evidence about the enterprise, not about one record
@@ -241,6 +242,8 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
         placed, moved = _write(conn, scope)
         if placed:  # regions and enterprises the summaries count by may have changed: read patents until a refresh
             mark_summaries_stale(conn)
+        if moved:  # the search documents of the moved patents hold their old regions
+            mark_index_stale(conn)
         _place_parties(conn, numbers is not None, placer.index)
     finally:
         conn.unregister("placed_keys")

@@ -31,6 +31,7 @@ from patentatlas.domain.high_value import data_dates, named_params
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.rules import load_rule_set
+from patentatlas.search.freshness import mark_index_stale
 from patentatlas.store import utc_now
 
 RULE_SET = "patent_value"
@@ -187,6 +188,7 @@ def refresh_values(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                   f"SELECT {columns}, $version, $as_of, $now FROM ({sql})")
         conn.execute(insert, named_params(insert, {**_params(rules, as_of), "version": int(rules["version"]),
                                                    "now": utc_now()}))
+        mark_index_stale(conn)  # the search index sorts by the score: the changed ones are indexed again
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 import duckdb
 
-from patentatlas.search.text import han_bigrams, zh_segmented
+from patentatlas.search.text import han_bigrams, zh_names, zh_segmented
 
 # the store's columns a document is built from, in this order
 _ROW_SQL = """
@@ -16,37 +17,56 @@ SELECT application_number, title_zh, title_en, abstract_zh, abstract_en, main_cl
        inventor_names, ipc_codes, ipc_main, [p.publication_number FOR p IN coalesce(publications, [])],
        publication_number, filing_date, publication_date, grant_date, patent_type, status,
        first_applicant_province_code, first_applicant_city_code, first_applicant_county_code, sei_codes,
-       forward_citation_count, {value}
+       forward_citation_count, {value} AS value, {facts} AS facts
 FROM patents {join}
 """
+# what a document holds besides its texts, as one number: a document whose number differs from the
+# store's is indexed again (placements, value scores, industries and statuses change without an import)
+FACTS_SQL = """hash(patent_type, status, first_applicant_province_code, first_applicant_city_code,
+  first_applicant_county_code, sei_codes, forward_citation_count, {value}, ipc_main, ipc_codes, applicant_names,
+  inventor_names, filing_date, publication_date, grant_date, publication_number,
+  [p.publication_number FOR p IN coalesce(publications, [])])"""
+# the value score (issue 13) at the precision the pages show: a change they would not show is none
+_VALUE = "round(v.score, 2)"
 _VALUES = ("LEFT JOIN (SELECT application_number AS value_of, arg_max(score, rule_version) AS score "
            "FROM patent_values GROUP BY ALL) v ON v.value_of = patents.application_number")
 
 
+def _value_parts(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    has_values = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'patent_values'").fetchall()
+    return (_VALUE, _VALUES) if has_values[0][0] else ("NULL", "")
+
+
 def row_sql(conn: duckdb.DuckDBPyConnection) -> str:
-    """The rows' query; the value score (issue 13) where the store has one."""
-    has_values = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'patent_values'").fetchone()
-    if has_values and has_values[0]:
-        return _ROW_SQL.format(value="v.score", join=_VALUES)
-    return _ROW_SQL.format(value="NULL", join="")
+    """The rows' query, each row ending with its facts (``FACTS_SQL``)."""
+    value, join = _value_parts(conn)
+    return _ROW_SQL.format(value=value, join=join, facts=FACTS_SQL.format(value=value))
+
+
+def facts_sql(conn: duckdb.DuckDBPyConnection) -> str:
+    """Each patent's number, last import batch and facts, as the documents would hold them now."""
+    value, join = _value_parts(conn)
+    return (f"SELECT application_number, last_batch_id, {FACTS_SQL.format(value=value)} AS facts "
+            f"FROM patents {join}")
 
 
 _IPC = re.compile(r"^([A-H])(\d\d)([A-Z])(\d{1,4})/(\d{1,6})$")
 
 
-def ipc_terms(code: str | None) -> list[str]:
+@lru_cache(maxsize=100_000)
+def ipc_terms(code: str | None) -> tuple[str, ...]:
     """The code and each level above it (section, class, subclass, main group ``G06F3/``), so that
     ``ipc:G06F`` and ``ipc:G06F3`` are single terms.
 
     >>> ipc_terms("G06F 3/01")
-    ['G', 'G06', 'G06F', 'G06F3/', 'G06F3/01']
+    ('G', 'G06', 'G06F', 'G06F3/', 'G06F3/01')
     """
     text = re.sub(r"\s+", "", code or "").upper()
     match = _IPC.match(text)
     if not match:
-        return [text] if text else []
+        return (text,) if text else ()
     sec, cls, sub, group, _ = match.groups()
-    return [sec, sec + cls, sec + cls + sub, f"{sec}{cls}{sub}{int(group)}/", f"{sec}{cls}{sub}{int(group)}/{_}"]
+    return (sec, sec + cls, sec + cls + sub, f"{sec}{cls}{sub}{int(group)}/", f"{sec}{cls}{sub}{int(group)}/{_}")
 
 
 def number_terms(application_number: str, publications: list[str]) -> list[str]:
@@ -71,7 +91,7 @@ def _when(value: dt.date | None) -> dt.datetime | None:
 def document_of(row: tuple[Any, ...]) -> dict[str, Any]:
     """One patent row (``ROW_SQL``'s columns) as the index's fields; Chinese text segmented here."""
     (an, title_zh, title_en, abs_zh, abs_en, claim, applicants, inventors, ipcs, ipc_main, pns, pn, filed,
-     published, granted, ptype, status, prov, city, county, sei, cited_by, value) = row
+     published, granted, ptype, status, prov, city, county, sei, cited_by, value, _facts) = row
     applicants, inventors = applicants or [], inventors or []
     ipc_all = {t for code in [ipc_main, *(ipcs or [])] for t in ipc_terms(code)}
     main = ipc_terms(ipc_main)
@@ -84,8 +104,8 @@ def document_of(row: tuple[Any, ...]) -> dict[str, Any]:
         "abstract": [zh_segmented(abs_zh)],
         "abstract_en": [abs_en or ""],
         "claims": [zh_segmented(claim)],
-        "applicant": [zh_segmented(" ".join(applicants))],
-        "inventor": [zh_segmented(" ".join(inventors))],
+        "applicant": [zh_names(applicants)],
+        "inventor": [zh_names(inventors)],
         "ipc": sorted(ipc_all),
         "ipc_class": [main[2] if len(main) > 2 else (main[0] if main else "")],
         "first_applicant": [applicants[0] if applicants else ""],
@@ -98,10 +118,10 @@ def document_of(row: tuple[Any, ...]) -> dict[str, Any]:
         "cited_by": [int(cited_by or 0)],
         "value": [float(value) if value is not None else -1.0],  # the value score (issue 13); -1: none
         # shown in hits without a trip to the store
-        "show_title": [title_zh or title_en or ""],
-        "show_title_en": [title_en or ""],
-        "show_abstract": [abs_zh or abs_en or ""],
-        "show_applicants": ["; ".join(applicants)],
+        "show_title": [(title_zh or title_en or "").encode()],
+        "show_title_en": [(title_en or "").encode()],
+        "show_abstract": [(abs_zh or abs_en or "").encode()],
+        "show_applicants": ["; ".join(applicants).encode()],
     }
     for name, value in (("filed", filed), ("published", published), ("granted", granted)):
         if value:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ import tantivy
 
 from patentatlas.errors import UsageError
 from patentatlas.search.compile import Compiler
-from patentatlas.search.index import SearchIndex, open_index
+from patentatlas.search.index import SearchIndex, open_index, shown
 from patentatlas.search.query import Parsed, parse
 from patentatlas.search.text import keywords
 
@@ -142,19 +141,17 @@ def _run(searcher: tantivy.Searcher, query: tantivy.Query, opts: SearchOptions) 
 
 def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress,
          terms: dict[str, set[str]]) -> dict[str, Any]:
-    doc = searcher.doc(address).to_dict()
-    first = {name: (values[0] if values else None) for name, values in doc.items()}
-    filed = first.get("filed")
+    first = shown(searcher.doc(address))
     words = {t for ts in terms.values() for t in ts}
     return {
         "application_number": first["an"],
-        "title": first.get("show_title") or "",
-        "title_en": first.get("show_title_en") or None,
-        "applicants": first.get("show_applicants") or "",
-        "filing_date": filed.date().isoformat() if isinstance(filed, dt.datetime) else None,
+        "title": first["show_title"],
+        "title_en": first["show_title_en"] or None,
+        "applicants": first["show_applicants"],
+        "filing_date": first["filed"] or None,
         "score": round(key, 4) if isinstance(key, float) else None,
-        "title_html": highlight(first.get("show_title") or "", words, whole=True),
-        "snippet_html": highlight(first.get("show_abstract") or "", words),
+        "title_html": highlight(first["show_title"], words, whole=True),
+        "snippet_html": highlight(first["show_abstract"], words),
     }
 
 

@@ -3,7 +3,10 @@
 
 The index remembers the last import batch it has seen (``state.json``); any store newer than that
 is caught up before a search, so a store copied without its index, or an index from before an
-import, still answers for everything in the store.
+import, still answers for everything in the store. It also keeps each document's facts
+(``facts.parquet``: a hash of what a document holds besides its texts): placements, value scores
+and industries change without an import, and :mod:`.freshness` indexes again the patents whose
+facts the store no longer shares.
 
 >>> rebuild_index(conn)["patents"]  # doctest: +SKIP
 15149
@@ -24,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import tantivy
 
 from patentatlas.errors import PatentAtlasError
 from patentatlas.search.documents import documents_of, row_sql
 from patentatlas.search.text import en_analyzer, zh_analyzer
 
-SCHEMA_VERSION = 3  # bump when the fields change: an index of another version is rebuilt
+SCHEMA_VERSION = 4  # bump when the fields change: an index of another version is rebuilt
 CHUNK_ROWS = 2_000
 WRITER_HEAP = 200_000_000
 RAW_FIELDS = ("an", "num", "ipc", "type", "status", "province", "region", "sei", "ipc_class", "first_applicant")
@@ -48,14 +54,28 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="zh")
     for name in EN_FIELDS:
         sb.add_text_field(name, tokenizer_name="en")
-    for name in SHOWN:
-        sb.add_text_field(name, stored=True, index_option="basic", tokenizer_name="raw")
+    for name in SHOWN:  # kept, not indexed (as text each would be one huge term: twice the index, slower)
+        sb.add_bytes_field(name, stored=True, indexed=False)
     for name in ("filed", "published", "granted"):
         sb.add_date_field(name, stored=name == "filed", indexed=True, fast=True)
     sb.add_integer_field("filed_year", indexed=True, fast=True)
     sb.add_integer_field("cited_by", fast=True)
     sb.add_float_field("value", fast=True)
     return sb.build()
+
+
+def shown(doc: tantivy.Document) -> dict[str, str]:
+    """A stored document's number and the texts a hit shows (kept as UTF-8 bytes)."""
+    out = {"an": str(doc.get_first("an") or "")}
+    for name in SHOWN:
+        value = doc.get_first(name)
+        out[name] = value.decode() if isinstance(value, bytes) else ""
+    filed = doc.get_first("filed")
+    out["filed"] = filed.date().isoformat() if filed else ""
+    return out
+
+
+FACTS_SCHEMA = pa.schema([("an", pa.string()), ("facts", pa.uint64())])
 
 
 @dataclass
@@ -67,10 +87,25 @@ class SearchIndex:
     path: Path | None
     state: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    facts: pa.Table = field(default_factory=lambda: FACTS_SCHEMA.empty_table())  # what each document holds
+    syncing: bool = False  # a sync with the store is under way (:mod:`.freshness`)
 
     def save_state(self) -> None:
         if self.path is not None:
             (self.path / "state.json").write_text(json.dumps(self.state))
+
+    def save_facts(self) -> None:
+        """Written after the documents they describe are committed: a crash in between leaves facts
+        older than the index, which the next sync indexes again (never the other way round)."""
+        if self.path is not None:
+            pq.write_table(self.facts, self.path / "facts.parquet.new")
+            (self.path / "facts.parquet.new").replace(self.path / "facts.parquet")
+
+    def merge_facts(self, new: pa.Table, gone: list[str] | None = None) -> None:
+        """The facts of documents just (re)written replace theirs; ``gone``: documents deleted."""
+        dropped = pc.is_in(self.facts["an"], value_set=pa.concat_arrays(
+            [new["an"].combine_chunks(), pa.array(gone or [], pa.string())]))
+        self.facts = pa.concat_tables([self.facts.filter(pc.invert(dropped)), new]).combine_chunks()
 
 
 _OPEN: dict[str, SearchIndex] = {}
@@ -109,8 +144,9 @@ def _load(path: Path | None) -> SearchIndex | None:
         state = json.loads((path / "state.json").read_text())
         if state.get("version") != SCHEMA_VERSION:
             return None
-        return SearchIndex(_new_index(path), build_schema(), path, state)
-    except (ValueError, OSError):
+        facts = pq.read_table(path / "facts.parquet", schema=FACTS_SCHEMA)
+        return SearchIndex(_new_index(path), build_schema(), path, state, facts=facts)
+    except (ValueError, OSError, pa.ArrowException):
         return None  # damaged: rebuilt from the store
 
 
@@ -142,7 +178,7 @@ def open_index(conn: duckdb.DuckDBPyConnection, *, catch_up: bool = True,
             found = _build(conn, path)
         _OPEN[key] = found
     if catch_up:
-        _catch_up(conn, found)
+        _catch_up(conn, found, background)
     return found
 
 
@@ -175,12 +211,17 @@ def _latest_batch(conn: duckdb.DuckDBPyConnection) -> int:
     return int(conn.execute("SELECT coalesce(max(batch_id), 0) FROM import_batches").fetchone()[0])  # type: ignore[index]
 
 
-def _catch_up(conn: duckdb.DuckDBPyConnection, found: SearchIndex) -> None:
+def _catch_up(conn: duckdb.DuckDBPyConnection, found: SearchIndex,
+              background: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Index the patents of imports the index has not seen, then those whose facts changed."""
+    from patentatlas.search.freshness import sync_if_stale
+
     latest = _latest_batch(conn)
     if latest > found.state.get("batch", 0):
-        _index_rows(conn, found, "WHERE last_batch_id > ?", [found.state.get("batch", 0)], replace=True)
+        index_rows(conn, found, "WHERE last_batch_id > ?", [found.state.get("batch", 0)], replace=True)
         found.state["batch"] = latest
         found.save_state()
+    sync_if_stale(conn, found, background=background)
 
 
 def rebuild_index(conn: duckdb.DuckDBPyConnection, *, workers: int | None = None) -> dict[str, Any]:
@@ -209,9 +250,11 @@ def _build(conn: duckdb.DuckDBPyConnection, path: Path | None, *, workers: int |
     if target is not None and target.exists():
         shutil.rmtree(target)
     built = SearchIndex(_new_index(target, reuse=False), build_schema(), target)
-    latest = _latest_batch(conn)
-    count = _index_rows(conn, built, "", [], replace=False, workers=workers)
-    built.state = {"version": SCHEMA_VERSION, "batch": latest, "patents": count}
+    from patentatlas.search.freshness import store_changes
+
+    latest, changes = _latest_batch(conn), store_changes(conn)  # read before the rows: never newer than they
+    count = index_rows(conn, built, "", [], replace=False, workers=workers)
+    built.state = {"version": SCHEMA_VERSION, "batch": latest, "patents": count, "changes": changes}
     built.save_state()
     if path is None or target is None:
         return built
@@ -234,7 +277,7 @@ def index_batches(conn: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> int:
     found = open_index(conn, catch_up=False)
     seen = found.state.get("batch", 0)
     marks = ", ".join("?" for _ in batch_ids)
-    count = _index_rows(conn, found, f"WHERE last_batch_id IN ({marks})", list(batch_ids), replace=True)
+    count = index_rows(conn, found, f"WHERE last_batch_id IN ({marks})", list(batch_ids), replace=True)
     if seen >= min(batch_ids) - 1:
         found.state["batch"] = max(seen, max(batch_ids))  # no batch in between: the index has seen them all
         found.save_state()
@@ -249,35 +292,59 @@ def _index_exists(conn: duckdb.DuckDBPyConnection) -> bool:
     return _key(conn, None) in _OPEN
 
 
-def _index_rows(conn: duckdb.DuckDBPyConnection, found: SearchIndex, where: str, params: list[Any], *,
-                replace: bool, workers: int | None = None) -> int:
-    """Write the documents of the patents ``where`` selects, segmenting in worker processes when many."""
+def index_rows(conn: duckdb.DuckDBPyConnection, found: SearchIndex, where: str, params: list[Any], *,
+               replace: bool, workers: int | None = None, scope: pa.Table | None = None,
+               gone: list[str] | None = None) -> int:
+    """Write the documents of the patents ``where`` selects, segmenting in worker processes when many,
+    and record their facts; ``scope`` (a table of ``an``): registered as ``search_scope`` for ``where``;
+    ``gone``: numbers whose documents are deleted (patents no longer in the store)."""
     cursor = conn.cursor()  # a cursor of its own: the caller's may be in the middle of something
     try:
+        if scope is not None:
+            cursor.register("search_scope", scope)
         total = int(cursor.execute(f"SELECT count(*) FROM patents {where}", params).fetchone()[0])  # type: ignore[index]
-        if total == 0:
+        if total == 0 and not gone:
             return 0
         cursor.execute(row_sql(cursor) + where, params)
-        chunks = iter(lambda: cursor.fetchmany(CHUNK_ROWS), [])
-        count = 0
+        facts: list[pa.Table] = []
+        chunks = _noting_facts(iter(lambda: cursor.fetchmany(CHUNK_ROWS), []), facts)
         with found.lock:
-            writer = found.index.writer(WRITER_HEAP, 1)
-            try:
-                for docs in _documents(chunks, total, workers):
-                    for doc in docs:
-                        if replace:
-                            writer.delete_documents_by_term("an", doc["an"][0])
-                        writer.add_document(tantivy.Document.from_dict(doc, found.schema))
-                    count += len(docs)
-                writer.commit()
-                writer.wait_merging_threads()
-            except BaseException:
-                writer.rollback()
-                raise
-            found.index.reload()
+            count = _write(found, _documents(chunks, total, workers), replace, gone or [])
+            found.merge_facts(pa.concat_tables(facts) if facts else FACTS_SCHEMA.empty_table(), gone)
+            found.save_facts()
         return count
     finally:
         cursor.close()
+
+
+def _noting_facts(chunks: Any, facts: list[pa.Table]) -> Any:
+    """The chunks of rows, each one's numbers and facts (its last column) noted as it passes."""
+    for chunk in chunks:
+        facts.append(pa.table({"an": pa.array([r[0] for r in chunk], pa.string()),
+                               "facts": pa.array([r[-1] for r in chunk], pa.uint64())}))
+        yield chunk
+
+
+def _write(found: SearchIndex, documents: Any, replace: bool, gone: list[str]) -> int:
+    """Add the documents (replacing a patent's older one) and delete ``gone``'s, in one commit."""
+    count = 0
+    writer = found.index.writer(WRITER_HEAP, 1)
+    try:
+        for number in gone:
+            writer.delete_documents_by_term("an", number)
+        for docs in documents:
+            for doc in docs:
+                if replace:
+                    writer.delete_documents_by_term("an", doc["an"][0])
+                writer.add_document(tantivy.Document.from_dict(doc, found.schema))
+            count += len(docs)
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    found.index.reload()
+    return count
 
 
 def _documents(chunks: Any, total: int, workers: int | None) -> Any:
@@ -294,11 +361,19 @@ def _documents(chunks: Any, total: int, workers: int | None) -> Any:
             for chunk in chunks:
                 pending.append((chunk, pool.submit(documents_of, chunk)))
                 if len(pending) >= 2 * processes:
-                    yield pending.popleft()[1].result()
+                    yield _oldest(pending)
             while pending:
-                yield pending.popleft()[1].result()
+                yield _oldest(pending)
         except BrokenProcessPool:
             pass
     for chunk, _ in pending:  # after a broken pool: what was in flight, then the rest, here
         yield documents_of(chunk)
     yield from map(documents_of, chunks)
+
+
+def _oldest(pending: deque[tuple[Any, Future[list[dict[str, Any]]]]]) -> list[dict[str, Any]]:
+    """The oldest chunk's documents, taken off ``pending`` only once they came back: a chunk whose
+    worker died stays there, to be segmented by the caller."""
+    docs = pending[0][1].result()
+    pending.popleft()
+    return docs

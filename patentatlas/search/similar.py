@@ -15,7 +15,7 @@ from patentatlas.domain.patents import get_patent
 from patentatlas.errors import UsageError
 from patentatlas.search.compile import Compiler
 from patentatlas.search.engine import SearchOptions, _hit, _with_filters, paragraph_query
-from patentatlas.search.index import open_index
+from patentatlas.search.index import open_index, shown
 from patentatlas.search.text import en_terms, has_han, keywords, zh_tokens
 
 MAX_TEXT = 20_000
@@ -47,13 +47,13 @@ def similar_patents(conn: duckdb.DuckDBPyConnection, *, number: str | None = Non
         hit = _hit(searcher, score, address, {"all": {w for w, _ in weighted}})
         if hit["application_number"] == own:
             continue
-        hit["shared_terms"] = _shared(searcher.doc(address).to_dict(), weighted)
+        hit["shared_terms"] = _shared(shown(searcher.doc(address)), weighted)
         hits.append(hit)
     return {"of": own, "terms": [{"term": w, "weight": round(s, 4)} for w, s in weighted], "hits": hits[:limit]}
 
 
-def _shared(doc: dict[str, list[Any]], weighted: list[tuple[str, float]]) -> list[str]:
+def _shared(doc: dict[str, str], weighted: list[tuple[str, float]]) -> list[str]:
     """The key terms found in the hit's title or abstract, heaviest first."""
-    text = " ".join(str(v) for k in ("show_title", "show_title_en", "show_abstract") for v in doc.get(k, [])).lower()
+    text = " ".join(doc[k] for k in ("show_title", "show_title_en", "show_abstract")).lower()
     tokens = set(zh_tokens(text)) | set(en_terms(text))
     return [w for w, _ in weighted if w in tokens or w in text or (not has_han(w) and set(en_terms(w)) & tokens)]

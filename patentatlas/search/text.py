@@ -1,6 +1,10 @@
 """Text as the index sees it: Chinese segmented by jieba (search mode), English stemmed.
 
-jieba's dictionary ships inside its package (``jieba/dict.txt``): nothing is downloaded.
+The segmenting is jieba-rs (``rjieba``): jieba's algorithm and dictionary in Rust, about 20 times
+faster than the Python package, whose output it matches on Chinese text (they differ only on a few
+ASCII runs such as ``Vs_lim``); documents and queries are cut by the same one. The Python package
+stays for key terms (TF-IDF weights). Both dictionaries ship inside their packages: nothing is
+downloaded.
 
 >>> zh_tokens("内窥镜图像处理")
 ['窥镜', '内窥镜', '图像', '处理', '图像处理']
@@ -13,6 +17,7 @@ import re
 from functools import lru_cache
 
 import jieba
+import rjieba
 import tantivy
 
 jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not our output
@@ -30,12 +35,29 @@ def zh_tokens(text: str | None) -> list[str]:
     """Search-mode tokens (each word, and the shorter words inside it), lowercased."""
     if not text:
         return []
-    return [t.lower() for t in jieba.cut_for_search(text) if _WORDLIKE.search(t)]
+    return [t.lower() for t in rjieba.cut_for_search(text, True) if _WORDLIKE.search(t)]
+
+
+_NOT_WORDS = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")  # a token of punctuation alone, between spaces
 
 
 def zh_segmented(text: str | None) -> str:
-    """The text as the index's whitespace tokenizer takes it."""
-    return " ".join(zh_tokens(text))
+    """The text as the index's whitespace tokenizer takes it: ``zh_tokens`` joined by spaces (made in
+    one pass over the joined text, not token by token: this is the index build's inner loop)."""
+    if not text:
+        return ""
+    return _NOT_WORDS.sub("", " ".join(rjieba.cut_for_search(text, True))).lower()
+
+
+@lru_cache(maxsize=200_000)
+def zh_name(name: str) -> str:
+    """A name (applicant, inventor) segmented once per process: names repeat across patents."""
+    return zh_segmented(name)
+
+
+def zh_names(names: list[str]) -> str:
+    """Names segmented one by one (a word never spans two names), each from the cache."""
+    return " ".join(zh_name(n) for n in names if n)
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
@@ -49,7 +71,7 @@ def han_bigrams(text: str | None) -> list[str]:
 
 def zh_words(text: str) -> list[str]:
     """Precise-mode words of a query word (every one of them is in a document's search-mode tokens)."""
-    return [t.lower() for t in jieba.cut(text) if _WORDLIKE.search(t)]
+    return [t.lower() for t in rjieba.cut(text, True) if _WORDLIKE.search(t)]
 
 
 @lru_cache(maxsize=1)

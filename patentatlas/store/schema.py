@@ -683,6 +683,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE enterprises ADD COLUMN notify_lang VARCHAR DEFAULT 'zh';
         """,
     ),
+    (
+        14,
+        "the search index follows placements, value scores and industries between imports",
+        """
+        -- bumped by each write that changes what a patent's search document holds besides its texts
+        -- (search.freshness.mark_index_stale); the index syncs when it is ahead of the index's own count
+        ALTER TABLE search_state ADD COLUMN changes BIGINT NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 
