@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
+from patentatlas.domain.ical import unfold
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
 from tests.conftest import copied_store
@@ -277,6 +278,15 @@ def test_the_calendar_feed_at_its_secret_address(as_a: TestClient, app: Any) -> 
     calendar_app = TestClient(app)  # no session: a calendar app only knows the address
     feed = calendar_app.get(path)
     assert feed.status_code == 200 and f"X-WR-CALNAME:{A_NAME} 年费日历" in feed.text
+    assert "宽限期届满: " in unfold(feed.text) and "滞纳期" not in unfold(feed.text)
+    as_a.post("/api/enterprises/1/profile", json={"notify_lang": "en"})  # the subscriber's language
+    english = unfold(calendar_app.get(path).text)
+    as_a.post("/api/enterprises/1/profile", json={"notify_lang": "zh"})
+    assert f"X-WR-CALNAME:{A_NAME} Fee calendar" in english
+    summary = next(line for line in english.splitlines() if line.startswith("SUMMARY:"))
+    assert summary.startswith("SUMMARY:Annual fee due CN") and " year " in summary
+    assert "Grace period ends: " in english and "Patent year: " in english
+    assert [w for w in ("年费截止", "专利年度", "应缴金额", "缴费期限", "宽限期", "年费日历") if w in english] == []
     assert calendar_app.get("/calendar/guessed-token.ics").status_code == 404
     new_url = as_a.post("/api/enterprises/1/calendar-token").json()["calendar_url"]
     assert new_url != url

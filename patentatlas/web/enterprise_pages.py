@@ -30,6 +30,7 @@ from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
 from patentatlas.errors import PayloadTooLargeError, UsageError
+from patentatlas.i18n import gettext
 from patentatlas.store import transaction
 from patentatlas.store.version import data_version_of
 from patentatlas.web.approval_pages import router as approval_router
@@ -278,27 +279,33 @@ def _calendar_url(request: Request, token: str) -> str:
 
 
 def _ics(request: Request, cursor: Any, enterprise: dict[str, Any]) -> Response:
+    """The fee calendar in ``?lang=``, else in the enterprise's notification language (a calendar
+    app sends no cookie and no language of its own)."""
     eid = enterprise["enterprise_id"]
+    lang = request.query_params.get("lang") or enterprise.get("notify_lang") or "zh"
+    t = translator(lang)
     page = fee_page(cursor, enterprise, dt.date.today())
     base = str(request.base_url).rstrip("/")
     events = [CalendarEvent(
         uid=f"fee-{f['application_number']}-{f['patent_year']}@patentatlas",
         day=dt.date.fromisoformat(f["due_date"]),
-        summary=f"年费截止 {f['application_number']} 第{f['patent_year']}年 ¥{f['amount']}",
-        description=_ics_description(f), url=f"{base}/patents/{f['application_number']}")
+        summary=gettext("ics_summary", t.lang, number=f["application_number"], year=f["patent_year"],
+                        amount=f["amount"]),
+        description=_ics_description(f, t.lang), url=f"{base}/patents/{f['application_number']}")
         for f in page["fees"] if f["state"] in ("upcoming", "grace")]
-    body = fee_calendar(f"{enterprise['name']} 年费日历", events)
+    body = fee_calendar(f"{enterprise['name']} {t['fee_calendar']}", events)
     return Response(body, media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="fees_{eid}.ics"'})
 
 
-def _ics_description(fee: dict[str, Any]) -> str:
-    lines = [f"{fee['title'] or ''}", f"专利年度: 第{fee['patent_year']}年",
-             f"应缴金额: {fee['amount']} 元" + ("（已按费减计算）" if fee["reduced"] else ""),
-             f"缴费期限: {fee['due_date']}", f"滞纳期届满: {fee['grace_period_end']}",
-             "未缴则专利权自缴费期限届满之日起终止。"]
+def _ics_description(fee: dict[str, Any], lang: str) -> str:
+    lines = [f"{fee['title'] or ''}", gettext("ics_patent_year", lang, year=fee["patent_year"]),
+             gettext("ics_amount", lang, amount=fee["amount"])
+             + (gettext("ics_reduced", lang) if fee["reduced"] else ""),
+             gettext("ics_due_date", lang, date=fee["due_date"]),
+             gettext("ics_grace_end", lang, date=fee["grace_period_end"]), gettext("ics_lapse", lang)]
     if fee["provisional"]:
-        lines.append("日期为暂定：节假日安排尚未公布，仅按周末顺延。")
+        lines.append(gettext("ics_provisional", lang))
     return "\n".join(lines)
 
 
