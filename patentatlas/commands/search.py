@@ -72,6 +72,25 @@ def rebuild_cmd(ctx: click.Context, workers: int | None, as_json: bool) -> None:
                          markup=False, highlight=False)
 
 
+@search_index.command("sync")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def sync_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Index again the patents whose regions, value scores or industries changed since they were indexed
+    (searches do this by themselves; the web server also nightly)."""
+    from patentatlas.search.freshness import sync_index
+
+    done = sync_index(command_store(ctx, read_only=True))
+    if as_json:
+        print_json(done)
+        return
+    if done is None:
+        console.print("no index beside this store (search-index rebuild makes one)", markup=False, highlight=False)
+        return
+    console.print(f"{done['changed']:,} patents indexed again, {done['gone']:,} documents of patents gone, "
+                  f"in {done['seconds']} s", markup=False, highlight=False)
+
+
 def register(main: click.Group) -> None:
     main.add_command(search_cmd)
     main.add_command(search_index)

@@ -34,12 +34,15 @@ def mark_index_stale(conn: duckdb.DuckDBPyConnection) -> None:
 
 def store_changes(conn: duckdb.DuckDBPyConnection) -> int:
     """How many times writers have marked the index stale in this store."""
-    rows = conn.execute("SELECT changes FROM search_state").fetchall()
-    return int(rows[0][0]) if rows else 0
+    cursor = conn.execute("SELECT * FROM search_state")  # a store before migration 14 (opened read-only): 0
+    names = [d[0] for d in cursor.description or []]
+    rows = cursor.fetchall()
+    return int(rows[0][names.index("changes")] or 0) if rows and "changes" in names else 0
 
 
-def sync_index(conn: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """Bring the store's index (where one was built) up to date with the store now; what it did.
+def sync_index(conn: duckdb.DuckDBPyConnection, *, force: bool = True) -> dict[str, Any] | None:
+    """Bring the store's index (where one was built) up to date with the store now; what it did
+    (None: no index, or, unless ``force``, no writer marked the store since the last sync).
 
     >>> sync_index(conn)  # doctest: +SKIP
     {'changed': 12, 'gone': 0, 'seconds': 0.05}
@@ -49,7 +52,7 @@ def sync_index(conn: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     if not _index_exists(conn):
         return None
     found = open_index(conn, catch_up=False)
-    return sync_if_stale(conn, found, force=True)
+    return sync_if_stale(conn, found, force=force)
 
 
 def sync_if_stale(conn: duckdb.DuckDBPyConnection, found: Any, *, force: bool = False,

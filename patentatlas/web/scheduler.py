@@ -34,6 +34,7 @@ from patentatlas.domain.accounts import now as utc_now
 from patentatlas.domain.outbox import deliver_pending
 from patentatlas.domain.warnings import ran_on, run_alerts
 from patentatlas.errors import UsageError
+from patentatlas.search.freshness import sync_index
 from patentatlas.store.cluster import cluster_patents, needs_clustering
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ class Scheduler:
             refreshed = refresh_summaries_if_needed(cursor)  # after placements or industries changed
             if refreshed:
                 log.info("summary tables refreshed: %s", refreshed)
+            synced = sync_index(cursor, force=False)  # the same changes in the search index (else: the next search)
+            if synced and (synced["changed"] or synced["gone"]):
+                log.info("search index synced with the store: %s", synced)
             return "alerts"
         if self.last_delivery is None or local - self.last_delivery >= DELIVERY_INTERVAL:
             self.last_delivery = local
