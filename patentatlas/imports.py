@@ -26,14 +26,14 @@ from patentatlas.store.version import changes_held
 
 def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[str, str] | None = None,
                 observed_on: dt.date | None = None, progress: Progress | None = None,
-                batch_rows: int = BATCH_ROWS) -> ImportReport:
+                batch_rows: int = BATCH_ROWS, apart: bool = False) -> ImportReport:
     """Import one file (see :func:`patentatlas.store.loader.load_file` for batches and accounting),
     then: the specialty databases, the placement of the patents it wrote or saw, the file's
     figures over those patents (how far they were placed), the value scores, the search index,
     the summary tables the region pages read."""
     with changes_held(conn):  # the pages see one change: the import done, not each of its steps
         report = load_file(conn, path, mapping=mapping, observed_on=observed_on, progress=progress,
-                           batch_rows=batch_rows)
+                           batch_rows=batch_rows, apart=apart)
         recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
         with transaction(conn):  # the directory and registrations may place the imported patents better
             place_patents(conn, numbers_of_batches(conn, report.batch_ids))

@@ -81,12 +81,15 @@ def load_file(
     observed_on: dt.date | None = None,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    apart: bool = False,
 ) -> ImportReport:
     """Load one file into the store; each batch of up to ``batch_rows`` rows is one transaction, so a failure
     leaves the store as it was before the batch it happened in (a file of up to ``batch_rows``
-    rows is one batch). Memory stays bounded whatever the file's size."""
+    rows is one batch). Memory stays bounded whatever the file's size. The file is read in a
+    helper process when it is large, or whatever its size when ``apart`` (a server answering pages
+    while it imports keeps its interpreter for them)."""
     source = open_source(path, mapping)
-    chunks = prefetched_chunks(path, mapping) if path.stat().st_size >= PREFETCH_BYTES else source.chunks
+    chunks = prefetched_chunks(path, mapping) if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
     report = ImportReport(str(path), source.format)
     loader = _Loader(conn, report, file_checksum(path), observed_on or dt.date.today())
     collecting = gc.isenabled()

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from patentatlas.config import setting
 from patentatlas.domain.accounts import require_enterprise, require_role
+from patentatlas.domain.import_jobs import ImportJobs
 from patentatlas.domain.patents import PatentFilter, get_patent, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, PayloadTooLargeError, UsageError
 from patentatlas.store import open_store
@@ -53,6 +54,8 @@ def create_app(db_path: str | Path) -> FastAPI:
                   description="Regional patent monitoring — JSON API behind every page.")
     app.state.data_version = DataVersion()  # moved on by every committed write through this connection
     app.state.conn = versioned(open_store(db_path), app.state.data_version)
+    app.state.import_jobs = ImportJobs()  # an admin's uploads, imported by the server (one at a time)
+    app.state.uploads = Path(f"{db_path}.uploads")  # where they are kept, beside the store
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageCache, version=app.state.data_version, conn=app.state.conn)
     app.add_middleware(BodyLimit)
