@@ -90,7 +90,6 @@ def serve(db: Path, port: int, import_file_path: Path | None) -> None:
     import uvicorn
 
     from patentatlas.imports import import_file
-    from patentatlas.store.version import changes_held
     from patentatlas.web.app import create_app
 
     app = create_app(db)
@@ -100,8 +99,9 @@ def serve(db: Path, port: int, import_file_path: Path | None) -> None:
             day = dt.date(2026, 11, 2)
             while True:
                 started = time.monotonic()
-                with changes_held(cursor):  # its pages are computed again once, after the whole import
-                    report = import_file(cursor, import_file_path, observed_on=day)
+                # as the server's own imports do (domain.import_jobs): the file read in a helper process,
+                # the pages computed again once, after the whole import
+                report = import_file(cursor, import_file_path, observed_on=day, apart=True)
                 print(f"[server] imported {report.read} rows in {time.monotonic() - started:.1f} s", flush=True)
                 day += dt.timedelta(days=1)
 
