@@ -88,3 +88,34 @@ def test_saved_searches_api_is_the_users_own(tmp_path: Path) -> None:
         assert mine.delete(f"/api/saved-searches/{sid}").json() == {"deleted": sid}
     finally:
         app.state.conn.close()
+
+
+def test_the_search_page_saves_a_search_for_an_enterprise_user(tmp_path: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    conn = open_store(path)
+    import_file(conn, THUNDERSOFT)
+    eid = int(register_enterprise(conn, "中科创达软件股份有限公司", "91330100716105852F")["enterprise_id"])
+    create_user(conn, "ip@thundersoft.cn", "enterprise", password="a long password 1", enterprise_id=eid)
+    create_user(conn, "other@gov.cn", "admin", password="a long password 2")
+    conn.close()
+    app = create_app(path)
+    try:
+        other = signed_in(app, "other@gov.cn", "a long password 2")
+        assert 'id="save-search-form"' not in other.get("/search", params={"q": "图像"}).text  # not an enterprise
+        mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
+        page = mine.get("/search", params={"q": "图像", "type": "invention"}).text
+        assert 'id="save-search-form"' in page and '<input type="hidden" name="type" value="invention">' in page
+        saved = mine.post("/search/save", data={"q": "图像", "type": "invention", "name": "图像发明"})
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/search?q=%E5%9B%BE%E5%83%8F&type=invention"
+        back = mine.get(saved.headers["location"]).text
+        assert "检索式已保存" in back
+        data = mine.get(saved.headers["location"], params={"format": "json"}).json()
+        assert [(s["name"], s["query"], s["filters"], s["href"]) for s in data["saved"]] == [
+            ("图像发明", "图像", {"type": "invention"}, "/search?q=%E5%9B%BE%E5%83%8F&type=invention")]
+        refused = mine.post("/search/save", data={"q": "", "name": "nothing"})  # no words, no filter
+        assert refused.status_code == 303 and len(mine.get("/api/saved-searches").json()) == 1
+        shown = mine.get(refused.headers["location"]).text
+        assert 'id="flash-message" role="alert"' in shown and "a saved search needs words" in shown
+    finally:
+        app.state.conn.close()

@@ -150,3 +150,22 @@ def test_a_large_store_without_an_index_is_indexed_in_the_background(tmp_path: P
             assert answer.status_code == 200 and answer.json()["total"] > 0
     finally:
         app.state.conn.close()
+
+
+def test_the_page_holds_the_result_sets_charts(client: TestClient) -> None:
+    data = client.get("/search", params={"q": "内窥镜", "format": "json"}).json()
+    # 2014 上海理鑫光学 (A61B1/05), 2018 重庆医科大学附属儿童医院 (A61B1/04); the years between are 0
+    assert data["charts"]["trend"] == [{"year": 2014, "patents": 1}, {"year": 2015, "patents": 0},
+                                       {"year": 2016, "patents": 0}, {"year": 2017, "patents": 0},
+                                       {"year": 2018, "patents": 1}]
+    assert sorted((r["applicant"], r["patents"]) for r in data["charts"]["applicants"]) == [
+        ("上海理鑫光学科技有限公司", 1), ("重庆医科大学附属儿童医院", 1)]
+    assert data["charts"]["ipc"] == [{"ipc_subclass": "A61B", "patents": 2}]
+    assert data["saved"] is None  # nobody signed in: nothing to save to
+    surgery = client.get("/search", params={"q": "title:手术", "format": "json"}).json()["charts"]
+    assert [(r["year"], r["patents"]) for r in surgery["trend"]] == [
+        (2009, 1), (2010, 0), (2011, 0), (2012, 0), (2013, 2), (2014, 0), (2015, 2), (2016, 10), (2017, 9),
+        (2018, 11), (2019, 9), (2020, 10), (2021, 6), (2022, 3)]
+    assert sum(r["patents"] for r in surgery["trend"]) == 63
+    page = client.get("/search", params={"q": "内窥镜"}).text
+    assert '<script src="/static/echarts.min.js"></script>' in page and 'id="chart-trend"' in page

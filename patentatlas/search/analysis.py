@@ -31,15 +31,29 @@ def analyse(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchO
     nodes, edges = citation_network(conn, members)
     return {
         "query": result["query"], "filters": result["filters"], "notices": result["notices"], "total": result["total"],
-        "trend": [{"year": b["value"], "patents": b["count"]} for b in facets["year"]],
-        "applicants": [{"applicant": b["value"], "patents": b["count"]} for b in facets["applicant"][:top]],
-        "ipc": [{"ipc_subclass": b["value"], "patents": b["count"]} for b in facets["ipc_class"][:top]],
+        **charts_of(facets, top),
         "regions": [{"province_code": b["value"], "province": names.get(b["value"]), "patents": b["count"]}
                     for b in facets["province"][:top]],
         "types": facets["type"], "statuses": facets["status"],
         "network": {"patents_considered": len(members), "nodes": nodes, "edges": edges},
         "patents": [{k: h[k] for k in ("application_number", "title", "applicants", "filing_date", "score")}
                     for h in result["hits"]],
+    }
+
+
+def charts_of(facets: dict[str, list[dict[str, Any]]], top: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """A result set's filings by year (every year from the first to the last: a year without filings
+    is 0), top applicants and top IPC subclasses, from its facet counts (the search page draws them;
+    ``analyse`` downloads them).
+
+    >>> charts_of({"year": [{"value": 2017, "count": 3}, {"value": 2019, "count": 1}]})["trend"]
+    [{'year': 2017, 'patents': 3}, {'year': 2018, 'patents': 0}, {'year': 2019, 'patents': 1}]
+    """
+    years = {int(b["value"]): b["count"] for b in facets.get("year", [])}
+    return {
+        "trend": [{"year": y, "patents": years.get(y, 0)} for y in range(min(years), max(years) + 1)] if years else [],
+        "applicants": [{"applicant": b["value"], "patents": b["count"]} for b in facets.get("applicant", [])[:top]],
+        "ipc": [{"ipc_subclass": b["value"], "patents": b["count"]} for b in facets.get("ipc_class", [])[:top]],
     }
 
 

@@ -14,18 +14,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from patentatlas.errors import UsageError
-from patentatlas.search.analysis import TABLES, analyse, analysis_table
-from patentatlas.search.engine import MAX_LIMIT, MAX_OFFSET, SORTS, SearchOptions, search
+from patentatlas.search.analysis import TABLES, analyse, analysis_table, charts_of
+from patentatlas.search.engine import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, SearchOptions, search
 from patentatlas.search.index import open_index
 from patentatlas.search.lookup import patent_for_number
 from patentatlas.search.query import FIELDS
-from patentatlas.search.saved import delete_saved_search, save_search, saved_searches
+from patentatlas.search.saved import FILTER_KEYS, delete_saved_search, save_search, saved_searches
 from patentatlas.search.similar import similar_patents
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
-from patentatlas.web.forms import text
+from patentatlas.web.forms import set_flash, text
 from patentatlas.web.regions_api import table_response
-from patentatlas.web.render import jsonable, lang_of, render
+from patentatlas.web.render import jsonable, lang_of, page_user, render
 
 router = APIRouter()
 PER_PAGE = 20
@@ -44,18 +44,25 @@ def _options(region: str | None, industry: str | None, type_: str | None, status
                          offset=offset)
 
 
-def search_page(conn: duckdb.DuckDBPyConnection, q: str, options: SearchOptions, page: int) -> dict[str, Any]:
-    """The results (or, with nothing asked, the syntax alone) and the links of the page."""
+def search_page(conn: duckdb.DuckDBPyConnection, q: str, options: SearchOptions, page: int,
+                user_id: int | None = None) -> dict[str, Any]:
+    """The results (or, with nothing asked, the syntax alone), the result set's charts (filings by
+    year, top applicants, top IPC subclasses), the links of the page, and the saved searches of
+    ``user_id`` (an enterprise user, who may save this one)."""
     data: dict[str, Any] = {"q": q, "page": page, "per_page": options.limit, "filters": options.filters(),
                             "sort": options.sort, "sorts": list(SORTS), "fields": sorted(set(FIELDS.values())),
-                            "result": None, "error": None}
+                            "result": None, "error": None, "charts": None,
+                            "saved": None if user_id is None else [
+                                s | {"href": "/search?" + urlencode({"q": s["query"], **s["filters"]})}
+                                for s in saved_searches(conn, user_id)]}
     if not q.strip() and not options.filters():
         return data
     try:
-        data["result"] = search(conn, q, options)
+        data["result"] = search(conn, q, SearchOptions(**{**vars(options), "facet_names": tuple(FACETS)}))
     except UsageError as exc:
         data["error"] = exc.message
         return data
+    data["charts"] = charts_of(data["result"]["facets"])
     params = {"q": q, **options.filters(), "sort": options.sort}
     data["links"] = {
         "json": "/api/search?" + urlencode(params),
@@ -90,7 +97,25 @@ def search_html(request: Request, cursor: Cursor, q: Annotated[str, Query(max_le
     if number and request.query_params.get("format") != "json":
         return RedirectResponse(f"/patents/{quote(number)}", status_code=303)
     options = _options(region, industry, type, status, year_from, year_to, sort, PER_PAGE, (page - 1) * PER_PAGE)
-    return render(request, "search.html", search_page(cursor, q, options, page))
+    user = page_user(request)
+    saver = user.user_id if user is not None and user.role == "enterprise" else None
+    return render(request, "search.html", search_page(cursor, q, options, page, saver))
+
+
+@router.post("/search/save", include_in_schema=False)
+def save_html(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) -> Response:
+    """The page's "save this search" button: saved, then back to the same results with a message."""
+    query = text(fields, "q", required=False)
+    filters = {k: text(fields, k, required=False) for k in FILTER_KEYS}
+    response = RedirectResponse("/search?" + urlencode({"q": query, **{k: v for k, v in filters.items() if v}}),
+                                status_code=303)
+    try:
+        save_search(cursor, user.user_id, text(fields, "name", required=False), query, filters)
+    except UsageError as exc:
+        set_flash(response, "error", message=exc.message, field="name", values=fields, form="/search/save")
+        return response
+    set_flash(response, "success", key="flash_search_saved")
+    return response
 
 
 @router.get("/api/search", tags=["search"], summary="Search: {total, hits, facets, notices}")
