@@ -159,3 +159,19 @@ def translate(value: Any, lang: str | None = None) -> Any:
     if isinstance(value, list):
         return [translate(v, lang) for v in value]
     return value
+
+
+def translate_all(value: Any, lang: str) -> Any:
+    """``value`` with every :class:`Message` inside it (in dicts, lists, tuples) said in ``lang``:
+    a page's dict as its template and its charts' JSON show it.
+
+    >>> translate_all({"rows": [{"name": message("no_region"), "n": 3}]}, "zh")
+    {'rows': [{'name': '未识别地区', 'n': 3}]}
+    """
+    if isinstance(value, Message):
+        return translate(value, lang)
+    if isinstance(value, dict):
+        return {k: translate_all(v, lang) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(translate_all(v, lang) for v in value) if not hasattr(value, "_fields") else value
+    return value

@@ -26,6 +26,7 @@ from patentatlas.domain.fees import FeeDue, add_years, fee_for_year, no_fee_reas
 from patentatlas.domain.payments import mark_paid
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.errors import UsageError
+from patentatlas.i18n import translate
 from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.web.app import create_app
@@ -170,7 +171,8 @@ def test_valid_inventions_entering_grace_in_hangzhou(conn: duckdb.DuckDBPyConnec
     assert data["quarter"] == {"label": "2023Q2", "start": QUARTER_START, "end": AS_OF}
     assert data["data_observed_on"] == OBSERVED
     # the source places Hangzhou's applicants in the city only: no district to put them in
-    assert [(r["name"], r["count"]) for r in eg["by_child_region"] if r["count"]] == [("未识别地区", 14)]
+    assert [(r["name"], r["count"]) for r in eg["by_child_region"] if r["count"]] == [("Region not identified", 14)]
+    assert translate(eg["by_child_region"][-1]["name"], "zh") == "未识别地区"  # as the page says it
     industries = {r["code"]: (r["count"], r["fees_at_risk"]) for r in eg["by_industry"] if r["count"]}
     assert industries == {"1": (5, 6500), "8": (9, 13700), None: (1, 2000)}
     assert eg["all_types"]["utility_model"] == {
@@ -191,7 +193,7 @@ def test_entering_grace_by_county_in_beijing(conn: duckdb.DuckDBPyConnection) ->
     # below the county: townships, from the first applicant's address
     towns = region_warning_summary(conn, "110108", as_of=AS_OF)["entering_grace"]["by_child_region"]
     assert [(r["code"], r["name"], r["count"], r["fees_at_risk"]) for r in towns if r["count"]] == [
-        ("110108024", "东升地区", 2, 1800), (None, "未识别地区", 23, 70400)]
+        ("110108024", "东升地区", 2, 1800), (None, "Region not identified", 23, 70400)]
 
 
 def test_in_grace_and_due_soon_and_enterprises_to_call(conn: duckdb.DuckDBPyConnection) -> None:
@@ -312,8 +314,8 @@ def test_a_lapse_without_a_known_township(copy: duckdb.DuckDBPyConnection, tmp_p
         csv.writer(handle).writerows(rows)
     import_file(copy, path, observed_on=dt.date(2023, 6, 1))
     lapses = region_warning_summary(copy, "330100", as_of=AS_OF)["lapses_by_town"]
-    assert lapses["towns"] == [{"township_code": None, "township_name": "未识别乡镇", "county_code": None,
-                                "county_name": "未识别区县", "lapsed": 1, "lapsed_inventions": 1,
+    assert lapses["towns"] == [{"township_code": None, "township_name": "Township not identified", "county_code": None,
+                                "county_name": "County not identified", "lapsed": 1, "lapsed_inventions": 1,
                                 "application_numbers": [target]}]
 
 

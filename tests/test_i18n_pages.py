@@ -120,7 +120,7 @@ def _data_values(conn: Any) -> str:
                "SELECT raw FROM quarantine", "SELECT name FROM enterprises",
                "SELECT unnest(name_variants) FROM enterprises",
                "SELECT email FROM users", "SELECT display_name FROM users", "SELECT title FROM valuation_cases",
-               "SELECT name FROM specialty_databases", "SELECT title FROM warnings", "SELECT body FROM warnings",
+               "SELECT name FROM specialty_databases",
                "SELECT enterprise_name FROM placements", "SELECT name FROM sei_industries"]
     found: set[str] = set()
     for sql in queries:

@@ -48,9 +48,10 @@ from patentatlas.i18n import Message, message
 from patentatlas.rules import load_rule_set
 
 ENTERPRISE_LIMIT = 100
-NO_TOWN = "未识别乡镇"
-NO_COUNTY = "未识别区县"
-NO_REGION = "未识别地区"
+# places the data does not name: messages (English as strings), said in a page's or a download's language
+NO_TOWN = message("no_town")
+NO_COUNTY = message("no_county")
+NO_REGION = message("no_region")
 NO_INDUSTRY = "未归入战略性新兴产业"
 # the first applicant's township: the patent record's own (a 9-digit code placed from its address),
 # else the township of the first applicant's party where it lies in the patent's most detailed region

@@ -14,6 +14,7 @@ import duckdb
 
 from patentatlas.domain.indicators import resolve_region
 from patentatlas.domain.placement import METHODS
+from patentatlas.i18n import message
 from patentatlas.reference.region_table import crosswalk
 
 UNPLACED_LIMIT = 50
@@ -40,11 +41,7 @@ SELECT (SELECT [count(*), coalesce(count_if(county), 0), coalesce(count_if(towns
   (SELECT list({{'name': name, 'enterprise_key': k, 'patents': n}} ORDER BY n DESC, name) FROM (
      SELECT min(name) AS name, k, count(*) AS n FROM f WHERE NOT {unplaced} AND k IS NOT NULL GROUP BY k
      ORDER BY n DESC, name LIMIT $limit))"""
-NOTE = ("定位依据按优先顺序：企业名录（按规范化名称或曾用名匹配）、已注册企业的统一社会信用代码、"
-        "导出数据中的申请人地址、申请人名称中的区县或城市名 / "
-        "placed by the best evidence, in this order: the office's enterprise directory (normalised name "
-        "or former name), a registered enterprise's credit code, the applicant's address in the export, "
-        "a county or city inside the applicant's name")
+NOTE = message("placement_note")  # the order of evidence, said in the page's language
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -17,7 +17,7 @@ from patentatlas.beijing_time import beijing
 from patentatlas.config import setting
 from patentatlas.domain.accounts import User, session_for
 from patentatlas.errors import AuthError
-from patentatlas.i18n import language
+from patentatlas.i18n import language, translate_all
 from patentatlas.web.auth import COOKIE
 from patentatlas.web.forms import FLASH_COOKIE, read_flash, wants_json
 from patentatlas.web.i18n import LANGS, form_error_text, install, translator
@@ -62,7 +62,7 @@ def render_template(request: Request, template: str, context: dict[str, Any], st
     if flash is not None and flash.get("kind") == "error":
         flash["text"] = form_error_text(str(flash.get("message")), lang)
     full = {"t": translator(lang), "lang": lang, "query": dict(request.query_params), "user": page_user(request),
-            "csrf": getattr(request.state, "csrf", None), "flash": flash, **context}
+            "csrf": getattr(request.state, "csrf", None), "flash": flash, **translate_all(context, lang)}
     with language(lang):  # the template's _() reads it; the response is rendered here, at once
         response = templates.TemplateResponse(request, template, full, status_code=status_code)
     if flash is not None or FLASH_COOKIE in request.cookies:
