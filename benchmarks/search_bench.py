@@ -6,7 +6,9 @@ Writes resampled real records (benchmarks/resample.py; the incoPat layout carrie
 English titles and abstracts), imports them (not timed here: import_bench.py does that), builds
 the index from the store (timed), then runs a mix of queries — single Chinese and English words,
 two-word AND, OR, NOT, phrases, fields, IPC prefixes, numbers, date ranges, filters, sorting by
-date — three times each, with the facets the search page shows and without.
+date and by value — three times each: without facets (the API's and the CLI's), with the default
+facets, and as the search page asks (every facet, the first applicant too, for its charts); the
+median and p99 of each kind of query, and of all.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from benchmarks.import_bench import LAYOUTS  # noqa: E402
 from benchmarks.resample import write_resampled  # noqa: E402
 from patentatlas.imports import import_file  # noqa: E402
 from patentatlas.search import SearchOptions, open_index, rebuild_index, search  # noqa: E402
+from patentatlas.search.engine import FACETS  # noqa: E402
 from patentatlas.store import open_store  # noqa: E402
 from patentatlas.store.reference import ensure_reference  # noqa: E402
 
@@ -33,41 +36,52 @@ WORDS_ZH = ["车辆", "自动驾驶", "控制装置", "电池", "传感器", "�
 WORDS_EN = ["vehicle", "battery", "sensor", "driver", "camera", "engine", "charging", "parking", "brake", "display"]
 
 
-def queries(conn, rng: random.Random) -> list[tuple[str, SearchOptions]]:
-    """A fixed mix of query shapes over words the data holds."""
+def queries(conn, rng: random.Random) -> list[tuple[str, str, SearchOptions]]:
+    """A fixed mix of query shapes over words the data holds: (kind, query, options)."""
     numbers = [r[0] for r in conn.execute("SELECT application_number FROM patents USING SAMPLE 20 ROWS").fetchall()]
-    out: list[tuple[str, SearchOptions]] = []
+    out: list[tuple[str, str, SearchOptions]] = []
     for _ in range(20):
         a, b = rng.sample(WORDS_ZH, 2)
         e, f = rng.sample(WORDS_EN, 2)
         year = rng.randint(2012, 2020)
         out += [
-            (a, SearchOptions()),
-            (e, SearchOptions()),
-            (f"{a} {b}", SearchOptions()),
-            (f"{a} OR {b}", SearchOptions()),
-            (f"{a} NOT {b}", SearchOptions()),
-            (f'"{a}{b}"', SearchOptions()),
-            (f"title:{a} abstract:{b}", SearchOptions()),
-            (f"{e} {f}", SearchOptions()),
-            (f"ipc:B60W {a}", SearchOptions()),
-            (f"{a} filed:{year}..{year + 2}", SearchOptions()),
-            (a, SearchOptions(patent_type="invention", status="in_force")),
-            (a, SearchOptions(sort="date")),
+            ("zh word", a, SearchOptions()),
+            ("en word", e, SearchOptions()),
+            ("zh AND", f"{a} {b}", SearchOptions()),
+            ("zh OR", f"{a} OR {b}", SearchOptions()),
+            ("zh NOT", f"{a} NOT {b}", SearchOptions()),
+            ("zh phrase", f'"{a}{b}"', SearchOptions()),
+            ("fields", f"title:{a} abstract:{b}", SearchOptions()),
+            ("en AND", f"{e} {f}", SearchOptions()),
+            ("ipc + word", f"ipc:B60W {a}", SearchOptions()),
+            ("date range", f"{a} filed:{year}..{year + 2}", SearchOptions()),
+            ("filters", a, SearchOptions(patent_type="invention", status="in_force")),
+            ("sort date", a, SearchOptions(sort="date")),
+            ("sort value", a, SearchOptions(sort="value")),
         ]
-    out += [(f"an:{n}", SearchOptions()) for n in numbers]
+    out += [("number", f"an:{n}", SearchOptions()) for n in numbers]
     return out
 
 
-def timed(conn, items: list[tuple[str, SearchOptions]], facets: bool, rounds: int = 3) -> list[float]:
-    times = []
+MODES = {"no facets": None, "facets": SearchOptions().facet_names, "page facets": tuple(FACETS)}
+
+
+def timed(conn, items: list[tuple[str, str, SearchOptions]], mode: str,
+          rounds: int = 3) -> list[dict[str, list[float]]]:
+    """Milliseconds per query, by kind, for each round (the first: every result set counted anew; the
+    later ones find its total and facets kept, as the next page or another order of a search does)."""
+    out: list[dict[str, list[float]]] = []
     for _ in range(rounds):
-        for q, opts in items:
-            opts.facets, opts.limit = facets, 20
+        times: dict[str, list[float]] = {}
+        for kind, q, opts in items:
+            names = MODES[mode]
+            opts.facets, opts.limit = names is not None, 20
+            opts.facet_names = names or ()
             t0 = time.perf_counter()
             search(conn, q, opts)
-            times.append((time.perf_counter() - t0) * 1000)
-    return times
+            times.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
+        out.append(times)
+    return out
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -107,12 +121,16 @@ def main() -> None:
         print(f"index size      {figures['bytes'] / 1e6:,.0f} MB ({figures['bytes'] / figures['patents']:,.0f} bytes "
               f"per patent; store file {db.stat().st_size / 1e6:,.0f} MB)")
     items = queries(conn, random.Random(14))
-    timed(conn, items[:20], facets=False, rounds=1)  # warm the caches once
-    for facets in (False, True):
-        times = timed(conn, items, facets)
-        print(f"queries{' + facets' if facets else '         '}  {len(times)} runs over {patents:,} patents: "
-              f"median {statistics.median(times):.1f} ms, p99 {percentile(times, 99):.1f} ms, "
-              f"max {max(times):.1f} ms")
+    timed(conn, queries(conn, random.Random(41))[:26], "no facets", rounds=1)  # warm the OS's and tantivy's caches
+    for mode in MODES:
+        rounds = timed(conn, items, mode)
+        cold = [t for ts in rounds[0].values() for t in ts]
+        every = [t for r in rounds for ts in r.values() for t in ts]
+        print(f"queries, {mode}, over {patents:,} patents: first round ({len(cold)} queries) median "
+              f"{statistics.median(cold):.1f} ms, p99 {percentile(cold, 99):.1f} ms, max {max(cold):.1f} ms; "
+              f"all {len(rounds)} rounds median {statistics.median(every):.1f} ms, p99 {percentile(every, 99):.1f} ms")
+        for kind, ts in rounds[0].items():
+            print(f"    {kind:<11} first round: median {statistics.median(ts):6.1f} ms, max {max(ts):6.1f} ms")
 
 
 if __name__ == "__main__":

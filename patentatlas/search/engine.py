@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ FACETS = {"type": "type", "status": "status", "year": "filed_year", "province": 
 MAX_LIMIT = 1_000
 MAX_OFFSET = 100_000
 PARAGRAPH_TERMS = 20
+_KEPT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -67,14 +69,34 @@ def search(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchOp
     compiled_query, terms = _compiled(found, parsed)
     full = _with_filters(found.schema, compiled_query, opts)
     searcher = found.index.searcher()
-    result = _run(searcher, full, opts)
+    counted = _counted(found, searcher, full, query, opts) if opts.facets else None
+    result = _run(searcher, full, opts, count=counted is None)
     hits = [_hit(searcher, score, address, terms) for score, address in result.hits]
-    total: int = result.count  # type: ignore[attr-defined]
-    out = {"query": query or "", "total": total, "hits": hits, "notices": parsed.notices,
-           "sort": opts.sort, "filters": opts.filters(), "offset": opts.offset, "limit": opts.limit,
-           "terms": sorted({t for ts in terms.values() for t in ts})}
-    out["facets"] = facet_counts(searcher, full, opts.facet_names) if opts.facets else {}
-    return out
+    total: int = result.count if counted is None else counted[0]  # type: ignore[attr-defined]
+    return {"query": query or "", "total": total, "hits": hits, "notices": parsed.notices,
+            "sort": opts.sort, "filters": opts.filters(), "offset": opts.offset, "limit": opts.limit,
+            "terms": sorted({t for ts in terms.values() for t in ts}), "facets": counted[1] if counted else {}}
+
+
+KEPT_COUNTS = 256  # result sets whose total and facets are kept (the next page, another order: not counted again)
+
+
+def _counted(found: SearchIndex, searcher: tantivy.Searcher, query: tantivy.Query, text: str | None,
+             opts: SearchOptions) -> tuple[int, dict[str, list[dict]]]:
+    """The result set's size and facet counts, in one pass over it (the hits' pass then counts nothing),
+    kept per query and filters until the index changes."""
+    key = (found.generation, text or "", tuple(sorted(opts.filters().items())), tuple(opts.only or ("-",)),
+           opts.only is None, opts.facet_names)
+    with _KEPT_LOCK:
+        if key in found.kept:
+            found.kept.move_to_end(key)
+            return found.kept[key]
+    counted = counts_and_facets(searcher, query, opts.facet_names)
+    with _KEPT_LOCK:
+        found.kept[key] = counted
+        while len(found.kept) > KEPT_COUNTS:
+            found.kept.popitem(last=False)
+    return counted
 
 
 def _check(opts: SearchOptions) -> None:
@@ -131,12 +153,13 @@ def _with_filters(schema: tantivy.Schema, query: tantivy.Query, opts: SearchOpti
         (Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in narrowing])
 
 
-def _run(searcher: tantivy.Searcher, query: tantivy.Query, opts: SearchOptions) -> tantivy.SearchResult:
+def _run(searcher: tantivy.Searcher, query: tantivy.Query, opts: SearchOptions, *,
+         count: bool = True) -> tantivy.SearchResult:
     if opts.sort == "relevance":
-        return searcher.search(query, opts.limit, count=True, offset=opts.offset)
+        return searcher.search(query, opts.limit, count=count, offset=opts.offset)
     field_name = {"cited": "cited_by", "value": "value"}.get(opts.sort, "filed")
     order = tantivy.Order.Asc if opts.sort == "date_asc" else tantivy.Order.Desc
-    return searcher.search(query, opts.limit, count=True, offset=opts.offset, order_by_field=field_name, order=order)
+    return searcher.search(query, opts.limit, count=count, offset=opts.offset, order_by_field=field_name, order=order)
 
 
 def _hit(searcher: tantivy.Searcher, key: Any, address: tantivy.DocAddress,
@@ -174,11 +197,19 @@ def highlight(text: str, words: set[str], *, whole: bool = False, width: int = 1
 def facet_counts(searcher: tantivy.Searcher, query: tantivy.Query, names: tuple[str, ...] = tuple(FACETS),
                  size: int = 10) -> dict[str, list[dict]]:
     """Counts of the matching patents by type, status, filing year, province, IPC subclass, applicant."""
-    spec = {name: {"terms": {"field": FACETS[name], "size": 100 if name == "year" else size}} for name in names}
+    return counts_and_facets(searcher, query, names, size)[1]
+
+
+def counts_and_facets(searcher: tantivy.Searcher, query: tantivy.Query, names: tuple[str, ...] = tuple(FACETS),
+                      size: int = 10) -> tuple[int, dict[str, list[dict]]]:
+    """How many patents match, and ``facet_counts``, in one pass (every document has a filing year)."""
+    spec: dict[str, Any] = {name: {"terms": {"field": FACETS[name], "size": 100 if name == "year" else size}}
+                            for name in names}
+    spec["_total"] = {"value_count": {"field": "filed_year"}}
     raw = searcher.aggregate(query, spec)
     out: dict[str, list[dict]] = {}
     for name in names:
         buckets = [{"value": b["key"], "count": b["doc_count"]} for b in raw.get(name, {}).get("buckets", [])
                    if b["key"] not in ("", 0)]
         out[name] = sorted(buckets, key=lambda b: b["value"]) if name == "year" else buckets
-    return out
+    return int(raw["_total"]["value"] or 0), out

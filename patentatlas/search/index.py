@@ -19,7 +19,7 @@ import multiprocessing
 import shutil
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -89,6 +89,8 @@ class SearchIndex:
     lock: threading.Lock = field(default_factory=threading.Lock)
     facts: pa.Table = field(default_factory=lambda: FACTS_SCHEMA.empty_table())  # what each document holds
     syncing: bool = False  # a sync with the store is under way (:mod:`.freshness`)
+    generation: int = 0  # counts the commits this process made: what was computed before one is stale
+    kept: OrderedDict[Any, Any] = field(default_factory=OrderedDict)  # facet counts by query (engine.py)
 
     def save_state(self) -> None:
         if self.path is not None:
@@ -344,6 +346,8 @@ def _write(found: SearchIndex, documents: Any, replace: bool, gone: list[str]) -
         writer.rollback()
         raise
     found.index.reload()
+    found.generation += 1
+    found.kept.clear()
     return count
 
 
