@@ -302,24 +302,40 @@ def build_chunk(rows: Sequence[TableRow] | ColumnRows, ctx: TableContext) -> Chu
 
 
 def _parse_identity(p: _Parsed) -> None:
-    column = p.ctx.name("application_number", "申请号")
     cells = p.cells("application_number")
+    if all(canonical_numbers(cells)):  # the common case: every number canonical, its type in its digits
+        p.values["application_number"] = cells
+        p.values["_derived_number"] = [None] * p.n
+        p.values["country"] = ["CN"] * p.n
+        p.values["patent_type"] = [TYPE_BY_DIGIT[c[6]] for c in cells]
+    else:
+        _parse_numbers(p, cells)
+    publication = [None if is_placeholder(c) else c for c in p.cells("publication_number")]
+    # a kind is read from a number's last two characters (when it has four): parsed once per ending
+    kinds = _each(_kind_of_ending, [c[-2:] if c and len(c) >= 4 else "" for c in publication])
+    p.values["publication_number"] = publication
+    p.values["publication_kind"] = kinds
+    p.values["biblio_rank"] = _encoded(kinds.codes, [kind_rank(k) for k in kinds.distinct])
+
+
+def _kind_of_ending(ending: str) -> str | None:
+    """:func:`publication_kind` of a number of four characters or more that ends so."""
+    return publication_kind(f"CN{ending}") if ending else None
+
+
+def _parse_numbers(p: _Parsed, cells: list[Any]) -> None:
+    """Numbers written otherwise (no check digit, a kind code, ZL, PCT, foreign), one by one."""
+    column = p.ctx.name("application_number", "申请号")
     numbers: list[ApplicationNumber | None] = p.put("_number", [
         ApplicationNumber(c, "CN", c[6]) if canonical else _number(c, column)
         for c, canonical in zip(cells, canonical_numbers(cells), strict=True)])
     p.values["application_number"] = [n.number if n else None for n in numbers]
     p.values["_derived_number"] = [n.derived if n else None for n in numbers]
     p.values["country"] = [n.country if n else None for n in numbers]
-    from_text = _each(_type_of, list(zip(p.texts("patent_type"), p.texts("publication_type"),
-                                         strict=True)))
+    from_text = _each(_type_of, list(zip(p.texts("patent_type"), p.texts("publication_type"), strict=True)))
     p.values["patent_type"] = [
         TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(numbers, from_text, strict=True)
     ]
-    publication = [None if is_placeholder(c) else c for c in p.cells("publication_number")]
-    kinds = list(map(publication_kind, publication))
-    p.values["publication_number"] = publication
-    p.values["publication_kind"] = kinds
-    p.values["biblio_rank"] = list(map(kind_rank, kinds))
 
 
 def _parse_dates(p: _Parsed) -> None:
