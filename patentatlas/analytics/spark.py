@@ -153,7 +153,9 @@ def _view(spark: SparkSession, name: str, sql: str, params: dict[str, Any] | Non
 
 def build_summaries(spark: SparkSession, basis: Basis) -> dict[str, DataFrame]:
     """The summary tables as cached Spark views (``summary_facts``, …), as the store builds them."""
-    patents = _view(spark, "summary_patents", patent_facts_sql(basis, SPARK), basis.params())
+    patents = _view(spark, "summary_patents", patent_facts_sql(basis, SPARK), basis.params())  # read twice
+    text, args = SPARK.bind(patent_facts_sql(basis, SPARK, applicants=True), basis.params())
+    spark.sql(text, args=args).createOrReplaceTempView("summary_patent_applicants")  # read once
     _view(spark, "summary_industry_tags", industry_tags_sql(SPARK))
     tables = {table: _view(spark, table, summary_sql(table)) for table in TABLES}
     for frame in tables.values():

@@ -88,24 +88,31 @@ def store_basis(conn: duckdb.DuckDBPyConnection) -> Basis:
 # --------------------------------------------------------------------------- the shared SQL
 
 
-def patent_facts_sql(basis: Basis, d: Dialect = DUCKDB) -> str:
-    """One row per patent filed by the statistics date: its region, type, status, years, first
-    applicant, IPC subclass, industries and facts (``$`` parameters from :meth:`Basis.params`)."""
+# where each summary table reads its patents: the first applicant (a join with the placements, the
+# costly part on a big store) only where it is counted
+FACTS_VIEW = {"summary_facts": "summary_patents", "summary_ipc": "summary_patents",
+              "summary_applicants": "summary_patent_applicants"}
+
+
+def patent_facts_sql(basis: Basis, d: Dialect = DUCKDB, *, applicants: bool = False) -> str:
+    """One row per patent filed by the statistics date: its region, type, status, years, IPC
+    subclass, industries and facts; with ``applicants``, its first applicant as one enterprise
+    (``$`` parameters from :meth:`Basis.params`)."""
     first = d.first("p.applicant_names")
+    named = [f"coalesce(pl.enterprise_name, {first}) AS applicant",
+             f"coalesce(pl.enterprise_key, 'name:' || {first}) AS applicant_key"] if applicants else []
     columns = ", ".join([
         *(f"{sql} AS {name}" for name, sql in REGION_SOURCES.items()),
-        "p.application_number", "p.patent_type", "p.status", "year(p.filing_date) AS filing_year",
+        "p.patent_type", "p.status", "year(p.filing_date) AS filing_year",
         "CASE WHEN p.grant_date <= $as_of THEN year(p.grant_date) END AS grant_year",
-        f"coalesce(pl.enterprise_name, {first}) AS applicant",
-        f"coalesce(pl.enterprise_key, 'name:' || {first}) AS applicant_key",
-        "left(p.ipc_main, 4) AS subclass", "p.sei_codes", "p.sei_basis",
+        *named, "left(p.ipc_main, 4) AS subclass", "p.sei_codes", "p.sei_basis",
     ])
     facts = facts_from(basis.rules, basis.hv, "p.filing_date <= $as_of", columns, basis.evidence, FACT_NAMES,
-                       joins=PLACEMENTS_JOIN, dialect=d)
+                       joins=PLACEMENTS_JOIN if applicants else "", dialect=d)
     flags = ", ".join("coalesce(valid AND sei_basis = 'main_ipc', FALSE) AS sei_from_main_ipc" if f ==
                       "sei_from_main_ipc" else f for f in FLAGS)
-    return (f"SELECT {REGIONS}, application_number, patent_type, status, filing_year, grant_year, applicant, "
-            f"applicant_key, subclass, sei_codes, {flags} FROM {facts} f")
+    return (f"SELECT {REGIONS}, patent_type, status, filing_year, grant_year, "
+            f"{'applicant, applicant_key, ' if applicants else ''}subclass, sei_codes, {flags} FROM {facts} f")
 
 
 def _prefix(parts: int) -> str:
@@ -113,9 +120,9 @@ def _prefix(parts: int) -> str:
 
 
 def industry_tags_sql(d: Dialect = DUCKDB) -> str:
-    """Each distinct list of industry codes in ``summary_patents`` with every industry it falls in:
-    the codes and their parents (``1.4.2``: ``1``, ``1.4``, ``1.4.2``)."""
-    lists = "(SELECT DISTINCT sei_codes FROM summary_patents) l"
+    """Each distinct list of industry codes of the patents with every industry it falls in: the
+    codes and their parents (``1.4.2``: ``1``, ``1.4``, ``1.4.2``)."""
+    lists = "(SELECT DISTINCT sei_codes FROM patents) l"
     codes = f"SELECT sei_codes, {d.explode('sei_codes')} AS code FROM {lists}"
     levels = " UNION ALL ".join(
         f"SELECT sei_codes, {_prefix(n)} AS industry FROM codes" + (f" WHERE split_part(code, '.', {n}) <> ''"
@@ -125,16 +132,16 @@ def industry_tags_sql(d: Dialect = DUCKDB) -> str:
             "WHERE industry IS NOT NULL AND industry <> ''")
 
 
-def _by_industry(dims: tuple[str, ...], sums: dict[str, str], where: str = "TRUE") -> str:
-    """Group ``summary_patents`` by ``dims`` and its list of industry codes first (few rows), then
-    count each group once for all industries (``''``) and once for each industry its list falls in."""
+def _by_industry(source: str, dims: tuple[str, ...], sums: dict[str, str], where: str = "TRUE") -> str:
+    """Group ``source`` by ``dims`` and its list of industry codes first (few rows), then count each
+    group once for all industries (``''``) and once for each industry its list falls in."""
     keys, pre_keys = ", ".join(dims), ", ".join(f"pre.{k}" for k in dims)
 
     def again(prefix: str) -> str:  # the groups' figures added up again (the applicant's name: the least)
         return ", ".join(f"{'min' if name == 'applicant' else 'sum'}({prefix}{name}) AS {name}" for name in sums)
 
     pre = (f"SELECT {keys}, sei_codes, {', '.join(f'{sql} AS {name}' for name, sql in sums.items())} "
-           f"FROM summary_patents WHERE {where} GROUP BY {keys}, sei_codes")
+           f"FROM {source} WHERE {where} GROUP BY {keys}, sei_codes")
     return (f"WITH pre AS ({pre}) SELECT {keys}, '' AS industry, {again('')} FROM pre GROUP BY {keys} UNION ALL "
             f"SELECT {pre_keys}, t.industry, {again('pre.')} FROM pre "
             f"JOIN summary_industry_tags t ON t.sei_codes = pre.sei_codes GROUP BY {pre_keys}, t.industry")
@@ -145,22 +152,21 @@ def _count_if(condition: str) -> str:
 
 
 def summary_sql(table: str) -> str:
-    """The query that fills one summary table from ``summary_patents`` and ``summary_industry_tags``
-    (the same text for both engines)."""
+    """The query that fills one summary table from its view of the patents (:data:`FACTS_VIEW`)
+    and ``summary_industry_tags`` (the same text for both engines)."""
     regions = tuple(REGION_SOURCES)
     if table == "summary_facts":
         dims = (*regions, "patent_type", "status", "filing_year", "grant_year", *FLAGS)
-        return _by_industry(dims, {"patents": "count(*)"})
+        return _by_industry(FACTS_VIEW[table], dims, {"patents": "count(*)"})
     if table == "summary_applicants":
-        return _by_industry((*regions, "applicant_key", "filing_year"),
+        return _by_industry(FACTS_VIEW[table], (*regions, "applicant_key", "filing_year"),
                             {"applicant": "min(applicant)", "patents": "count(*)", "inventions": _count_if("invention"),
                              "valid": _count_if("valid"), "high_value": _count_if("high_value")},
                             "applicant IS NOT NULL")
     if table == "summary_ipc":
-        return _by_industry((*regions, "subclass"), {"patents": "count(*)", "valid": _count_if("valid")},
-                            "subclass IS NOT NULL")
+        return _by_industry(FACTS_VIEW[table], (*regions, "subclass"),
+                            {"patents": "count(*)", "valid": _count_if("valid")}, "subclass IS NOT NULL")
     raise UsageError(f"no summary table named {table!r}: the tables are {', '.join(TABLES)}")
-
 
 
 # --------------------------------------------------------------------------- the store's summaries
@@ -254,15 +260,19 @@ def refresh_summaries(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 conn.execute(f"DELETE FROM {table}")
         return {"as_of": None, **dict.fromkeys(TABLES, 0), "seconds": round(time.perf_counter() - started, 2)}
     rows = {}
+    views = {"summary_patents": patent_facts_sql(basis),
+             "summary_patent_applicants": patent_facts_sql(basis, applicants=True)}
     with transaction(conn):
-        sql, params = DUCKDB.bind(patent_facts_sql(basis), basis.params())
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE summary_patents AS {sql}", params)
         conn.execute(f"CREATE OR REPLACE TEMP TABLE summary_industry_tags AS {industry_tags_sql()}")
         for table in TABLES:
+            # the patents' facts as a CTE, computed as each table is counted: nothing per patent is kept
+            # (the store's memory limit is small), and only the applicants' table joins the placements
+            view = FACTS_VIEW[table]
+            sql, params = DUCKDB.bind(f"INSERT INTO {table} BY NAME WITH {view} AS ({views[view]}) "
+                                      f"SELECT * FROM ({summary_sql(table)}) s ORDER BY {_ORDER}", basis.params())
             conn.execute(f"DELETE FROM {table}")
-            conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({summary_sql(table)}) s ORDER BY {_ORDER}")
+            conn.execute(sql, params)
             rows[table] = int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-        conn.execute("DROP TABLE summary_patents")
         conn.execute("DROP TABLE summary_industry_tags")
         seconds = round(time.perf_counter() - started, 2)
         write_state(conn, basis, fingerprint(conn), "duckdb", seconds)
