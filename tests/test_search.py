@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -144,3 +147,23 @@ def test_sorting_by_value_score(indexed: duckdb.DuckDBPyConnection) -> None:
     shown = [scores.get(h["application_number"]) for h in result["hits"]]
     assert [s for s in shown if s is not None] == sorted((s for s in shown if s is not None), reverse=True)
     assert shown[0] == max(scores[n] for n in like_titles(indexed, "手术") if scores.get(n) is not None)
+
+
+def test_workers_that_cannot_start_lose_no_patent(loaded_db: Path, tmp_path: Path) -> None:
+    # a script read from standard input cannot be re-imported by worker processes: the pool breaks
+    # at the first chunk, and every chunk (the one it broke on too) is built in the process itself
+    db = tmp_path / "store.duckdb"
+    shutil.copy(loaded_db, db)
+    script = ("import json, duckdb\nfrom patentatlas.search import rebuild_index\n"
+              f"print(json.dumps(rebuild_index(duckdb.connect({str(db)!r}, read_only=True), workers=2)))\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).parents[1], check=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["patents"] == 15149  # the four exports: 8 chunks of 2,000 rows
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        assert search(conn, "内窥镜")["total"] == 2
+        assert search(conn, None, SearchOptions(patent_type="invention", facets=False))["total"] == int(
+            conn.execute("SELECT count(*) FROM patents WHERE patent_type = 'invention'").fetchall()[0][0])
+    finally:
+        conn.close()

@@ -55,7 +55,7 @@ def search_index() -> None:
 
 
 @search_index.command("rebuild")
-@click.option("--workers", type=click.IntRange(0, 64), help="Processes segmenting Chinese text (default: by size).")
+@click.option("--workers", type=click.IntRange(0, 64), help="Processes building documents (default: by size, cores).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def rebuild_cmd(ctx: click.Context, workers: int | None, as_json: bool) -> None:
