@@ -24,6 +24,7 @@ import pyarrow as pa
 log = logging.getLogger(__name__)
 
 BACKGROUND_FROM = 20_000  # changed patents: the web server syncs this many in a thread, answering meanwhile
+REBUILD_FROM = 1_000  # changed patents: past this and half the index, the index is built anew
 _SYNC_LOCK = threading.Lock()
 
 
@@ -101,8 +102,11 @@ def changed_patents(conn: duckdb.DuckDBPyConnection, found: Any) -> tuple[pa.Tab
 
 
 def _reindex(conn: duckdb.DuckDBPyConnection, found: Any, changed: pa.Table, gone: list[str], changes: int) -> None:
-    from patentatlas.search.index import index_rows
+    from patentatlas.search.index import index_rows, replace_index
 
+    if changed.num_rows > max(REBUILD_FROM, found.state.get("patents", 0) // 2):
+        replace_index(conn)  # most documents (a new score date moves every value): built anew
+        return
     if changed.num_rows or gone:
         index_rows(conn, found, "WHERE application_number IN (SELECT an FROM search_scope)", [], replace=True,
                    scope=changed, gone=gone)

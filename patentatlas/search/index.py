@@ -36,7 +36,7 @@ from patentatlas.errors import PatentAtlasError
 from patentatlas.search.documents import documents_of, row_sql
 from patentatlas.search.text import en_analyzer, zh_analyzer
 
-SCHEMA_VERSION = 4  # bump when the fields change: an index of another version is rebuilt
+SCHEMA_VERSION = 5  # bump when the fields change: an index of another version is rebuilt
 CHUNK_ROWS = 2_000
 WRITER_HEAP = 200_000_000
 RAW_FIELDS = ("an", "num", "ipc", "type", "status", "province", "region", "sei", "ipc_class", "first_applicant")
@@ -181,6 +181,8 @@ def open_index(conn: duckdb.DuckDBPyConnection, *, catch_up: bool = True,
         _OPEN[key] = found
     if catch_up:
         _catch_up(conn, found, background)
+        with _OPEN_LOCK:
+            found = _OPEN.get(key, found)  # a sync may have built it anew
     return found
 
 
@@ -241,6 +243,17 @@ def rebuild_index(conn: duckdb.DuckDBPyConnection, *, workers: int | None = None
     return {"path": str(path) if path else None, "patents": built.state["patents"], "seconds": round(seconds, 2),
             "per_second": round(built.state["patents"] / seconds, 1) if seconds else None,
             "bytes": index_bytes(path)}
+
+
+def replace_index(conn: duckdb.DuckDBPyConnection) -> SearchIndex:
+    """Build the index anew and put it in the open one's place; searches meanwhile use the old one
+    (a sync that would write most documents again: cheaper than deleting and adding each)."""
+    path = index_path(conn)
+    key = _key(conn, path)
+    built = _build(conn, path)
+    with _OPEN_LOCK:
+        _OPEN[key] = built
+    return built
 
 
 def index_bytes(path: Path | None) -> int | None:
