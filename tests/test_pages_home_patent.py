@@ -101,8 +101,8 @@ def test_industries_and_high_value_criteria(public: TestClient) -> None:
     html = get_page(public, "/patents/CN202010302257.8")
     assert html.text["sei-basis"].strip() == ("判断依据：产业据全部 IPC · "
                                               "国民经济行业：C3821、C3823、C3824、C3831、D4420")
-    assert html.row(data_key="maintained_over_10_years") == [
-        "维持年限超过 10 年", "不满足", "filed 2020-04-16, 3.1 years before 2023-05-11 (needs more than 10)"]
+    assert html.row(data_key="maintained_over_10_years") == [  # in the page's language
+        "维持年限超过 10 年", "不满足", "申请日 2020-04-16，至 2023-05-11 已 3.1 年（须超过 10 年）"]
     assert html.text["high-value-verdict"].startswith("属于高价值发明专利")
 
 
