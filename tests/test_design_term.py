@@ -15,6 +15,7 @@ from patentatlas.domain.enterprises import add_to_custody, register_enterprise
 from patentatlas.domain.fees import fee_schedule, term_years
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.i18n import translate
 from patentatlas.imports import import_file
 from patentatlas.store import open_store
 from patentatlas.store.reference import ensure_reference
@@ -39,7 +40,8 @@ def _term_end_titles(conn: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[st
     for number in (BEFORE, ON):
         assert add_to_custody(conn, enterprise, number)["status"] == "added"  # its own name applied
     run_alerts(conn, as_of, None, now=dt.datetime.combine(as_of, dt.time(1)))
-    return sorted(w["title"] for w in inbox(conn, enterprise, limit=1000) if w["warning_key"].startswith("term_end:"))
+    return sorted(translate(w["title"], "zh") for w in inbox(conn, enterprise, limit=1000)
+                  if w["warning_key"].startswith("term_end:"))  # as a Chinese page says it
 
 
 def test_the_term_end_warning_a_day_either_side_of_the_cut(conn: duckdb.DuckDBPyConnection) -> None:

@@ -63,7 +63,7 @@ def test_binjiang_page_shows_netease_patents(server: str, page: Any) -> None:
     assert applicants[0][1:3] == [NETEASE, "58"]
     assert page.get_attribute("#placement-summary", "data-county") == "63"
     methods = {row[0]: row[1:] for row in _cells(page, "placement-table")}
-    assert methods["注册企业（信用代码）/ registration"] == ["58", "58", "0"]
+    assert methods["注册企业（信用代码）"] == ["58", "58", "0"]
     page.click("#patents-link")
     page.wait_for_url(f"**/regions/{BINJIANG}/patents*")
     listed = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
