@@ -18,6 +18,7 @@ from patentatlas.domain.enterprises import add_to_custody, register_enterprise
 from patentatlas.domain.payments import enterprise_fee_states
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
+from patentatlas.i18n import translate
 from patentatlas.rules import packaged_rule_set
 from patentatlas.store import open_store
 from tests.conftest import copied_store
@@ -65,7 +66,7 @@ def test_the_enterprise_calendar_and_the_warnings_read_them(conn: duckdb.DuckDBP
     run_alerts(conn, AS_OF, None, now=dt.datetime(2026, 8, 4, 1, 0))
     (warning,) = [w for w in inbox(conn, eid, limit=100) if w["rule"] == "fee_due"]
     assert (warning["facts"]["full_amount"], warning["facts"]["rules"]["version"]) == (4000, 2)
-    assert "应缴 4,000 元" in warning["body"]
+    assert "应缴 4,000 元" in translate(warning["body"], "zh")  # the body as a Chinese reader gets it
 
 
 def test_the_government_end_reads_them(conn: duckdb.DuckDBPyConnection) -> None:
