@@ -4,9 +4,11 @@ and become watch warnings of the user's enterprise, each saying which search mat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from patentatlas.domain.accounts import create_user
@@ -63,7 +65,9 @@ def test_new_matches_after_an_import_become_warnings(tmp_path: Path) -> None:
     conn.close()
 
 
-def test_saved_searches_api_is_the_users_own(tmp_path: Path) -> None:
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[FastAPI]:
+    """ThunderSoft's export, 中科创达 with its user, and an admin: the app on that store."""
     path = tmp_path / "store.duckdb"
     conn = open_store(path)
     import_file(conn, THUNDERSOFT)
@@ -71,51 +75,42 @@ def test_saved_searches_api_is_the_users_own(tmp_path: Path) -> None:
     create_user(conn, "ip@thundersoft.cn", "enterprise", password="a long password 1", enterprise_id=eid)
     create_user(conn, "other@gov.cn", "admin", password="a long password 2")
     conn.close()
-    app = create_app(path)
-    try:
-        assert TestClient(app).get("/api/saved-searches").status_code == 401
-        mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
-        made = mine.post("/api/saved-searches", json={"name": "VR", "q": "虚拟现实", "type": "invention"})
-        assert made.status_code == 200, made.text
-        sid = made.json()["id"]
-        listed = mine.get("/api/saved-searches").json()
-        assert [(s["id"], s["name"], s["query"], s["filters"]) for s in listed] == [
-            (sid, "VR", "虚拟现实", {"type": "invention"})]
-        other = signed_in(app, "other@gov.cn", "a long password 2")
-        assert other.get("/api/saved-searches").json() == []
-        assert other.delete(f"/api/saved-searches/{sid}").status_code == 404
-        assert mine.post("/api/saved-searches", json={"q": "(", "year_from": "x"}).status_code == 400
-        assert mine.delete(f"/api/saved-searches/{sid}").json() == {"deleted": sid}
-    finally:
-        app.state.conn.close()
+    application = create_app(path)
+    yield application
+    application.state.conn.close()
 
 
-def test_the_search_page_saves_a_search_for_an_enterprise_user(tmp_path: Path) -> None:
-    path = tmp_path / "store.duckdb"
-    conn = open_store(path)
-    import_file(conn, THUNDERSOFT)
-    eid = int(register_enterprise(conn, "中科创达软件股份有限公司", "91330100716105852F")["enterprise_id"])
-    create_user(conn, "ip@thundersoft.cn", "enterprise", password="a long password 1", enterprise_id=eid)
-    create_user(conn, "other@gov.cn", "admin", password="a long password 2")
-    conn.close()
-    app = create_app(path)
-    try:
-        other = signed_in(app, "other@gov.cn", "a long password 2")
-        assert 'id="save-search-form"' not in other.get("/search", params={"q": "图像"}).text  # not an enterprise
-        mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
-        page = mine.get("/search", params={"q": "图像", "type": "invention"}).text
-        assert 'id="save-search-form"' in page and '<input type="hidden" name="type" value="invention">' in page
-        saved = mine.post("/search/save", data={"q": "图像", "type": "invention", "name": "图像发明"})
-        assert saved.status_code == 303
-        assert saved.headers["location"] == "/search?q=%E5%9B%BE%E5%83%8F&type=invention"
-        back = mine.get(saved.headers["location"]).text
-        assert "检索式已保存" in back
-        data = mine.get(saved.headers["location"], params={"format": "json"}).json()
-        assert [(s["name"], s["query"], s["filters"], s["href"]) for s in data["saved"]] == [
-            ("图像发明", "图像", {"type": "invention"}, "/search?q=%E5%9B%BE%E5%83%8F&type=invention")]
-        refused = mine.post("/search/save", data={"q": "", "name": "nothing"})  # no words, no filter
-        assert refused.status_code == 303 and len(mine.get("/api/saved-searches").json()) == 1
-        shown = mine.get(refused.headers["location"]).text
-        assert 'id="flash-message" role="alert"' in shown and "a saved search needs words" in shown
-    finally:
-        app.state.conn.close()
+def test_saved_searches_api_is_the_users_own(app: FastAPI) -> None:
+    assert TestClient(app).get("/api/saved-searches").status_code == 401
+    mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
+    made = mine.post("/api/saved-searches", json={"name": "VR", "q": "虚拟现实", "type": "invention"})
+    assert made.status_code == 200, made.text
+    sid = made.json()["id"]
+    listed = mine.get("/api/saved-searches").json()
+    assert [(s["id"], s["name"], s["query"], s["filters"]) for s in listed] == [
+        (sid, "VR", "虚拟现实", {"type": "invention"})]
+    other = signed_in(app, "other@gov.cn", "a long password 2")
+    assert other.get("/api/saved-searches").json() == []
+    assert other.delete(f"/api/saved-searches/{sid}").status_code == 404
+    assert mine.post("/api/saved-searches", json={"q": "(", "year_from": "x"}).status_code == 400
+    assert mine.delete(f"/api/saved-searches/{sid}").json() == {"deleted": sid}
+
+
+def test_the_search_page_saves_a_search_for_an_enterprise_user(app: FastAPI) -> None:
+    other = signed_in(app, "other@gov.cn", "a long password 2")
+    assert 'id="save-search-form"' not in other.get("/search", params={"q": "图像"}).text  # not an enterprise
+    mine = signed_in(app, "ip@thundersoft.cn", "a long password 1")
+    page = mine.get("/search", params={"q": "图像", "type": "invention"}).text
+    assert 'id="save-search-form"' in page and '<input type="hidden" name="type" value="invention">' in page
+    saved = mine.post("/search/save", data={"q": "图像", "type": "invention", "name": "图像发明"})
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/search?q=%E5%9B%BE%E5%83%8F&type=invention"
+    back = mine.get(saved.headers["location"]).text
+    assert "检索式已保存" in back
+    data = mine.get(saved.headers["location"], params={"format": "json"}).json()
+    assert [(s["name"], s["query"], s["filters"], s["href"]) for s in data["saved"]] == [
+        ("图像发明", "图像", {"type": "invention"}, "/search?q=%E5%9B%BE%E5%83%8F&type=invention")]
+    refused = mine.post("/search/save", data={"q": "", "name": "nothing"})  # no words, no filter
+    assert refused.status_code == 303 and len(mine.get("/api/saved-searches").json()) == 1
+    shown = mine.get(refused.headers["location"]).text
+    assert 'id="flash-message" role="alert"' in shown and "a saved search needs words" in shown
