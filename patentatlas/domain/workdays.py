@@ -60,7 +60,7 @@ def calendar_through(last_year: int, calendar: OfficialCalendar = package_calend
     return official
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 15)  # 89 years of days: a store's whole span of due dates, never thrashing
 def is_working_day(day: dt.date) -> tuple[bool, bool]:
     """(is it a working day, is that provisional because the official calendar lacks the year)."""
     try:
