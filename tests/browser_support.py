@@ -9,14 +9,17 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import uvicorn
 
+from patentatlas.commands.accounts import seed_demo_accounts
+from patentatlas.store import open_store
 from patentatlas.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,6 +77,22 @@ def served_copy(db: Path, folder: Path) -> Iterator[str]:
         thread.join(timeout=10)
         sock.close()
         app.state.conn.close()
+
+
+@contextmanager
+def served_demo(loaded_db: Path, folder: Path,
+                then: Callable[[duckdb.DuckDBPyConnection], Any] | None = None) -> Iterator[str]:
+    """The four exports (``loaded_db``) with the demo accounts, and what ``then`` adds, served as
+    :func:`served_copy` serves a store."""
+    seeded = folder / "seeded.duckdb"
+    shutil.copy(loaded_db, seeded)
+    conn = open_store(seeded)
+    seed_demo_accounts(conn)
+    if then is not None:
+        then(conn)
+    conn.close()
+    with served_copy(seeded, folder) as address:
+        yield address
 
 
 @contextmanager

@@ -5,16 +5,14 @@ asks nothing of the internet."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
-from patentatlas.store import open_store
-from tests.browser_support import chromium, require_browser, served_copy
+from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD
+from tests.browser_support import chromium, require_browser, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -22,12 +20,7 @@ require_browser()  # skipped without Chromium, failed when CI is set
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("enterprise_browser")
-    seeded = folder / "seeded.duckdb"
-    shutil.copy(loaded_db, seeded)
-    conn = open_store(seeded)
-    seed_demo_accounts(conn)
-    conn.close()
-    with served_copy(seeded, folder) as address:
+    with served_demo(loaded_db, folder) as address:
         yield address
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from patentatlas.commands.accounts import DEMO_ANALYST, DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
+from patentatlas.commands.accounts import DEMO_ANALYST, DEMO_ENTERPRISE_USER, DEMO_PASSWORD
 from patentatlas.domain.warnings import run_alerts
-from patentatlas.store import open_store
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, require_browser, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -28,13 +26,8 @@ WIDTHS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "he
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("followup_browser")
-    seeded = folder / "seeded.duckdb"
-    shutil.copy(loaded_db, seeded)
-    conn = open_store(seeded)
-    seed_demo_accounts(conn)
-    run_alerts(conn, dt.date.today(), None)  # the demo enterprise's warnings as of today
-    conn.close()
-    with served_copy(seeded, folder) as address:
+    # the demo enterprise's warnings as of today
+    with served_demo(loaded_db, folder, then=lambda conn: run_alerts(conn, dt.date.today(), None)) as address:
         yield address
 
 

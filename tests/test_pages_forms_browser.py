@@ -4,16 +4,14 @@ removes a patent from custody."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
-from patentatlas.store import open_store
-from tests.browser_support import chromium, require_browser, served_copy
+from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD
+from tests.browser_support import chromium, require_browser, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -23,12 +21,7 @@ HELD = "CN201910085883.3"  # in the demo enterprise's custody
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("forms_browser")
-    seeded = folder / "seeded.duckdb"
-    shutil.copy(loaded_db, seeded)
-    conn = open_store(seeded)
-    seed_demo_accounts(conn)
-    conn.close()
-    with served_copy(seeded, folder) as address:
+    with served_demo(loaded_db, folder) as address:
         yield address
 
 

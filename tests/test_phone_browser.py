@@ -5,7 +5,6 @@ the menu is shown without the button."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,8 @@ from patentatlas.commands.accounts import (
     DEMO_ANALYST,
     DEMO_ENTERPRISE_USER,
     DEMO_PASSWORD,
-    seed_demo_accounts,
 )
-from patentatlas.store import open_store
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, require_browser, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -49,12 +46,7 @@ TABLE_BOXES = """() => [...document.querySelectorAll('main table')].map(t => {
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("phone_browser")
-    seeded = folder / "seeded.duckdb"
-    shutil.copy(loaded_db, seeded)
-    conn = open_store(seeded)
-    seed_demo_accounts(conn)
-    conn.close()
-    with served_copy(seeded, folder) as address:
+    with served_demo(loaded_db, folder) as address:
         yield address
 
 
