@@ -95,6 +95,25 @@ def served_demo(loaded_db: Path, folder: Path,
         yield address
 
 
+def only_local(page: Any, server: str) -> tuple[list[str], list[str]]:
+    """Let ``page`` ask only our ``server`` for anything (a page must load nothing from the
+    internet); returns the addresses it asked elsewhere (refused) and its script errors, both
+    filled as it runs, for the test to check."""
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith(server + "/"):
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return outside, errors
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven through Playwright's client (never a browser Playwright downloads)."""

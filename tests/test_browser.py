@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, only_local, require_browser, served_copy
 
 SCREENSHOT = Path("/tmp/overview.png")
 
@@ -35,19 +35,8 @@ def _api(server: str, path: str, **params: Any) -> Any:
 
 
 def test_overview_in_a_browser(server: str, browser: Any) -> None:
-    outside: list[str] = []
-    errors: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-
-    def only_local(route: Any) -> None:  # anything not from our server is refused and remembered
-        if route.request.url.startswith(server + "/"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_local)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    outside, errors = only_local(page, server)  # anything not from our server is refused and remembered
     page.goto(server + "/patents")
 
     summary = _api(server, "/api/summary")

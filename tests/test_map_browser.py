@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from patentatlas.reference.regions import iter_regions
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, only_local, require_browser, served_copy
 
 SCREENSHOTS = Path("/tmp")
 ZHEJIANG_CITIES = [f"33{n:02d}00" for n in range(1, 12)]
@@ -52,19 +52,8 @@ def browser(server: str) -> Iterator[Any]:
 def page(server: str, browser: Any) -> Iterator[Any]:
     """A Chinese page that may ask only our server for anything; what it asked elsewhere and its
     script errors are checked at the end."""
-    outside: list[str] = []
-    errors: list[str] = []
     tab = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith(server + "/"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", only_local)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    outside, errors = only_local(tab, server)
     yield tab
     assert outside == []
     assert errors == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.store import open_store
 from tests import search_support
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, only_local, require_browser, served_copy
 from tests.search_support import CHAT_RETRIEVAL, copy_with_index
 
 require_browser()  # skipped without Chromium, failed when CI is set
@@ -37,18 +36,7 @@ def server(indexed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def test_the_header_box_searches_and_opens_numbers(server: str) -> None:
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        errors: list[str] = []
-        outside: list[str] = []
-
-        def only_local(route: Any) -> None:
-            if route.request.url.startswith(server + "/"):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", only_local)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        outside, errors = only_local(page, server)
         page.goto(server + "/")
         page.fill("#header-search", "内窥镜")
         with page.expect_navigation():
