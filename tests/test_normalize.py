@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from patentatlas.errors import FieldError
-from patentatlas.normalize.appno import check_digit, normalize_application_number
+from patentatlas.normalize.appno import canonical_numbers, check_digit, normalize_application_number
 from patentatlas.normalize.dates import parse_date
 from patentatlas.normalize.ipc import canonical_ipc, main_code, split_codes
 from patentatlas.normalize.kinds import patent_type_from_text, publication_kind
@@ -38,6 +38,20 @@ def test_check_digit_x_and_pre_2003_form() -> None:
     assert check_digit("01123456") == "3"
     assert normalize_application_number("01123456.3").number == "CN01123456.3"
     assert normalize_application_number("01123456.3").type_digit == "1"
+
+
+def test_the_column_check_of_canonical_numbers_agrees_with_the_check_digit_rule() -> None:
+    """canonical_numbers (Arrow, a whole column at once) says yes exactly where the one-number rule
+    does: every check character 0–9 and X after the digits of real numbers, with every type digit."""
+    numbers = [f"CN{digits}.{c}" for digits in ("202010302257", "201910777840", "202130300001", "200710063161",
+                                                "202221155712", "201620152940", "200410004567", "201380012345",
+                                                "202050000001")
+               for c in "0123456789X"]
+    numbers += ["CN202010302257.8 ", "cn202010302257.8", "CN20201030225.78", "ZL202010302257.8", "", None]
+    expected = [n is not None and len(n) == 16 and n[:2] == "CN" and n[14] == "." and n[2:14].isdigit()
+                and n[6] in "12389" and check_digit(n[2:14]) == n[15] for n in numbers]
+    assert canonical_numbers(numbers) == expected
+    assert sum(expected) == 8  # one right check character for each of the 8 numbers whose type digit is known
 
 
 def test_bad_check_digit_names_field_and_both_digits() -> None:
