@@ -56,12 +56,13 @@ def test_an_admin_uploads_an_export_and_the_server_imports_it(app: object, tmp_p
     assert [(e["action"], e["target"]) for e in audit["entries"]] == [("import.upload", job["file"])]
 
 
-def test_one_import_at_a_time_and_admins_only(app: object) -> None:
+def test_one_import_at_a_time_and_admins_only(app: object, tmp_path: Path) -> None:
     admin = signed_in(app, "root@gov.cn", PASSWORD)
     first = admin.post("/api/admin/imports", files={"file": ("ts.csv", THUNDERSOFT.read_bytes(), "text/csv")})
     assert first.status_code == 202 and first.json()["status"] == "running"
     second = admin.post("/api/admin/imports", files={"file": ("ts.csv", THUNDERSOFT.read_bytes(), "text/csv")})
     assert second.status_code == 409 and "one at a time" in second.json()["message"]
+    assert len(list((tmp_path / "store.duckdb.uploads").iterdir())) == 1  # the refused upload is not kept
     clerk = signed_in(app, "clerk@gov.cn", PASSWORD)
     refused = clerk.post("/api/admin/imports", files={"file": ("ts.csv", THUNDERSOFT.read_bytes(), "text/csv")})
     assert refused.status_code == 403

@@ -16,11 +16,13 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 
@@ -63,6 +65,7 @@ class ImportJobs:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._ids = itertools.count(1)  # a job's number, never given twice (the list keeps the latest)
         self._jobs: list[ImportJob] = []
         self._threads: list[threading.Thread] = []
 
@@ -80,7 +83,7 @@ class ImportJobs:
         with self._lock:
             if any(j.status == "running" for j in self._jobs):
                 raise ImportRunningError("an import is already running: wait for it to finish (one at a time)")
-            job = ImportJob(len(self._jobs) + 1, path.name, by, now())
+            job = ImportJob(next(self._ids), path.name, by, now())
             self._jobs = [*self._jobs[-KEPT_JOBS:], job]
             thread = threading.Thread(target=self._run, args=(conn, path, job), name=f"import-{job.job_id}",
                                       daemon=True)
@@ -123,3 +126,20 @@ def upload_path(folder: Path, name: str, at: dt.datetime) -> Path:
     """
     base = _SAFE.sub("_", Path(name.replace("\\", "/")).name).strip("._") or "upload.csv"
     return folder / f"{at:%Y%m%d-%H%M%S}_{base[-120:]}"
+
+
+def keep_upload(folder: Path, name: str, at: dt.datetime, data: BinaryIO) -> Path:
+    """Copy an upload to its :func:`upload_path`, a new file each time: a second upload of the
+    same name in the same second gets ``-2`` after the time (never another upload's file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = upload_path(folder, name, at)
+    stamp, rest = path.name.split("_", 1)
+    number = 1
+    while True:
+        try:
+            with path.open("xb") as out:
+                shutil.copyfileobj(data, out, 1 << 20)
+            return path
+        except FileExistsError:
+            number += 1
+            path = folder / f"{stamp}-{number}_{rest}"

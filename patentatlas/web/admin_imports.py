@@ -4,7 +4,6 @@ and what it carried (issue 8 §6)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from patentatlas.domain.accounts import now, require_role
-from patentatlas.domain.import_jobs import upload_path
+from patentatlas.domain.import_jobs import ImportRunningError, keep_upload
 from patentatlas.domain.imports import import_history
 from patentatlas.errors import UsageError
 from patentatlas.web.auth import CurrentUser
@@ -59,9 +58,9 @@ def import_jobs(request: Request, user: CurrentUser) -> list[dict]:
 
 def _start(request: Request, upload: UploadFile, by: int) -> dict:
     """Keep the upload beside the store and start its import."""
-    folder = request.app.state.uploads
-    folder.mkdir(parents=True, exist_ok=True)
-    path = upload_path(folder, upload.filename or "upload.csv", now())
-    with path.open("wb") as out:
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-    return request.app.state.import_jobs.start(request.app.state.conn, path, by).to_dict()
+    path = keep_upload(request.app.state.uploads, upload.filename or "upload.csv", now(), upload.file)
+    try:
+        return request.app.state.import_jobs.start(request.app.state.conn, path, by).to_dict()
+    except ImportRunningError:
+        path.unlink()  # not imported: not kept
+        raise
