@@ -13,13 +13,16 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from patentatlas.analytics.summaries import refresh_summaries, serves_summaries, store_basis, summary_state
 from patentatlas.cli import main
 from patentatlas.domain.enterprises import add_to_custody, register_enterprise
+from patentatlas.domain.high_value import explain
+from patentatlas.domain.indicators import region_indicators, scope_for
 from patentatlas.domain.payments import enterprise_fee_states
 from patentatlas.domain.region_fees import current_fees, warning_scope
 from patentatlas.domain.warnings import inbox, run_alerts
 from patentatlas.i18n import translate
-from patentatlas.rules import packaged_rule_set
+from patentatlas.rules import load_counting_rules, packaged_rule_set
 from patentatlas.store import open_store
 from tests.conftest import copied_store
 
@@ -74,3 +77,35 @@ def test_the_government_end_reads_them(conn: duckdb.DuckDBPyConnection) -> None:
     row = next(r for r in rows if r["application_number"] == DDOS)
     assert (row["patent_year"], row["full_amount"], row["next_patent_year"], row["next_full_amount"]) == (
         7, 4000, 8, 4000)
+
+
+# --------------------------------------------------------------------------- the invention term, in one place
+
+# the oldest of Shanghai's 54 valid inventions in the four exports (data date 2023-05-11): filed 2007-04-17
+# (the next was filed in 2009)
+SHANGHAI_INVENTION = "CN200710039558.0"
+
+
+def test_the_invention_term_is_the_fee_rules_and_the_counts_follow_it(observed_db: Path, tmp_path: Path) -> None:
+    """The term lives in the annual-fee rules only: an office's version with a 16-year invention term
+    ends the Shanghai invention's term on 2023-04-17, before the statistics date (2023-05-11) — the explanation,
+    the region's count and the summaries (built again, as they no longer describe the rules) agree."""
+    conn = open_store(copied_store(observed_db, tmp_path))
+    refresh_summaries(conn)
+    assert region_indicators(conn, "310000")["valid_invention_count"] == 54
+    assert explain(conn, SHANGHAI_INVENTION)["valid"] is True
+    body = {**packaged_rule_set("annual_fees")}
+    body["term_years"] = {**body["term_years"], "invention": 16}
+    conn.execute("INSERT INTO rule_sets (name, version, source, body) VALUES ('annual_fees', 2, "
+                 "'office test: a 16-year invention term', ?)", [json.dumps(body)])
+    assert load_counting_rules(conn)["invention_term_years"] == 16
+    assert not serves_summaries(conn, store_basis(conn))  # built on version 1 of the fee rules
+    explained = explain(conn, SHANGHAI_INVENTION)
+    assert explained["valid"] is False
+    assert translate(explained["valid_reason"], "zh") == "自申请日 2007-04-17 起 16 年的保护期已于 2023-05-11 前届满"
+    assert region_indicators(conn, "310000")["valid_invention_count"] == 53
+    refresh_summaries(conn)
+    assert summary_state(conn)["annual_fees_version"] == 2  # type: ignore[index]
+    assert scope_for(conn, "310000").reads_summaries()
+    assert region_indicators(conn, "310000")["valid_invention_count"] == 53
+    conn.close()

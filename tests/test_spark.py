@@ -99,6 +99,7 @@ def test_spark_builds_the_summary_tables_the_store_built(job: dict[str, Any], st
     assert job["basis"].evidence and job["basis"].as_of.isoformat() == "2023-05-11"
     manifest = json.loads((export / "manifest.json").read_text())  # the rules the export was counted by
     assert manifest["rule_sets"]["indicators"]["version"] == 1 and manifest["status_changes"] > 20
+    assert manifest["rule_sets"]["annual_fees"]["term_years"]["invention"] == 20  # the term counted by
     for table in TABLES:
         assert job[table] == _duckdb_rows(store, f"SELECT * FROM {table}"), table
     # China's valid inventions, counted from Spark's summary rows
@@ -185,4 +186,17 @@ def test_a_master_that_cannot_be_reached_is_named(export: Path, tmp_path: Path) 
     assert result.exit_code == 1
     assert (f"the Spark master spark://127.0.0.1:{port} cannot be reached: 127.0.0.1:{port} (Connection refused)"
             in _said(result))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_manifest_without_the_fee_rules_is_refused(export: Path, tmp_path: Path) -> None:
+    """The invention term is counted by the annual-fee rules: an export that lacks them is named."""
+    old = tmp_path / "old"
+    shutil.copytree(export, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["rule_sets"]["annual_fees"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    result = _spark_cli(old, tmp_path)
+    assert result.exit_code == 1
+    assert "names no annual_fees rule set" in _said(result)
     assert not (tmp_path / "out").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from patentatlas.errors import DatasetError
-from patentatlas.store.export import MANIFEST, PARQUET_FORMAT
+from patentatlas.store.export import MANIFEST, MANIFEST_RULE_SETS, PARQUET_FORMAT
 from patentatlas.store.schema import MIGRATIONS
 
 # the tables the indicator jobs read (patents: a folder partitioned by filing year)
@@ -65,7 +65,7 @@ def open_dataset(root: Path) -> Dataset:
         raise DatasetError(f"{root} lacks the table{'s' if len(missing) > 1 else ''} "
                            f"{', '.join(dataset.table_path(t).name for t in missing)} that the indicators read "
                            f"(reference tables travel with the export): {_EXPORT_AGAIN}")
-    for name in ("indicators", "high_value"):
+    for name in MANIFEST_RULE_SETS:
         if name not in manifest.get("rule_sets", {}):
             raise DatasetError(f"{manifest_path} names no {name} rule set: {_EXPORT_AGAIN}")
     return dataset

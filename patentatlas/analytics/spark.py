@@ -38,6 +38,7 @@ from patentatlas.analytics.summaries import (
 )
 from patentatlas.domain.high_value import DATA_DATES_SQL, checked_dates
 from patentatlas.errors import EngineError, UsageError
+from patentatlas.rules import counting_rules
 from patentatlas.store import transaction
 
 if TYPE_CHECKING:
@@ -141,7 +142,8 @@ def dataset_basis(spark: SparkSession, dataset: Dataset, as_of: str | dt.date | 
     first, data_date = spark.sql(DATA_DATES_SQL).collect()[0]
     date, data_date = checked_dates(first, data_date, as_of)
     changes = int(spark.sql(FINGERPRINT_SQL).collect()[0][2])
-    return Basis(date, data_date, dataset.rule_set("indicators"), dataset.rule_set("high_value"), changes > 0)
+    rules = counting_rules(dataset.rule_set("indicators"), dataset.rule_set("annual_fees"))
+    return Basis(date, data_date, rules, dataset.rule_set("high_value"), changes > 0)
 
 
 def _view(spark: SparkSession, name: str, sql: str, params: dict[str, Any] | None = None) -> DataFrame:

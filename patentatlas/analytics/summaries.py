@@ -41,7 +41,7 @@ from patentatlas.domain.high_value import (
     statistics_dates,
 )
 from patentatlas.errors import UsageError
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_counting_rules, load_rule_set
 from patentatlas.store import transaction, utc_now
 
 TABLES = ("summary_facts", "summary_applicants", "summary_ipc")
@@ -74,14 +74,15 @@ class Basis:
     def params(self) -> dict[str, Any]:
         return date_params(self.as_of, self.data_date, self.rules, self.hv)
 
-    def versions(self) -> tuple[int, int]:
-        return int(self.rules["version"]), int(self.hv["version"])
+    def versions(self) -> tuple[int, int, int]:
+        """The versions of the rule sets counted by: indicators, high value, annual fees (the term)."""
+        return int(self.rules["version"]), int(self.hv["version"]), int(self.rules["annual_fees_version"])
 
 
 def store_basis(conn: duckdb.DuckDBPyConnection) -> Basis:
     """The basis of the store's summaries: its data date, its rule sets."""
     as_of, data_date = statistics_dates(conn, None)
-    return Basis(as_of, data_date, load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value"),
+    return Basis(as_of, data_date, load_counting_rules(conn), load_rule_set(conn, "high_value"),
                  has_status_changes(conn))
 
 
@@ -176,7 +177,8 @@ def summary_sql(table: str) -> str:
 FINGERPRINT_SQL = ("SELECT (SELECT count(*) FROM patents), (SELECT max(last_batch_id) FROM patents), "
                    "(SELECT count(*) FROM status_changes)")
 _ORDER = "province_code, city_code, county_code, township_code, industry"
-_STATE = ("as_of", "data_date", "evidence", "indicators_version", "high_value_version", "patents", "last_batch_id",
+_STATE = ("as_of", "data_date", "evidence", "indicators_version", "high_value_version", "annual_fees_version",
+          "patents", "last_batch_id",
           "status_changes", "stale", "engine", "built_at", "seconds")
 
 
@@ -213,7 +215,7 @@ def describes(state: dict[str, Any] | None, basis: Basis) -> bool:
     if state is None:
         return False
     built_on = (state["as_of"], state["data_date"], state["evidence"],
-                (state["indicators_version"], state["high_value_version"]))
+                (state["indicators_version"], state["high_value_version"], state["annual_fees_version"]))
     return built_on == (basis.as_of, basis.data_date, basis.evidence, basis.versions())
 
 

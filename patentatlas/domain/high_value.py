@@ -27,7 +27,7 @@ from patentatlas.analytics.dialect import DUCKDB, Dialect
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.i18n import Message, known, message
 from patentatlas.normalize.appno import normalize_application_number
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_counting_rules, load_rule_set
 
 CRITERIA = ("c_sei", "c_overseas", "c_maintained", "c_pledge", "c_award")
 
@@ -235,7 +235,7 @@ def explain(conn: duckdb.DuckDBPyConnection, application_number: str,
         raise UsageError(f"{application_number!r} is not an application number (e.g. CN202010302257.8): "
                          f"{exc.reason}") from None
     date, data_date = statistics_dates(conn, as_of)
-    rules, hv = load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value")
+    rules, hv = load_counting_rules(conn), load_rule_set(conn, "high_value")
     sql = f"SELECT * FROM {facts_from(rules, hv, 'p.application_number = $number')} f"
     cursor = conn.execute(sql, named_params(sql, {"number": key, **date_params(date, data_date, rules, hv)}))
     rows = cursor.fetchall()

@@ -44,7 +44,7 @@ from patentatlas.domain.high_value import (
 )
 from patentatlas.errors import NotFoundError, UsageError
 from patentatlas.i18n import Message, message
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_counting_rules, load_rule_set
 
 COUNTRY = {"code": "100000", "name": "全国", "level": "country", "parent_code": None}
 TYPES = ("invention", "utility_model", "design")
@@ -163,7 +163,7 @@ def scope_for(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str |
         evidence = bool(summaries["evidence"])
     else:
         (date, data_date), evidence = statistics_dates(conn, as_of), has_status_changes(conn)
-    return Scope(region, sei, date, data_date, load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value"),
+    return Scope(region, sei, date, data_date, load_counting_rules(conn), load_rule_set(conn, "high_value"),
                  evidence, summaries)
 
 

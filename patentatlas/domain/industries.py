@@ -35,7 +35,7 @@ from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
 from patentatlas.reference.sei import industries_of, sei_industries
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_counting_rules, load_rule_set
 from patentatlas.search.freshness import mark_index_stale
 from patentatlas.store import transaction
 
@@ -143,7 +143,7 @@ def sei_tree(conn: duckdb.DuckDBPyConnection, region_code: str | None = None,
     """
     where, region = _scope(conn, region_code)
     date, data_date = statistics_dates(conn, as_of)
-    rules, hv = load_rule_set(conn, "indicators"), load_rule_set(conn, "high_value")
+    rules, hv = load_counting_rules(conn), load_rule_set(conn, "high_value")
     # "valid" exactly as the indicators count it (patentatlas.domain.high_value)
     facts = facts_from(rules, hv, f"{where} AND p.filing_date <= $as_of",
                        "p.application_number, p.sei_codes, p.sei_judged, p.sei_basis", has_status_changes(conn),

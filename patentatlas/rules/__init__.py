@@ -42,3 +42,21 @@ def load_rule_set(conn: duckdb.DuckDBPyConnection | None, name: str) -> dict[str
             version, source, body = rows[0]
             return {**json.loads(body), "name": name, "version": version, "source": source}
     return packaged_rule_set(name)
+
+
+def counting_rules(indicators: dict[str, Any], annual_fees: dict[str, Any]) -> dict[str, Any]:
+    """The indicators' rule set with the invention term of the annual-fee rules: the term is kept in
+    one place (``annual_fees`` ``term_years``), where the fee calendar and the term-end warnings read
+    it, and the valid-invention count follows an office's new term with them.
+
+    >>> rules = counting_rules(packaged_rule_set("indicators"), packaged_rule_set("annual_fees"))
+    >>> rules["invention_term_years"], rules["annual_fees_version"]
+    (20, 1)
+    """
+    return {**indicators, "invention_term_years": int(annual_fees["term_years"]["invention"]),
+            "annual_fees_version": int(annual_fees["version"])}
+
+
+def load_counting_rules(conn: duckdb.DuckDBPyConnection | None) -> dict[str, Any]:
+    """:func:`counting_rules` of the store's newest indicators and annual-fee rule sets."""
+    return counting_rules(load_rule_set(conn, "indicators"), load_rule_set(conn, "annual_fees"))

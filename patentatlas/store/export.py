@@ -53,7 +53,7 @@ _TABLES = ("parties", "patent_parties", "status_changes", "import_batches", "qua
            "placements", "sei_industries", "population")
 MANIFEST = "manifest.json"
 PARQUET_FORMAT = "patentatlas-parquet"
-MANIFEST_RULE_SETS = ("indicators", "high_value")  # the rule sets the indicators count by
+MANIFEST_RULE_SETS = ("indicators", "high_value", "annual_fees")  # the rule sets the indicators count by (the term)
 _BATCH = 5000
 
 

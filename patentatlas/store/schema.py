@@ -692,6 +692,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE search_state ADD COLUMN changes BIGINT NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        15,
+        "summaries record the annual-fee rules they counted the invention term by",
+        """
+        -- the invention term is read from the annual-fee rules (rules.counting_rules): summaries built
+        -- before this know no version of them and are built again (NULL describes no rules)
+        ALTER TABLE summary_state ADD COLUMN annual_fees_version INTEGER;
+        """,
+    ),
 ]
 
 
