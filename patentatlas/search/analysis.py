@@ -31,7 +31,7 @@ def analyse(conn: duckdb.DuckDBPyConnection, query: str | None, options: SearchO
     nodes, edges = citation_network(conn, members)
     return {
         "query": result["query"], "filters": result["filters"], "notices": result["notices"], "total": result["total"],
-        **charts_of(facets, top),
+        **charts_of(facets, top), "approximate": result["facets_approximate"],  # facets whose counts may be short
         "regions": [{"province_code": b["value"], "province": names.get(b["value"]), "patents": b["count"]}
                     for b in facets["province"][:top]],
         "types": facets["type"], "statuses": facets["status"],
