@@ -78,7 +78,8 @@ def job(spark: Any, export: Path) -> dict[str, Any]:
 
 def _columns(table: str) -> list[str]:
     with duckdb.connect() as conn:
-        conn.execute(next(sql for v, _name, sql in MIGRATIONS if v == 11))
+        for version in (11, 16):  # the summary tables and summary_placement
+            conn.execute(next(sql for v, _name, sql in MIGRATIONS if v == version))
         return [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
 
 

@@ -1,6 +1,6 @@
 """Summary tables: refreshed by each import, read by the indicators, the map and the enterprise
-listing, and exactly equal to the figures computed from the patents (the demo store's four real
-exports). A question the summaries do not describe (another statistics date, data changed since)
+listing and the placement panel, and exactly equal to the figures computed from the patents (the demo
+store's four real exports). A question the summaries do not describe (another statistics date, data changed since)
 is answered from the patents."""
 
 from __future__ import annotations
@@ -14,14 +14,21 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from patentatlas.analytics.summaries import refresh_summaries, serves_summaries, store_basis, summary_state
+from patentatlas.analytics.summaries import (
+    current_summaries,
+    refresh_summaries,
+    serves_summaries,
+    store_basis,
+    summary_state,
+)
 from patentatlas.cli import main
 from patentatlas.domain.indicators import map_data, region_enterprises, region_indicators
 from patentatlas.domain.placement import place_patents
+from patentatlas.domain.region_placement import region_placement
 from patentatlas.imports import import_file
 from patentatlas.store import open_store, transaction
 from patentatlas.store.reference import ensure_reference
-from tests.conftest import THUNDERSOFT
+from tests.conftest import THUNDERSOFT, copied_store
 
 LEVEL_COLUMNS = {"province": "first_applicant_province_code", "city": "first_applicant_city_code",
                  "county": "first_applicant_county_code", "township": "first_applicant_region_code"}
@@ -143,3 +150,41 @@ def test_each_import_refreshes_them(store: duckdb.DuckDBPyConnection) -> None:
     state = summary_state(store)
     assert state is not None and state["patents"] == 511 and not state["stale"]
     assert region_indicators(store, "110108") == region_indicators(store, "110108", summaries=False)
+
+
+def _region_without_patents(conn: duckdb.DuckDBPyConnection) -> str:
+    return conn.execute("SELECT min(code) FROM regions WHERE level = 'county' AND code NOT IN (SELECT "
+                        "first_applicant_county_code FROM patents WHERE first_applicant_county_code IS NOT NULL)"
+                        ).fetchall()[0][0]
+
+
+def test_the_placement_panel_reads_from_summaries_what_the_patents_say(demo: duckdb.DuckDBPyConnection) -> None:
+    assert serves_summaries(demo, store_basis(demo))
+    empty = _region_without_patents(demo)
+    codes = ["100000", "330000", "330100", "110108", *_regions_with_patents(demo, ("city", "county", "township"),
+                                                                               3)[1:], empty]
+    for code in codes:  # China, a province, a city, a county (Haidian), the most-filing cities, counties and
+        for limit in (50, 2):  # townships, a county without patents; the unplaced applicants cut or not
+            assert region_placement(demo, code, limit) == region_placement(demo, code, limit, summaries=False), code
+    figures = {code: region_placement(demo, code) for code in ("100000", "330100", "110108", empty)}
+    assert {code: (f["patents"], f["placed_to_county"], f["placed_to_township"], f["unplaced"]["applicants_total"])
+            for code, f in figures.items()} == {"100000": (7980, 447, 83, 2626), "330100": (173, 0, 0, 58),
+                                                "110108": (313, 313, 64, 3), empty: (0, 0, 0, 0)}
+    # the summary holds every patent once, the applicants only of patents not placed to both levels
+    assert demo.execute("SELECT sum(patents), count_if(applicant_key IS NOT NULL AND county AND township) "
+                        "FROM summary_placement WHERE country_cn").fetchall()[0] == (
+        region_placement(demo, "100000", summaries=False)["patents"], 0)
+
+
+def test_the_placement_panel_reads_the_patents_once_they_are_placed_again(loaded_db: Path, tmp_path: Path) -> None:
+    conn = open_store(copied_store(loaded_db, tmp_path))
+    conn.execute("DELETE FROM summary_placement")  # what a page reads while the summaries are current
+    assert region_placement(conn, "110108")["patents"] == 0
+    with transaction(conn):
+        place_patents(conn)  # marks the summaries stale: the panel counts the patents
+    assert region_placement(conn, "110108") == region_placement(conn, "110108", summaries=False)
+    assert region_placement(conn, "110108")["placed_to_township"] == 64
+    refresh_summaries(conn)
+    assert current_summaries(conn) is not None
+    assert region_placement(conn, "110108") == region_placement(conn, "110108", summaries=False)
+    conn.close()

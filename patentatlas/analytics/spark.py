@@ -33,6 +33,7 @@ from patentatlas.analytics.summaries import (
     Basis,
     industry_tags_sql,
     patent_facts_sql,
+    placement_facts_sql,
     summary_sql,
     write_state,
 )
@@ -158,6 +159,7 @@ def build_summaries(spark: SparkSession, basis: Basis) -> dict[str, DataFrame]:
     patents = _view(spark, "summary_patents", patent_facts_sql(basis, SPARK), basis.params())  # read twice
     text, args = SPARK.bind(patent_facts_sql(basis, SPARK, applicants=True), basis.params())
     spark.sql(text, args=args).createOrReplaceTempView("summary_patent_applicants")  # read once
+    spark.sql(placement_facts_sql(SPARK)).createOrReplaceTempView("summary_placed_patents")  # read once
     _view(spark, "summary_industry_tags", industry_tags_sql(SPARK))
     tables = {table: _view(spark, table, summary_sql(table)) for table in TABLES}
     for frame in tables.values():

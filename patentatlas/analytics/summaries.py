@@ -6,7 +6,10 @@ instead of a region's patents. Built by SQL that DuckDB and Spark SQL both run
 - ``summary_facts``: region × industry × type × status × filing year × grant year × the facts
   (valid, high-value, each criterion…), a count of patents per row;
 - ``summary_applicants``: region × industry × first applicant (as one enterprise) × filing year;
-- ``summary_ipc``: region × industry × IPC subclass of the main IPC.
+- ``summary_ipc``: region × industry × IPC subclass of the main IPC;
+- ``summary_placement``: region × placement method × township method × placed to a county / a
+  township × the first applicant as one enterprise (only where the patent is not placed to both:
+  the placement panel lists those), every patent filed (the panel has no statistics date).
 
 A row's region is the first applicant's province, city, county and finest code at once (each
 patent counted once, as the indicators count); its industry is ``''`` (all) or a strategic
@@ -44,7 +47,7 @@ from patentatlas.errors import UsageError
 from patentatlas.rules import load_counting_rules, load_rule_set
 from patentatlas.store import transaction, utc_now
 
-TABLES = ("summary_facts", "summary_applicants", "summary_ipc")
+TABLES = ("summary_facts", "summary_applicants", "summary_ipc", "summary_placement")
 # the summaries' region columns and what each holds (township_code: the finest code known)
 REGION_SOURCES = {
     "country_cn": "p.first_applicant_country = 'CN'",
@@ -92,7 +95,8 @@ def store_basis(conn: duckdb.DuckDBPyConnection) -> Basis:
 # where each summary table reads its patents: the first applicant (a join with the placements, the
 # costly part on a big store) only where it is counted
 FACTS_VIEW = {"summary_facts": "summary_patents", "summary_ipc": "summary_patents",
-              "summary_applicants": "summary_patent_applicants"}
+              "summary_applicants": "summary_patent_applicants", "summary_placement": "summary_placed_patents"}
+_ORDERS = {"summary_placement": "province_code, city_code, county_code, township_code, method"}  # else _ORDER
 
 
 def patent_facts_sql(basis: Basis, d: Dialect = DUCKDB, *, applicants: bool = False) -> str:
@@ -114,6 +118,32 @@ def patent_facts_sql(basis: Basis, d: Dialect = DUCKDB, *, applicants: bool = Fa
                       "sei_from_main_ipc" else f for f in FLAGS)
     return (f"SELECT {REGIONS}, patent_type, status, filing_year, grant_year, "
             f"{'applicant, applicant_key, ' if applicants else ''}subclass, sei_codes, {flags} FROM {facts} f")
+
+
+def placement_facts_sql(d: Dialect = DUCKDB, where: str = "TRUE") -> str:
+    """One row per patent (``where`` holds): its region, whether it is placed to a county and to a
+    township, by which methods (:mod:`patentatlas.domain.placement`), and its first applicant as
+    one enterprise where it is not placed to both (the placement panel lists only those)."""
+    first = d.first("p.applicant_names")
+    listed = "NOT county OR NOT township"
+    return (f"SELECT {REGIONS}, county, township, method, township_method, "
+            f"CASE WHEN {listed} THEN applicant_key END AS applicant_key, "
+            f"CASE WHEN {listed} THEN applicant END AS applicant FROM (SELECT "
+            f"{', '.join(f'{sql} AS {name}' for name, sql in REGION_SOURCES.items())}, "
+            "p.first_applicant_county_code IS NOT NULL AS county, "
+            "length(p.first_applicant_region_code) = 9 AS township, "
+            "coalesce(pl.method, 'none') AS method, pl.township_method, "
+            f"coalesce(pl.enterprise_key, 'name:' || {first}) AS applicant_key, "
+            f"coalesce(pl.enterprise_name, {first}) AS applicant FROM patents p {PLACEMENTS_JOIN} WHERE {where}) f")
+
+
+PLACEMENT_DIMS = (*REGION_SOURCES, "county", "township", "method", "township_method", "applicant_key")
+
+
+def placement_summary_sql(source: str) -> str:
+    """The patents of ``source`` (:func:`placement_facts_sql`) counted as ``summary_placement`` holds them."""
+    dims = ", ".join(PLACEMENT_DIMS)
+    return f"SELECT {dims}, min(applicant) AS applicant, count(*) AS patents FROM {source} GROUP BY {dims}"
 
 
 def _prefix(parts: int) -> str:
@@ -167,6 +197,8 @@ def summary_sql(table: str) -> str:
     if table == "summary_ipc":
         return _by_industry(FACTS_VIEW[table], (*regions, "subclass"),
                             {"patents": "count(*)", "valid": _count_if("valid")}, "subclass IS NOT NULL")
+    if table == "summary_placement":
+        return placement_summary_sql(FACTS_VIEW[table])
     raise UsageError(f"no summary table named {table!r}: the tables are {', '.join(TABLES)}")
 
 
@@ -263,7 +295,8 @@ def refresh_summaries(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         return {"as_of": None, **dict.fromkeys(TABLES, 0), "seconds": round(time.perf_counter() - started, 2)}
     rows = {}
     views = {"summary_patents": patent_facts_sql(basis),
-             "summary_patent_applicants": patent_facts_sql(basis, applicants=True)}
+             "summary_patent_applicants": patent_facts_sql(basis, applicants=True),
+             "summary_placed_patents": placement_facts_sql()}
     with transaction(conn):
         conn.execute(f"CREATE OR REPLACE TEMP TABLE summary_industry_tags AS {industry_tags_sql()}")
         for table in TABLES:
@@ -271,7 +304,8 @@ def refresh_summaries(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             # (the store's memory limit is small), and only the applicants' table joins the placements
             view = FACTS_VIEW[table]
             sql, params = DUCKDB.bind(f"INSERT INTO {table} BY NAME WITH {view} AS ({views[view]}) "
-                                      f"SELECT * FROM ({summary_sql(table)}) s ORDER BY {_ORDER}", basis.params())
+                                      f"SELECT * FROM ({summary_sql(table)}) s ORDER BY {_ORDERS.get(table, _ORDER)}",
+                                      basis.params())
             conn.execute(f"DELETE FROM {table}")
             conn.execute(sql, params)
             rows[table] = int(conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])

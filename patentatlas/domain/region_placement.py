@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from patentatlas.analytics.figures import level_where
+from patentatlas.analytics.summaries import current_summaries, placement_facts_sql, placement_summary_sql
 from patentatlas.domain.indicators import resolve_region
 from patentatlas.domain.placement import METHODS
 from patentatlas.i18n import message
@@ -26,21 +28,21 @@ _REGION_SQL = {
     "county": "p.first_applicant_county_code = $region",
     "township": "p.first_applicant_region_code = $region",
 }
-_PLACED_SQL = """WITH f AS MATERIALIZED (
-  SELECT p.application_number, p.first_applicant_county_code IS NOT NULL AS county,
-    length(p.first_applicant_region_code) = 9 AS township, coalesce(pl.method, 'none') AS method,
-    pl.township_method, coalesce(pl.enterprise_key, 'name:' || p.applicant_names[1]) AS k,
-    coalesce(pl.enterprise_name, p.applicant_names[1]) AS name
-  FROM patents p LEFT JOIN placements pl USING (application_number) WHERE {where})
-SELECT (SELECT [count(*), coalesce(count_if(county), 0), coalesce(count_if(township), 0)] FROM f),
+# the panel's figures from the region's rows of summary_placement (f), or from the same rows counted
+# from its patents when the summaries do not describe the store as it is
+_PLACED_SQL = """WITH f AS MATERIALIZED ({rows})
+SELECT (SELECT [coalesce(sum(patents), 0), coalesce(sum(patents) FILTER (WHERE county), 0),
+                coalesce(sum(patents) FILTER (WHERE township), 0)]::BIGINT[] FROM f),
   (SELECT list({{'method': method, 'patents': n, 'county': c}}) FROM (
-     SELECT method, count(*) AS n, count_if(county) AS c FROM f GROUP BY 1)),
+     SELECT method, sum(patents)::BIGINT AS n, coalesce(sum(patents) FILTER (WHERE county), 0)::BIGINT AS c
+     FROM f GROUP BY 1)),
   (SELECT list({{'method': township_method, 'township': n}}) FROM (
-     SELECT township_method, count(*) AS n FROM f WHERE township GROUP BY 1)),
-  (SELECT count(DISTINCT k) FROM f WHERE NOT {unplaced}),
-  (SELECT list({{'name': name, 'enterprise_key': k, 'patents': n}} ORDER BY n DESC, name) FROM (
-     SELECT min(name) AS name, k, count(*) AS n FROM f WHERE NOT {unplaced} AND k IS NOT NULL GROUP BY k
-     ORDER BY n DESC, name LIMIT $limit))"""
+     SELECT township_method, sum(patents)::BIGINT AS n FROM f WHERE township GROUP BY 1)),
+  (SELECT count(DISTINCT applicant_key) FROM f WHERE NOT {unplaced}),
+  (SELECT list({{'name': name, 'enterprise_key': k, 'patents': n}} ORDER BY n DESC, name, k) FROM (
+     SELECT min(applicant) AS name, applicant_key AS k, sum(patents)::BIGINT AS n FROM f
+     WHERE NOT {unplaced} AND applicant_key IS NOT NULL GROUP BY applicant_key ORDER BY n DESC, name, k
+     LIMIT $limit))"""
 NOTE = message("placement_note")  # the order of evidence, said in the page's language
 
 
@@ -48,13 +50,23 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def region_placement(conn: duckdb.DuckDBPyConnection, code: str, limit: int = UNPLACED_LIMIT) -> dict[str, Any]:
+def _rows_sql(conn: duckdb.DuckDBPyConnection, level: str, summaries: bool) -> str:
+    """The region's rows of ``summary_placement`` where the summaries were built from the data the
+    store holds now (placing patents again marks them stale), else the same rows from its patents."""
+    if summaries and current_summaries(conn) is not None:
+        return f"SELECT * FROM summary_placement WHERE {level_where(level)}"
+    return placement_summary_sql(f"({placement_facts_sql(where=_REGION_SQL[level])}) p")
+
+
+def region_placement(conn: duckdb.DuckDBPyConnection, code: str, limit: int = UNPLACED_LIMIT, *,
+                     summaries: bool = True) -> dict[str, Any]:
     """The region's patents placed to a county and to a township, by method, and the unplaced applicants
-    (not placed to a county; in a county or township, not to a township), most patents first."""
+    (not placed to a county; in a county or township, not to a township), most patents first; read from
+    the summaries where they describe the store's data (``summaries=False``: always from the patents)."""
     region = resolve_region(conn, code)
     level = region["level"]
     unplaced = "township" if level in ("county", "township") else "county"
-    sql = _PLACED_SQL.format(where=_REGION_SQL[level], unplaced=unplaced)
+    sql = _PLACED_SQL.format(rows=_rows_sql(conn, level, summaries), unplaced=unplaced)
     params = {"region": region["code"], "limit": limit}
     head, by_method, by_township, unplaced_total, applicants = conn.execute(
         sql, {k: v for k, v in params.items() if f"${k}" in sql}).fetchall()[0]

@@ -701,6 +701,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE summary_state ADD COLUMN annual_fees_version INTEGER;
         """,
     ),
+    (
+        16,
+        "the placement panel reads a summary: summary_placement, refreshed with the other summaries",
+        """
+        -- region columns as in summary_facts; county / township: placed to one (the first applicant's
+        -- county code, a 9-digit finest code); method / township_method as placements hold them ('none':
+        -- no placement); the first applicant as one enterprise only where the patent is not placed to
+        -- both (the panel lists those), else NULL; every patent, whatever its filing date
+        CREATE TABLE summary_placement (
+            country_cn BOOLEAN, province_code VARCHAR, city_code VARCHAR, county_code VARCHAR,
+            township_code VARCHAR, county BOOLEAN NOT NULL, township BOOLEAN,
+            method VARCHAR NOT NULL, township_method VARCHAR,
+            applicant_key VARCHAR, applicant VARCHAR, patents BIGINT NOT NULL
+        );
+        -- summaries built before hold no placement rows: the pages read the patents until a refresh
+        UPDATE summary_state SET stale = true;
+        """,
+    ),
 ]
 
 
