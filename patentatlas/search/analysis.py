@@ -1,6 +1,6 @@
 """Analysis of a result set: filings by year, top applicants, IPC subclasses, provinces, and the
-citation network among the set's patents (``cited_publications`` matched to the set's publication
-numbers); each a table that downloads as XLSX.
+citation network among the set's patents (the ``citations`` table's rows of the set's patents
+matched to the set's publication numbers); each a table that downloads as XLSX.
 
 >>> analyse(conn, "title:手术")["trend"][0]  # doctest: +SKIP
 {'year': 2009, 'patents': 1}
@@ -62,19 +62,19 @@ def citation_network(conn: duckdb.DuckDBPyConnection, members: list[str]) -> tup
     if not members:
         return [], []
     rows = conn.execute("""
-        WITH m AS (SELECT application_number, title_zh, title_en, publications, publication_number,
-                          cited_publications, citing_publications
+        WITH m AS (SELECT application_number, publications, publication_number
                    FROM patents WHERE application_number IN (SELECT unnest(?))),
         pubs AS (SELECT DISTINCT application_number, pn FROM (
                    SELECT application_number, unnest([p.publication_number FOR p IN coalesce(publications, [])]) AS pn
                    FROM m
                    UNION ALL SELECT application_number, publication_number FROM m) WHERE pn IS NOT NULL),
-        cites AS (SELECT application_number AS citing, unnest(cited_publications) AS pn FROM m
-                  UNION ALL SELECT c.application_number, m2.pn FROM
-                    (SELECT application_number, unnest(citing_publications) AS citing_pn FROM m) x
-                    JOIN pubs c ON c.pn = x.citing_pn JOIN pubs m2 ON m2.application_number = x.application_number)
-        SELECT DISTINCT c.citing, p.application_number AS cited
-        FROM cites c JOIN pubs p ON p.pn = c.pn WHERE c.citing <> p.application_number
+        c AS (SELECT application_number, direction, publication_number AS pn FROM citations
+              WHERE application_number IN (SELECT application_number FROM m)),
+        edges AS (SELECT c.application_number AS citing, p.application_number AS cited
+                  FROM c JOIN pubs p ON p.pn = c.pn WHERE c.direction = 'backward'
+                  UNION ALL SELECT p.application_number, c.application_number
+                  FROM c JOIN pubs p ON p.pn = c.pn WHERE c.direction = 'forward')
+        SELECT DISTINCT citing, cited FROM edges WHERE citing <> cited
         ORDER BY 1, 2
     """, [members]).fetchall()
     edges = [{"citing": a, "cited": b} for a, b in rows]

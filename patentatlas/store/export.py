@@ -1,6 +1,7 @@
-"""Exporting the store: Parquet partitioned by filing year (the shape a distributed engine
-reads), or one flat CSV / XLSX of patents for people; and the one table writer behind every CSV
-and XLSX the platform hands out (``patentatlas export`` and every download of the web pages).
+"""Exporting the store: Parquet partitioned by filing year, citations by office (the shape a
+distributed engine reads), or one flat CSV / XLSX of patents for people; and the one table writer
+behind every CSV and XLSX the platform hands out (``patentatlas export`` and every download of the
+web pages).
 
 A Parquet export carries the reference tables the indicators need (regions, IPC, strategic
 emerging industries, placements, population) and a ``manifest.json``: the schema version, the
@@ -227,7 +228,7 @@ def _parquet(conn: duckdb.DuckDBPyConnection, output: Path) -> list[Path]:
         "COPY (SELECT * REPLACE (CAST(extra AS VARCHAR) AS extra), coalesce(year(filing_date), 0) AS filing_year "
         f"FROM patents) TO '{_sql_path(patents)}' (FORMAT parquet, PARTITION_BY (filing_year), OVERWRITE)"
     )
-    written = [patents]
+    written = [patents, _parquet_citations(conn, output / "citations")]
     for table in _TABLES:
         target = output / f"{table}.parquet"
         conn.execute(f"COPY {table} TO '{_sql_path(target)}' (FORMAT parquet)")
@@ -236,6 +237,20 @@ def _parquet(conn: duckdb.DuckDBPyConnection, output: Path) -> list[Path]:
     manifest.write_text(json.dumps(parquet_manifest(conn), ensure_ascii=False, indent=1, default=str),
                         encoding="utf-8")
     return [*written, manifest]
+
+
+# the office whose publication a citation row names (CN, US, WO…; "other" when the number starts otherwise)
+CITATION_OFFICE = ("CASE WHEN regexp_matches(publication_number, '^[A-Za-z]{2}') "
+                   "THEN upper(left(publication_number, 2)) ELSE 'other' END")
+
+
+def _parquet_citations(conn: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """``citations`` partitioned by the office of the publication each row names (the number it is
+    joined by): a few dozen folders however many rows, and a job on one office's publications reads
+    only its folder."""
+    conn.execute(f"COPY (SELECT *, {CITATION_OFFICE} AS office FROM citations) TO '{_sql_path(target)}' "
+                 "(FORMAT parquet, PARTITION_BY (office), OVERWRITE)")
+    return target
 
 
 def parquet_manifest(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -250,7 +265,9 @@ def parquet_manifest(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "schema_version": scalar(conn, "SELECT max(version) FROM schema_migrations"),
         "exported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "patents": patents, "last_batch_id": last_batch, "status_changes": changes,
-        "tables": {"patents": "patents/ (partitioned by filing_year)", **{t: f"{t}.parquet" for t in _TABLES}},
+        "tables": {"patents": "patents/ (partitioned by filing_year)",
+                   "citations": "citations/ (partitioned by office: the publication_number's first two letters)",
+                   **{t: f"{t}.parquet" for t in _TABLES}},
         "rule_sets": {name: load_rule_set(conn, name) for name in MANIFEST_RULE_SETS},
     }
 

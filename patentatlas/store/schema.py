@@ -719,6 +719,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         UPDATE summary_state SET stale = true;
         """,
     ),
+    (
+        17,
+        "citations as a table of their own, kept by each import, instead of a view over every patent's lists",
+        """
+        -- one row per publication a patent's record lists: backward, the patent cites publication_number;
+        -- forward, publication_number cites the patent (patents keep the lists the patent page shows;
+        -- the loader writes the rows of each patent it inserts or replaces, store.writer)
+        DROP VIEW citations;
+        CREATE TABLE citations (
+            application_number VARCHAR NOT NULL,
+            direction VARCHAR NOT NULL,
+            publication_number VARCHAR NOT NULL
+        );
+        INSERT INTO citations
+            SELECT * FROM (
+                SELECT application_number, 'backward' AS direction, unnest(cited_publications) AS publication_number
+                FROM patents
+                UNION ALL
+                SELECT application_number, 'forward', unnest(citing_publications) FROM patents)
+            WHERE publication_number IS NOT NULL;
+        """,
+    ),
 ]
 
 

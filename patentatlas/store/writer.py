@@ -111,6 +111,7 @@ def write_states(
         conn.register("replaced_keys", pa.table({"k": pa.array(replaced, type=pa.string())}))
         conn.execute("DELETE FROM patents WHERE application_number IN (SELECT k FROM replaced_keys)")
         conn.execute("DELETE FROM patent_parties WHERE application_number IN (SELECT k FROM replaced_keys)")
+        conn.execute("DELETE FROM citations WHERE application_number IN (SELECT k FROM replaced_keys)")
         conn.unregister("replaced_keys")
     for state in changed.values():
         state.setdefault("first_batch_id", batch_id)
@@ -119,16 +120,33 @@ def write_states(
         ids = pa.array([batch_id] * new.num_rows, type=pa.int32())
         _insert_table(conn, "patents", new.append_column("first_batch_id", ids).append_column("last_batch_id", ids))
     _insert(conn, "patents", list(changed.values()))
-    linked = new.select(list(_PARTY_COLUMNS))
+    written = new.select(list(_WRITTEN_COLUMNS))
     if changed:
-        linked = pa.concat_tables([linked, states_table(list(changed.values())).select(list(_PARTY_COLUMNS))])
-    parties, links = _parties_and_links(linked, written_parties)
+        written = pa.concat_tables([written, states_table(list(changed.values())).select(list(_WRITTEN_COLUMNS))])
+    parties, links = _parties_and_links(written.select(list(_PARTY_COLUMNS)), written_parties)
     _upsert_parties(conn, parties)
     _insert_table(conn, "patent_parties", links)
+    _write_citations(conn, written)
 
 
 _PARTY_COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address", "inventor_names",
                   "agency_names")
+_WRITTEN_COLUMNS = (*_PARTY_COLUMNS, "cited_publications", "citing_publications")
+# the citations of the patents just written, one row per publication their lists name (schema migration 17)
+CITATION_ROWS = """SELECT * FROM (
+  SELECT application_number, 'backward' AS direction, unnest(cited_publications) AS publication_number FROM {source}
+  UNION ALL SELECT application_number, 'forward', unnest(citing_publications) FROM {source})
+WHERE publication_number IS NOT NULL"""
+
+
+def _write_citations(conn: duckdb.DuckDBPyConnection, written: pa.Table) -> None:
+    """The ``citations`` rows of the patents just inserted or replaced (the replaced ones' old rows
+    are gone with them): one set-based insert from their lists, no row in Python."""
+    if written.num_rows:
+        conn.register("written_citations", written.select(["application_number", "cited_publications",
+                                                            "citing_publications"]))
+        conn.execute(f"INSERT INTO citations {CITATION_ROWS.format(source='written_citations')}")
+        conn.unregister("written_citations")
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
