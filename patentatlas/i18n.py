@@ -150,8 +150,37 @@ def _join(separator: str, items: list[Any], lang: str) -> str:
     return gettext(separator, lang).join(str(translate(item, lang)) for item in items)
 
 
+class Bilingual(Message):
+    """A text the data gives in Chinese and in English (a rule set's source, a tier's name, an IPC
+    title, a re-districting note), not a catalogue word: its ``str`` is the English, else the Chinese;
+    :func:`translate` says it in the page's language, or in the one language the data has.
+
+    >>> source = bilingual("国家知识产权局", "CNIPA")
+    >>> str(source), translate(source, "zh"), translate(bilingual("绍兴市", None), "en")
+    ('CNIPA', '国家知识产权局', '绍兴市')
+    """
+
+    texts: dict[str, str]
+
+    def __new__(cls, zh: str | None, en: str | None) -> Bilingual:
+        made = str.__new__(cls, en or zh or "")
+        made.msgid, made.args = "", {}
+        made.texts = {"zh": zh or en or "", "en": en or zh or ""}
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Bilingual, (self.texts["zh"], self.texts["en"]))
+
+
+def bilingual(zh: str | None, en: str | None) -> Bilingual:
+    """A data text in both languages (either may be missing): ``bilingual(row["zh"], row["en"])``."""
+    return Bilingual(zh, en)
+
+
 def translate(value: Any, lang: str | None = None) -> Any:
     """A :class:`Message` (or a list of them) in ``lang``; anything else as it is."""
+    if isinstance(value, Bilingual):
+        return value.texts[lang if lang in LANGS else current_lang() if lang is None else DEFAULT_LANG]
     if isinstance(value, Joined):
         return _join(value.msgid, value.items, lang or current_lang())
     if isinstance(value, Message):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -48,9 +47,6 @@ WORD = r"[A-Za-z]*[a-z][A-Za-z'’]*"
 ENGLISH_RUN = re.compile(rf"(?<![\w]){WORD}(?:[ ,;:/()&\-]+{WORD}){{2,}}")
 CHINESE_RUN = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]*[\u4e00-\u9fff]")
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm")
-# What is not translated yet, page by page (a ratchet: a new foreign sentence fails, and so does a
-# fixed one still listed here). Empty it, then drop the file.
-KNOWN_GAPS = Path(__file__).parent / "fixtures" / "i18n_known_gaps.json"
 
 
 class VisibleText(HTMLParser):
@@ -216,14 +212,4 @@ def test_every_page_and_download_is_in_its_language(site: dict[str, Any], lang: 
         assert response.status_code == 200, link
         if found := _foreign(_download_texts(response), lang, site["data"]):
             foreign[_key(link)] = found
-    gaps = json.loads(KNOWN_GAPS.read_text(encoding="utf-8"))
-    if os.environ.get("PATENTATLAS_WRITE_I18N_GAPS"):  # after fixing some: rewrite the file, read the diff
-        KNOWN_GAPS.write_text(json.dumps(gaps | {lang: dict(sorted(foreign.items()))}, ensure_ascii=False, indent=1)
-                              + "\n", encoding="utf-8")
-        return
-    known = gaps[lang]
-    new = {url: [r for r in runs if r not in known.get(url, [])] for url, runs in foreign.items()}
-    fixed = {url: [r for r in runs if r not in foreign.get(url, [])] for url, runs in known.items()}
-    report = json.dumps({"new": {u: r for u, r in new.items() if r}, "fixed": {u: r for u, r in fixed.items() if r}},
-                        ensure_ascii=False, indent=1)
-    assert not any(new.values()) and not any(fixed.values()), report  # fixed: take them out of the gaps file
+    assert foreign == {}, json.dumps(foreign, ensure_ascii=False, indent=1)

@@ -21,6 +21,7 @@ from patentatlas.cli import main
 from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import map_data, region_enterprises, region_indicators
 from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.i18n import translate
 from patentatlas.imports import import_file
 from patentatlas.normalize.appno import with_check_digit
 from patentatlas.rules import load_rule_set, packaged_rule_set
@@ -288,10 +289,25 @@ def test_china_counts_mainland_first_applicants(loaded: duckdb.DuckDBPyConnectio
 def test_redistricted_and_new_districts_have_no_per_10k(loaded: duckdb.DuckDBPyConnection) -> None:
     linping = region_indicators(loaded, "330113")
     assert linping["population"] is None and linping["valid_invention_per_10k"] is None
-    assert "2021-04-09" in linping["population_note"] and "浙江省人民政府" in linping["population_note"]
+    notice = ("浙江省人民政府《关于调整杭州市部分行政区划的通知》，2021-04-09，落实国务院 2021 年批复",
+              "Zhejiang Provincial People's Government, Notice on Adjusting Part of the Administrative Divisions of "
+              "Hangzhou, 2021-04-09, implementing the State Council's 2021 approval")
+    # what changed and the notice, in the language it is read in: never both at once
+    assert translate(linping["population_note"], "zh").endswith(
+        "2021-04-09 行政区划调整：以原余杭区临平、东湖、南苑、星桥、运河、乔司、崇贤街道和塘栖镇设立"
+        "（" + notice[0] + "）")
+    assert translate(linping["population_note"], "en").endswith(
+        "2021-04-09: new district from eight subdistricts and towns of old Yuhang (" + notice[1] + ")")
     yuhang = region_indicators(loaded, "330110")  # in the census, but for the pre-2021 district
     assert yuhang["population"] is None and yuhang["valid_invention_per_10k"] is None
     assert "2,402,514" in yuhang["population_note"] and "old boundaries" in yuhang["population_note"]
+    assert translate(yuhang["population_note"], "zh") == (
+        "2021-04-09 行政区划调整（撤销原余杭区，以其西部 12 个镇街设立新的余杭区（东部划入临平区））：2020 年人口 "
+        "2,402,514 对应调整前的辖区，每万人指标不计算。来源：" + notice[0])
+    assert translate(yuhang["population_note"], "en") == (
+        "re-districted on 2021-04-09 (old Yuhang split: its western 12 towns form the new Yuhang, the east the new "
+        "Linping): the 2020 figure (2,402,514) describes the old boundaries, so per-10,000 figures are not "
+        "computed. Source: " + notice[1])
     xihu = region_indicators(loaded, "330106")  # unchanged in 2021
     assert xihu["population"] == census_population("330106") and xihu["population_note"] is None
     township = region_indicators(loaded, "110108024")

@@ -81,7 +81,7 @@ def test_errors_have_one_json_shape(client: TestClient, url: str, status: int, m
     response = client.get(url)
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error", "message"} and message in body["message"]
+    assert set(body) <= {"error", "message", "code"} and message in body["message"]  # code: the message's msgid
 
 
 def test_map_of_zhejiang_lists_its_cities_with_their_own_values(client: TestClient) -> None:
@@ -134,10 +134,24 @@ def test_indicator_tables_download(client: TestClient) -> None:
     for year, count in data["applications_by_year"].items():
         assert int(by_year[year]["专利申请量"]) == count
     assert int(by_year["2017"]["专利授权量（发明）"]) == data["grants_by_type"]["invention"]["2017"]
-    top_ipc = xlsx_rows(client.get("/api/regions/110108/indicators", params={"format": "xlsx", "table": "top_ipc"}))
-    assert [list(r.values()) for r in top_ipc] == [list(r.values()) for r in data["top_ipc"]]
+    # IPC titles, criteria and the counting rule in the download's language only
+    for lang, title in (("zh", "title_zh"), ("en", "title_en")):
+        top_ipc = xlsx_rows(client.get("/api/regions/110108/indicators",
+                                       params={"format": "xlsx", "table": "top_ipc", "lang": lang}))
+        assert [list(r.values()) for r in top_ipc] == [
+            [r["subclass"], r[title], *[v for k, v in r.items() if k not in ("subclass", "title_zh", "title_en")]]
+            for r in data["top_ipc"]]
+    assert top_ipc[0]["IPC title"].startswith("ELECTRIC DIGITAL DATA PROCESSING")
     criteria = csv_rows(client.get("/api/regions/110108/indicators", params={"format": "csv", "table": "high_value"}))
     assert [int(r["满足"]) for r in criteria] == [c["met"] for c in data["high_value"]["criteria"]]
+    assert [r["认定情形"] for r in criteria][1:3] == ["有海外同族专利", "维持年限超过 10 年"]
+    english = csv_rows(client.get("/api/regions/110108/indicators",
+                                  params={"format": "csv", "table": "high_value", "lang": "en"}))
+    assert [r["Criterion"] for r in english][1:3] == ["has a family member filed abroad",
+                                                      "maintained for more than 10 years"]
+    summary_en = {r["Indicator"]: r["Value"] for r in csv_rows(
+        client.get("/api/regions/110108/indicators", params={"format": "csv", "lang": "en"}))}
+    assert summary_en["Counting rule"] == data["counting_rule"]["en"]
 
 
 def test_enterprises_json_and_downloads(client: TestClient, loaded: duckdb.DuckDBPyConnection) -> None:

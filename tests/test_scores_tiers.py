@@ -53,13 +53,13 @@ def test_decisions_at_the_boundaries(profiled: Path) -> None:
     # exactly 200,000,000 opens the pre-IPO band, but 4 valid inventions < 5 and not preparing to list: growth
     fanju = by_name["浙江凡聚科技有限公司"]
     assert fanju["tier"] == "growth"
-    assert fanju["reasons"] == ["revenue 200,000,000 is in the band of pre_ipo (from 200,000,000)",
-                                "not pre_ipo: valid_inventions 4 < 5 required; listing stage none not in preparing, "
+    assert fanju["reasons"] == ["revenue 200,000,000 is in the band of Pre-IPO (from 200,000,000)",
+                                "not Pre-IPO: valid_inventions 4 < 5 required; listing stage none not in preparing, "
                                 "listed"]
     # 19,999,999 is start-up; 20,000,000 is the growth band but without a valid invention it falls to start-up
     assert by_name["杭州初创科技有限公司"]["tier"] == "start_up"
     grown = by_name["杭州成长科技有限公司"]
-    assert grown["tier"] == "start_up" and grown["reasons"][-1] == "not growth: valid_inventions 0 < 1 required"
+    assert grown["tier"] == "start_up" and grown["reasons"][-1] == "not Growth: valid_inventions 0 < 1 required"
     assert by_name["杭州未填科技有限公司"]["reasons"] == ["no revenue figure: the tier cannot be decided"]
     assert data["counts"] == {"head": 1, "pre_ipo": 1, "growth": 1, "start_up": 2, "undecided": 1}
     assert tiers(profiled, "330000")["counts"] == {"head": 0, "pre_ipo": 1, "growth": 1, "start_up": 2,

@@ -29,7 +29,8 @@ from patentatlas.domain.high_value import date_params, facts_from, named_params
 from patentatlas.domain.indicators import Scope, scope_for
 from patentatlas.domain.value import check_sums_to_one
 from patentatlas.errors import UsageError
-from patentatlas.rules import load_rule_set
+from patentatlas.i18n import Message, message
+from patentatlas.rules import load_rule_set, rule_source
 
 INPUTS = ("valid_invention_stock", "high_value_invention_count", "invention_grants_3y")
 RULE_SET = "creativity"
@@ -53,13 +54,13 @@ def creativity_rules(conn: duckdb.DuckDBPyConnection, weights: dict[str, float] 
     """The rule set in force, with the caller's weights or baseline year instead where given; weights checked."""
     rules = dict(load_rule_set(conn, RULE_SET))
     if weights is not None:
-        rules["weights"], rules["weights_from"] = weights, "the request"
+        rules["weights"], rules["weights_from"] = weights, message("ci_weights_from_request")
     unknown = set(rules["weights"]) ^ set(INPUTS)
     if unknown:
         raise UsageError(f"creativity weights must name exactly {', '.join(INPUTS)} "
                          f"(got {', '.join(rules['weights'])})")
-    origin = rules.get("weights_from") or f"rule set creativity v{rules['version']}"
-    check_sums_to_one(f"creativity weights ({origin})", rules["weights"])
+    rules.setdefault("weights_from", message("ci_weights_from_rule_set", version=rules["version"]))
+    check_sums_to_one(f"creativity weights ({rules['weights_from']})", rules["weights"])
     if baseline_year is not None:
         rules["baseline_year"] = baseline_year
     return rules
@@ -133,13 +134,13 @@ def creativity_ranking(conn: duckdb.DuckDBPyConnection, region_code: str, top: i
         "region": {k: scope.region[k] for k in ("code", "name", "level", "parent_code")},
         "as_of": scope.as_of.isoformat(), "data_date": scope.data_date.isoformat(),
         "baseline": {"year": base_year, "date": base_date.isoformat(), "means": baseline,
-                     "definition": "mean over the region's enterprises with any input above 0 on the baseline date"},
+                     "definition": message("ci_baseline_definition")},
         "weights": rules["weights"], "grant_window_years": window,
         "enterprises_ranked": sum(1 for r in rows if any(r[k] for k in INPUTS)),
         "ranking": ranking,
         "notes": _notes(rows, baseline),
-        "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rules["source"],
-                     "weights_from": rules.get("weights_from", f"rule set creativity v{rules['version']}")},
+        "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rule_source(rules),
+                     "weights_from": rules["weights_from"]},
         "rule_sets": {"indicators": scope.rules["version"], "high_value": scope.hv["version"]},
     }
 
@@ -160,19 +161,12 @@ def _ranked(rows: list[dict[str, Any]], baseline: dict[str, float | None], weigh
     return [{"rank": i, **e} for i, e in enumerate(scored[:top], start=1)]
 
 
-def _notes(rows: list[dict[str, Any]], baseline: dict[str, float | None]) -> list[str]:
-    notes = ["only patents whose first applicant is an enterprise count; universities, research institutes, "
-             "individuals and others are not ranked",
-             "invention grants in the window are counted by grant date: a grant without a date in the source "
-             "cannot be placed in the window"]
+def _notes(rows: list[dict[str, Any]], baseline: dict[str, float | None]) -> list[Message]:
+    notes = [message("ci_note_enterprises_only"), message("ci_note_grants_by_date")]
     undated = sum(r["undated_grants"] for r in rows)
     if undated:
-        notes.append(f"{undated} valid inventions of these enterprises have no grant date: in the stock, not in the "
-                     "grants of the last three years")
-    for k in INPUTS:
-        if baseline[k] is None:
-            notes.append(f"{k}: no enterprise had any in the baseline year, so its sub-index is not computed and "
-                         "the others' weights are scaled up")
+        notes.append(message("ci_note_undated_grants", n=undated))
+    notes += [message("ci_note_no_baseline", input=message(f"ci_input_{k}")) for k in INPUTS if baseline[k] is None]
     return notes
 
 

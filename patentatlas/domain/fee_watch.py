@@ -45,7 +45,7 @@ from patentatlas.domain.region_fees import (
 )
 from patentatlas.errors import UsageError
 from patentatlas.i18n import Message, message
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_rule_set, rule_source
 
 ENTERPRISE_LIMIT = 100
 # places the data does not name: messages (English as strings), said in a page's or a download's language
@@ -253,7 +253,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
         "child_level": _CHILD_LEVEL.get(region["level"]),
         "counting_rule": COUNTING_RULE,
         "definitions": DEFINITIONS,
-        "rule_set": {k: rules.get(k) for k in ("name", "version", "source")},
+        "rule_set": {"name": rules.get("name"), "version": rules.get("version"), "source": rule_source(rules)},
         "entering_grace": {
             "count": head[0], "fees_at_risk": int(head[1]), "late_fees_today": int(head[2]),
             "by_child_region": _by_child(conn, scope.region, by_child or []),

@@ -25,9 +25,9 @@ import duckdb
 
 from patentatlas.analytics.dialect import DUCKDB, Dialect
 from patentatlas.errors import FieldError, NotFoundError, UsageError
-from patentatlas.i18n import Message, known, message
+from patentatlas.i18n import Message, joined, known, message
 from patentatlas.normalize.appno import normalize_application_number
-from patentatlas.rules import load_counting_rules, load_rule_set
+from patentatlas.rules import load_counting_rules, load_rule_set, rule_source, rule_text
 
 CRITERIA = ("c_sei", "c_overseas", "c_maintained", "c_pledge", "c_award")
 
@@ -253,7 +253,7 @@ def explain(conn: duckdb.DuckDBPyConnection, application_number: str,
         "valid_reason": _valid_reason(fact, date, int(rules["invention_term_years"])),
         "high_value": bool(fact["high_value"]),
         "criteria": _criteria(fact, hv, date),
-        "rule_set": {"name": hv["name"], "version": hv["version"], "source": hv["source"]},
+        "rule_set": {"name": hv["name"], "version": hv["version"], "source": rule_source(hv)},
     }
 
 
@@ -296,7 +296,7 @@ def _criteria(fact: dict[str, Any], hv: dict[str, Any], as_of: dt.date) -> list[
         "maintained_over_10_years": _maintained_reason(fact, hv, as_of),
         "high_pledge_amount": message("hv_no_pledges", threshold=f"{hv['pledge_amount_threshold_yuan']:,}",
                                       version=hv["version"]),
-        "award": message("hv_no_awards", awards=", ".join(hv["awards"])),
+        "award": message("hv_no_awards", awards=joined([rule_text(a) for a in hv["awards"]])),
     }
     results = []
     for spec, column in zip(hv["criteria"], CRITERIA, strict=True):

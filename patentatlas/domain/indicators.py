@@ -43,8 +43,8 @@ from patentatlas.domain.high_value import (
     statistics_dates,
 )
 from patentatlas.errors import NotFoundError, UsageError
-from patentatlas.i18n import Message, message
-from patentatlas.rules import load_counting_rules, load_rule_set
+from patentatlas.i18n import Message, bilingual, message
+from patentatlas.rules import load_counting_rules, load_rule_set, rule_source
 
 COUNTRY = {"code": "100000", "name": "全国", "level": "country", "parent_code": None}
 TYPES = ("invention", "utility_model", "design")
@@ -171,11 +171,21 @@ def scope_for(conn: duckdb.DuckDBPyConnection, region_code: str, industry: str |
 
 
 @functools.cache
-def redistricting() -> dict[str, dict[str, str]]:
-    """Code → the re-districting after the 2020 census that changed it (``data/redistricting.csv``)."""
+def redistricting() -> dict[str, dict[str, Any]]:
+    """Code → the re-districting after the 2020 census that changed it (``data/redistricting.csv``):
+    its date, and what changed and the notice that changed it, each in Chinese and English.
+
+    >>> from patentatlas.i18n import translate
+    >>> change = redistricting()["330105"]
+    >>> change["effective"], translate(change["detail"], "zh"), str(change["detail"])
+    ('2021-04-09', '撤销原下城区、拱墅区，合并设立新的拱墅区', 'old Xiacheng and Gongshu merged into a new Gongshu')
+    """
     path = files("patentatlas.reference") / "data" / "redistricting.csv"
     with path.open("r", encoding="utf-8") as handle:
-        return {row["code"]: row for row in csv.DictReader(handle)}
+        return {row["code"]: {"code": row["code"], "name": row["name"], "effective": row["effective"],
+                              "change": row["change"], "detail": bilingual(row["detail_zh"], row["detail_en"]),
+                              "source": bilingual(row["source_zh"], row["source_en"])}
+                for row in csv.DictReader(handle)}
 
 
 # the office's own latest figure of each region up to $year
@@ -305,7 +315,7 @@ def _high_value_section(head: dict[str, Any], hv: dict[str, Any]) -> dict[str, A
                  **{r: head[f"{column}:{r}"] for r in ("met", "not_met", "not_judged")}}
                 for spec, column in zip(hv["criteria"], CRITERIA, strict=True)]
     return {"union": head["high_value"], "valid_inventions": head["valid"], "criteria": criteria,
-            "rule_set": {"name": hv["name"], "version": hv["version"], "source": hv["source"]},
+            "rule_set": {"name": hv["name"], "version": hv["version"], "source": rule_source(hv)},
             "note": message("hv_counted_once")}
 
 

@@ -26,9 +26,10 @@ import pyarrow as pa
 from patentatlas.domain.creativity import _counts
 from patentatlas.domain.indicators import scope_for
 from patentatlas.errors import InputFileError, UsageError
+from patentatlas.i18n import Bilingual, Message, bilingual, joined, message
 from patentatlas.importers.tabular import iter_tables
 from patentatlas.normalize.names import normalize_name
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_rule_set, rule_source
 from patentatlas.store import utc_now
 
 RULE_SET = "tiers"
@@ -72,21 +73,30 @@ def tier_rules(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return rules
 
 
+def tier_name(tier: dict[str, Any]) -> Bilingual:
+    """A tier's name in the page's language (头部型 / Head), its code where the rule set gives no English."""
+    return bilingual(tier.get("zh"), tier.get("en") or tier["tier"])
+
+
 def _ip_points(profile: dict[str, Any]) -> int:
     return int(bool(profile.get("ip_certified"))) + int((profile.get("ip_staff") or 0) > 0)
 
 
-def _misses(profile: dict[str, Any], requires: dict[str, Any]) -> list[str]:
+def _misses(profile: dict[str, Any], requires: dict[str, Any]) -> list[Message]:
     checks = (("valid_inventions_min", "valid_inventions", profile.get("valid_inventions") or 0),
               ("rd_spending_min", "rd_spending", profile.get("rd_spending")),
               ("ip_management_min", "ip_management", _ip_points(profile)))
     misses = []
     for key, name, value in checks:
-        if key in requires and (value is None or value < requires[key]):
-            misses.append(f"{name} {'unknown' if value is None else value} < {requires[key]} required")
+        if key in requires and value is None:
+            misses.append(message(f"tier_miss_{name}_unknown", required=requires[key]))
+        elif key in requires and value < requires[key]:
+            misses.append(message(f"tier_miss_{name}", value=value, required=requires[key]))
     stages = requires.get("listing_stage_in")
-    if stages and profile.get("listing_stage") not in stages:
-        misses.append(f"listing stage {profile.get('listing_stage') or 'unknown'} not in {', '.join(stages)}")
+    if stages and (stage := profile.get("listing_stage")) not in stages:
+        named = joined([message(f"stage_{s}") for s in stages])
+        misses.append(message("tier_miss_listing_stage", stage=message(f"stage_{stage}"), stages=named) if stage
+                      else message("tier_miss_listing_stage_unknown", stages=named))
     return misses
 
 
@@ -94,10 +104,11 @@ def tier_of(profile: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
     """The tier of one profile, the rule that decided it and the reasons it fell from higher ones."""
     revenue = profile.get("revenue")
     if revenue is None:
-        return {"tier": None, "decided_by": None, "reasons": ["no revenue figure: the tier cannot be decided"]}
+        return {"tier": None, "decided_by": None, "reasons": [message("tier_no_revenue")]}
     tiers = sorted(rules["tiers"], key=lambda t: -float(t["revenue_min"]))
     start = next(i for i, t in enumerate(tiers) if float(revenue) >= float(t["revenue_min"]))
-    reasons = [f"revenue {revenue:,} is in the band of {tiers[start]['tier']} (from {tiers[start]['revenue_min']:,})"]
+    reasons = [message("tier_in_band", revenue=f"{revenue:,}", tier=tier_name(tiers[start]),
+                       revenue_min=f"{tiers[start]['revenue_min']:,}")]
     for tier in tiers[start:]:
         misses = _misses(profile, tier.get("requires") or {})
         if not misses:
@@ -105,7 +116,7 @@ def tier_of(profile: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
                     "revenue_max": tier["revenue_max"], "requires": tier.get("requires") or {},
                     "rule_set": f"tiers v{rules['version']}"}
             return {"tier": tier["tier"], "decided_by": rule, "reasons": reasons}
-        reasons.append(f"not {tier['tier']}: " + "; ".join(misses))
+        reasons.append(message("tier_not", tier=tier_name(tier), misses=joined(misses, "warn_semicolon")))
     return {"tier": None, "decided_by": None, "reasons": reasons}  # the lowest tier requires nothing by default
 
 
@@ -174,7 +185,7 @@ _PROFILES_SQL = """SELECT coalesce(o.enterprise_key, 'uscc:' || e.uscc) AS enter
   coalesce(e.employees, o.employees) AS employees, coalesce(e.ip_staff, o.ip_staff) AS ip_staff,
   coalesce(e.ip_certified, o.ip_certified) AS ip_certified,
   coalesce(e.listing_stage, o.listing_stage) AS listing_stage,
-  CASE WHEN e.enterprise_id IS NULL THEN 'office import ' || o.source ELSE 'enterprise profile' END AS source
+  CASE WHEN e.enterprise_id IS NULL THEN o.source END AS import_file
 FROM enterprise_profiles o FULL JOIN (SELECT * FROM enterprises WHERE status = 'verified') e
   ON o.uscc = e.uscc"""
 
@@ -212,6 +223,8 @@ def region_tiers(conn: duckdb.DuckDBPyConnection, region_code: str = "100000") -
             continue
         p["valid_inventions"] = by_key.get(p["enterprise_key"], by_name.get(normalize_name(p["name"]), 0))
         p["ip_management"] = _ip_points(p)
+        file = p.pop("import_file")
+        p["source"] = message("tier_source_office", file=file) if file else message("tier_source_enterprise")
         enterprises.append({**p, **tier_of(p, rules)})
     enterprises.sort(key=lambda e: (e["tier"] is None, -(e["revenue"] or 0), e["name"]))
     counts = {t["tier"]: 0 for t in rules["tiers"]} | {"undecided": 0}
@@ -219,8 +232,9 @@ def region_tiers(conn: duckdb.DuckDBPyConnection, region_code: str = "100000") -
         counts[e["tier"] or "undecided"] += 1
     return {"region_code": region_code, "counts": counts, "enterprises": enterprises,
             "packages": packages(conn, rules), "tiers": rules["tiers"],
-            "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rules["source"],
-                         "ip_management": rules["ip_management"]}}
+            "tier_names": {t["tier"]: tier_name(t) for t in rules["tiers"]} | {"undecided": message("tier_undecided")},
+            "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rule_source(rules),
+                         "ip_management": bilingual(rules.get("ip_management_zh"), rules["ip_management"])}}
 
 
 # --------------------------------------------------------------------------- service packages

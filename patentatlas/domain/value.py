@@ -30,7 +30,7 @@ from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import data_dates, named_params
 from patentatlas.errors import FieldError, NotFoundError, UsageError
 from patentatlas.normalize.appno import normalize_application_number
-from patentatlas.rules import load_rule_set
+from patentatlas.rules import load_rule_set, rule_source
 from patentatlas.search.freshness import mark_index_stale
 from patentatlas.store import utc_now
 
@@ -250,7 +250,7 @@ def explain_row(row: dict[str, Any], rules: dict[str, Any], as_of: dt.date, stat
                    "definition": rules["cohort"]},
         "dimension_weights": {d: spec["weight"] for d, spec in rules["dimensions"].items()},
         "as_of": as_of.isoformat(), "patent_type": patent_type, "status": status,
-        "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rules["source"]},
+        "rule_set": {"name": RULE_SET, "version": rules["version"], "source": rule_source(rules)},
     }
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from importlib.resources import files
 from typing import NamedTuple
 
+from patentatlas.i18n import Bilingual, bilingual
+
 LEVELS = ("province", "city", "county", "township")
 
 
@@ -121,7 +123,7 @@ class CrosswalkRow(NamedTuple):
     part: str  # whole | main (the rest of the old unit) | part (only the townships listed)
     townships: tuple[str, ...]
     effective: str
-    source: str
+    source: Bilingual  # the official notice, in Chinese and English
 
 
 @functools.cache
@@ -139,7 +141,7 @@ def crosswalk() -> dict[str, tuple[CrosswalkRow, ...]]:
             towns = tuple(t for t in row["townships"].split(";") if t)
             found.setdefault(row["old_code"], []).append(CrosswalkRow(
                 row["old_code"], row["old_name"], row["new_code"], row["new_name"], row["part"], towns,
-                row["effective"], row["source"]))
+                row["effective"], bilingual(row["source_zh"], row["source_en"])))
     return {code: tuple(sorted(rows, key=lambda r: r.part == "part")) for code, rows in found.items()}
 
 

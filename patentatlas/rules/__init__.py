@@ -1,7 +1,8 @@
 """Rules offices change (thresholds, terms, weights), kept as versioned JSON data.
 
-Each rule set ships here as ``NAME.json`` (with ``version`` and ``source``); an office replaces
-it by inserting a newer version into the store's ``rule_sets`` table, which wins.
+Each rule set ships here as ``NAME.json`` (with ``version``, ``source`` in English and ``source_zh``);
+an office replaces it by inserting a newer version into the store's ``rule_sets`` table, which wins.
+Pages show a rule set's source through :func:`rule_source`, in their language.
 
 >>> load_rule_set(None, "high_value")["version"]
 1
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 
 from patentatlas.errors import NotFoundError
+from patentatlas.i18n import Bilingual, bilingual
 
 
 @functools.cache
@@ -29,6 +31,23 @@ def packaged_rule_set(name: str) -> dict[str, Any]:
     return body
 
 
+def rule_source(rules: dict[str, Any]) -> Bilingual:
+    """Where a rule set comes from, for a page in either language: ``source`` (English) and
+    ``source_zh``; an office's rule set with only ``source`` shows that in both.
+
+    >>> from patentatlas.i18n import translate
+    >>> source = rule_source(packaged_rule_set("high_value"))
+    >>> translate(source, "zh")[:10], str(source)[:5], translate(rule_source({"source": "杭州市局 2025 年口径"}), "en")
+    ('国家知识产权局高价值', 'CNIPA', '杭州市局 2025 年口径')
+    """
+    return bilingual(rules.get("source_zh"), rules.get("source"))
+
+
+def rule_text(value: str | dict[str, str]) -> Bilingual:
+    """A name in a rule set (a tier, an award): ``{"zh": …, "en": …}``, or one text for both."""
+    return bilingual(value.get("zh"), value.get("en")) if isinstance(value, dict) else bilingual(value, value)
+
+
 def load_rule_set(conn: duckdb.DuckDBPyConnection | None, name: str) -> dict[str, Any]:
     """The newest version of a rule set: the store's ``rule_sets`` if it has one, else the packaged one."""
     if conn is not None:
@@ -39,8 +58,11 @@ def load_rule_set(conn: duckdb.DuckDBPyConnection | None, name: str) -> dict[str
         except duckdb.CatalogException:  # a store from before the rule_sets migration
             rows = []
         if rows:
-            version, source, body = rows[0]
-            return {**json.loads(body), "name": name, "version": version, "source": source}
+            version, source, text = rows[0]
+            body = json.loads(text)
+            if body.get("source", source) != source:  # a copied body's Chinese source is not this one's
+                body.pop("source_zh", None)
+            return {**body, "name": name, "version": version, "source": source}
     return packaged_rule_set(name)
 
 

@@ -23,7 +23,7 @@ from patentatlas.web.i18n import Words, translator
 # columns whose text values are codes, and where their words are in i18n (the first found)
 CODED = {"patent_type": ("{}",), "status": ("{}",), "state": ("fee_{}",), "outcome": ("fu_{}",),
          "last_outcome": ("fu_{}",), "applicant_kind": ("kind_{}",), "indicator": ("col_{}", "{}"),
-         "level": ("level_{}", "{}"), "result": ("{}",)}
+         "level": ("level_{}", "{}"), "result": ("{}",), "listing_stage": ("stage_{}",)}
 
 
 def column_label(t: Words, key: str) -> str:

@@ -18,6 +18,7 @@ from patentatlas.domain.high_value import explain
 from patentatlas.domain.indicators import MAP_INDICATORS, TYPES, map_data, region_enterprises, region_indicators
 from patentatlas.domain.region_placement import placement_rows, region_placement
 from patentatlas.errors import UsageError
+from patentatlas.i18n import bilingual
 from patentatlas.store.export import CSV_TYPE, XLSX_TYPE
 from patentatlas.web.deps import MAX_OFFSET, Cursor
 from patentatlas.web.downloads import download_bytes
@@ -79,7 +80,10 @@ def map_rows(data: dict[str, Any], unassigned: str) -> list[dict[str, Any]]:
 
 
 def indicator_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
-    """One table of a region's indicators: summary, trends, top_applicants, top_ipc or high_value."""
+    """One table of a region's indicators: summary, trends, top_applicants, top_ipc or high_value; the
+    counting rule, the criteria and the IPC titles in the download's language (an IPC code the table
+    titles in one language only shows that one)."""
+    rule = data["counting_rule"]
     if table == "summary":
         keys = ("region_code", "region_name", "level", "as_of", "population", "population_source",
                 "population_note", "valid_invention_count", "valid_invention_per_10k", "high_value_invention_count",
@@ -87,13 +91,17 @@ def indicator_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
         rows = [{"indicator": k, "value": data[k]} for k in keys]
         totals = [{"indicator": k, "value": sum(data[f"{k}_by_year"].values())} for k in ("applications", "grants")]
         return rows + totals + [{"indicator": "grant_rate", "value": data["grant_rate"]["value"]},
-                       {"indicator": "counting_rule", "value": data["counting_rule"]["zh"]}]
+                       {"indicator": "counting_rule", "value": bilingual(rule["zh"], rule["en"])}]
     if table == "trends":
         return trend_rows(data)
     if table == "high_value":
-        return [{k: c[k] for k in ("id", "key", "zh", "en", "met", "not_met", "not_judged")}
-                for c in data["high_value"]["criteria"]]
-    if table in ("top_applicants", "top_ipc"):
+        return [{"id": c["id"], "key": c["key"], "criterion": bilingual(c["zh"], c["en"]),
+                 **{k: c[k] for k in ("met", "not_met", "not_judged")}} for c in data["high_value"]["criteria"]]
+    if table == "top_ipc":
+        return [{"subclass": r["subclass"], "ipc_title": bilingual(r["title_zh"], r["title_en"]),
+                 **{k: v for k, v in r.items() if k not in ("subclass", "title_zh", "title_en")}}
+                for r in data["top_ipc"]]
+    if table == "top_applicants":
         return list(data[table])
     raise UsageError(f"table {table!r} is not one of {', '.join(INDICATOR_TABLES)}")
 

@@ -18,6 +18,7 @@ from patentatlas.domain.accounts import audit, require_role
 from patentatlas.domain.creativity import INPUTS, creativity_ranking, parse_weights, ranking_rows
 from patentatlas.domain.indicators import region_ancestors
 from patentatlas.domain.tiers import region_tiers, set_package
+from patentatlas.i18n import joined
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import text
@@ -83,8 +84,9 @@ Region = Annotated[str, Query(description="region adcode (100000 = China)")]
 def tier_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per enterprise: its inputs, tier and the reasons, for a download."""
     keys = ("name", "uscc", "region_code", "revenue", "rd_spending", "valid_inventions", "ip_management",
-            "listing_stage", "tier", "source")
-    return [{**{k: e[k] for k in keys}, "reasons": "; ".join(e["reasons"])} for e in data["enterprises"]]
+            "listing_stage")
+    return [{**{k: e[k] for k in keys}, "tier": data["tier_names"][e["tier"] or "undecided"], "source": e["source"],
+             "reasons": joined(e["reasons"], "warn_semicolon")} for e in data["enterprises"]]
 
 
 @router.get("/tiers", response_class=HTMLResponse, tags=["pages"],
