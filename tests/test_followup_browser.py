@@ -1,7 +1,8 @@
 """A real browser, in Chinese, at desktop width (1440 px) and on a phone (390 px), on the demo's
 accounts (issue 11 §6, §7): the enterprise marks a fee paid with one click on its fee calendar and
 its warning leaves the inbox; the analyst goes from the region's warning figure to its list, to an
-enterprise's page, logs a follow-up, and downloads the list, whose figures are the page's."""
+enterprise's page, logs a follow-up, and downloads the list, whose figures are the page's; the admin
+uploads an export, and the server imports it and shows its report."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from typing import Any
 import openpyxl
 import pytest
 
-from patentatlas.commands.accounts import DEMO_ANALYST, DEMO_ENTERPRISE_USER, DEMO_PASSWORD
+from patentatlas.commands.accounts import DEMO_ADMIN, DEMO_ANALYST, DEMO_ENTERPRISE_USER, DEMO_PASSWORD
+from patentatlas.domain import accounts
 from patentatlas.domain.warnings import run_alerts
-from tests.browser_support import chromium, require_browser, served_demo
+from patentatlas.store import open_store
+from patentatlas.store.reference import ensure_reference
+from tests.browser_support import chromium, require_browser, served_copy, served_demo
+from tests.conftest import THUNDERSOFT
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -101,3 +106,25 @@ def test_the_analyst_follows_up_from_the_figure_and_downloads_the_list(server: s
     name, patents, outcome = header.index("企业名称"), header.index("专利数"), header.index("最近跟踪结果")
     assert [(r[name], r[patents]) for r in rows] == [(r[0], int(r[3].replace(",", ""))) for r in shown]
     assert rows[0][outcome] == "承诺缴费"  # the follow-up just logged
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_admin_uploads_an_export_and_reads_its_report(browser: Any, width: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.duckdb"
+    conn = open_store(empty)
+    ensure_reference(conn)
+    accounts.create_user(conn, DEMO_ADMIN, "admin", password=DEMO_PASSWORD)
+    conn.close()
+    with served_copy(empty, tmp_path) as server:
+        page = browser.new_context(viewport=WIDTHS[width], locale="zh-CN").new_page()
+        _sign_in(page, server, "/admin/imports", DEMO_ADMIN)
+        page.set_input_files("#jobs input[type=file]", str(THUNDERSOFT))
+        page.click("#jobs button[type=submit]")
+        page.wait_for_selector("tr.import-job[data-status=done]", timeout=120_000)  # the page refreshes itself
+        heads = [c.inner_text() for c in page.locator("table.import-jobs th").all()]
+        cells = [c.inner_text() for c in page.locator("tr.import-job td").all()]
+        assert (heads[1:5], cells[1:5]) == (["状态", "读取", "新增", "隔离"], ["已完成", "511", "511", "0"])
+        report = page.locator("section.import-batch").first
+        numbers = [c.inner_text() for c in report.locator("table.patents").first.locator("tbody td").all()]
+        assert numbers == ["511", "511", "0", "0", "0"]  # read, loaded, updated, unchanged, quarantined
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
