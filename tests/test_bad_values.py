@@ -50,7 +50,8 @@ def test_huge_numbers_in_queries(app: Any, path: str, message: str | None) -> No
     if message is None:
         assert answer.status_code == 401
         return
-    assert (answer.status_code, answer.json()) == (400, {"error": "UsageError", "message": message})
+    assert (answer.status_code, answer.json()) == (400, {"error": "UsageError", "message": message,
+                                                         "code": "err_invalid_request"})
 
 
 @pytest.mark.parametrize("path", ["/api/regions/330100/indicators", "/api/map?parent=330000&", "/api/industries",
@@ -64,7 +65,8 @@ def test_a_date_at_the_end_of_time(app: Any, path: str) -> None:
 def test_the_fee_calendar_at_the_end_of_time(app: Any) -> None:
     answer = signed_in(app, "a@a.cn", PASSWORD).get(f"/api/enterprises/{app.state.eid}/fees?as_of=9999-12-31")
     assert (answer.status_code, answer.json()) == (400, {"error": "UsageError",
-                                                         "message": "a value is out of range: date value out of range"})
+                                                         "message": "a value is out of range: date value out of range",
+                                                         "code": "err_out_of_range"})
 
 
 def test_a_20_digit_employee_count(app: Any) -> None:
@@ -87,7 +89,8 @@ def test_a_20_digit_employee_count(app: Any) -> None:
 ])
 def test_wrong_json_types(app: Any, path: str, body: dict[str, Any], message: str) -> None:
     answer = signed_in(app, "a@a.cn", PASSWORD).post(f"/api/enterprises/{app.state.eid}/{path}", json=body)
-    assert (answer.status_code, answer.json()) == (400, {"error": "UsageError", "message": message})
+    code = "err_json_field_object" if message.endswith("JSON object") else "err_json_field_nested"
+    assert (answer.status_code, answer.json()) == (400, {"error": "UsageError", "message": message, "code": code})
 
 
 def test_numbers_in_json_are_read_as_their_text(app: Any) -> None:

@@ -110,7 +110,8 @@ def test_enterprise_a_cannot_read_b(as_a: TestClient, as_analyst: TestClient, ap
     for client in (as_a, as_analyst):
         answer = client.get(path, headers={"Accept": "application/json"})
         assert answer.status_code == 403, (path, answer.text)
-        assert answer.json() == {"error": "ForbiddenError", "message": "enterprise 2 is not yours to see"}
+        assert answer.json() == {"error": "ForbiddenError", "message": "enterprise 2 is not yours to see",
+                                 "code": "err_not_your_enterprise"}
     assert TestClient(app, follow_redirects=False).get(path, headers={"Accept": "application/json"}).status_code == 401
 
 
@@ -185,7 +186,8 @@ def test_session_cookie_flags_and_sign_out(app: Any) -> None:
 def test_wrong_password_is_401_with_one_message(app: Any) -> None:
     answer = TestClient(app).post("/api/session", json={"email": "a@a.cn", "password": "nope"})
     assert answer.status_code == 401
-    assert answer.json() == {"error": "AuthError", "message": "wrong e-mail or password"}
+    assert answer.json() == {"error": "AuthError", "message": "wrong e-mail or password",
+                             "code": "err_wrong_credentials"}
 
 
 def test_a_page_needing_a_session_sends_the_browser_to_sign_in(app: Any) -> None:
@@ -215,7 +217,7 @@ def test_sign_up_waits_for_the_office_then_claims(app: Any) -> None:
     token = client.cookies.get("pa_csrf_pre")
     bad = client.post("/sign-up", data={"csrf_token": token, "name": "南京中科创达软件科技有限公司",
                                         "uscc": "914403001922038217", "email": "nj@nj.cn", "password": PASSWORD})
-    assert bad.status_code == 400 and "check character is 7, expected 6" in bad.text
+    assert bad.status_code == 400 and "统一社会信用代码 914403001922038217 的校验位为 7，应为 6" in bad.text
     answer = client.post("/sign-up", data={"csrf_token": token, "name": "南京中科创达软件科技有限公司",
                                            "uscc": "914403001922038216", "email": "nj@nj.cn", "password": PASSWORD})
     assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in?signed_up=1")

@@ -8,8 +8,9 @@ import ast
 import re
 from pathlib import Path
 
+from patentatlas.errors import FieldError, UsageError, about
 from patentatlas.i18n import LANGS, catalog, gettext, known, message, translate
-from patentatlas.web.i18n import form_error_text, translator
+from patentatlas.web.i18n import translator
 
 PACKAGE = Path(__file__).resolve().parents[1] / "patentatlas"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -91,9 +92,21 @@ def test_a_library_text_is_english_and_says_itself_in_chinese() -> None:
     assert translate([note, "CN1"], "zh") == ["仅列出前 7 条，完整清单请下载", "CN1"]
 
 
-def test_form_errors_in_the_pages_language() -> None:
-    assert form_error_text("wrong e-mail or password", "zh") == "电子邮箱或密码错误"
-    assert form_error_text("password: at least 10 characters, please", "zh") == "密码至少 10 位"
-    assert form_error_text("uscc: required", "zh") == "统一社会信用代码：必填"
-    assert form_error_text("uscc: required", "en") == "Unified social credit code: required"
-    assert form_error_text("something else entirely", "zh") == "something else entirely"
+def test_an_error_says_itself_in_the_pages_language() -> None:
+    """An error carries its message (msgid and arguments): English for the API and the CLI, the page's
+    language on a page; a reason about a field names the field in that language; text from a file
+    stays safe to show inside a message."""
+    wrong = UsageError(message("err_wrong_credentials"))
+    assert (str(wrong.message), wrong.said("zh"), wrong.code) == (
+        "wrong e-mail or password", "电子邮箱或密码错误", "err_wrong_credentials")
+    required = UsageError(about("uscc", message("err_is_required")))
+    assert (required.message, required.field, required.code) == ("uscc: required", "uscc", "err_is_required")
+    assert required.said("zh") == "统一社会信用代码：必填"
+    assert required.said("en") == "Unified social credit code: required"
+    assert required.to_dict() == {"error": "UsageError", "message": "uscc: required", "code": "err_is_required"}
+    plain = UsageError("something else entirely")
+    assert (plain.said("zh"), plain.to_dict()) == ("something else entirely",
+                                                   {"error": "UsageError", "message": "something else entirely"})
+    escaped = FieldError("申请日", message("err_not_a_real_date", value="2021\x1b[31m" + "9" * 700))
+    said = escaped.said("zh")
+    assert said.startswith("申请日：2021\\x1b[31m999") and said.endswith("…(112 more characters) 不是有效日期")

@@ -320,11 +320,13 @@ def test_a_bad_definition_is_a_form_error_and_stores_nothing(client: TestClient,
     page = admin.post("/industries/specialty", data={"db_id": "pens", "name": "制笔", "ipc_codes": "B43K, B4X"})
     assert page.status_code == 400
     error = HtmlPage(page.text).text["form-error"]
-    assert "'B4X' is not an IPC code" in error
+    assert error == ("输入有误: 专题数据库 pens：'B4X' 不是 IPC 分类号"
+                     "（可写大类 G06、小类 A61B、大组 A61B1/00 或小组 A61B1/04）")
     empty = admin.post("/api/industries/specialty", json={"db_id": "pens", "name": "制笔"})
     assert empty.status_code == 400
     assert empty.json() == {"error": "UsageError", "message": "specialty database pens is empty: give at least one "
-                                                                "IPC code, keyword or applicant"}
+                                                                "IPC code, keyword or applicant",
+                            "code": "err_specialty_empty"}
     assert store.execute("SELECT count(*) FROM specialty_databases").fetchall() == before
 
 

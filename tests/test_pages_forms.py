@@ -102,7 +102,8 @@ def test_a_script_still_gets_the_json_error(app: Any) -> None:
     answer = owner.post("/api/enterprises/1/profile", json={"employees": "三百"},
                         headers={"Referer": f"{HOST}/enterprises/1/profile"})
     assert answer.status_code == 400
-    assert answer.json() == {"error": "UsageError", "message": "employees: '三百' is not a whole number"}
+    assert answer.json() == {"error": "UsageError", "message": "employees: '三百' is not a whole number",
+                             "code": "err_whole_number"}  # the English text as before, the catalogue's msgid beside it
     assert FLASH_COOKIE not in answer.cookies
     # a form sent from another site's page is not sent back there
     elsewhere = owner.post("/enterprises/1/profile", data={"employees": "x"},
@@ -192,3 +193,71 @@ def test_resetting_a_password_asks_first(app: Any) -> None:
     html = admin.get("/admin/users").text
     resets = re.findall(r'<form method="post" action="/admin/users/\d+/reset">.*?<button([^>]*)>', html)
     assert resets and all('data-confirm="重置后该用户的密码和所有登录会话立即失效，确定重置吗？"' in b for b in resets)
+
+
+# --------------------------------------------------------------------------- errors in the page's language
+
+def _error_after(client: TestClient, path: str, sent: dict[str, Any], back: str,
+                 lang: str) -> tuple[str | None, dict[str, Any] | None]:
+    """The message a form's error leaves on its page, in ``lang`` (chosen as a visitor does: ?lang=)."""
+    client.get(f"{back}?lang={lang}")
+    answer = client.post(path, data=sent, headers={"Referer": f"{HOST}{back}"})
+    assert (answer.status_code, answer.headers["location"]) == (303, back), answer.text[:300]
+    return _flash(client.get(back).text)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "输入有误：统一社会信用代码 914403001922038217 的校验位为 7，应为 6"),
+    ("en", "Please check the form: unified social credit code &#39;914403001922038217&#39;: check character is 7, "
+           "expected 6"),
+])
+def test_a_wrong_credit_code_is_said_beside_it(app: Any, lang: str, expected: str) -> None:
+    client = _form_client(app)
+    sent = {"name": "南京中科创达软件科技有限公司", "uscc": "914403001922038217", "email": f"nj-{lang}@nj.cn",
+            "password": "correct horse battery staple"}
+    shown, data = _error_after(client, "/sign-up", {**sent, "csrf_token": client.cookies.get("pa_csrf_pre")},
+                               "/sign-up", lang)
+    assert shown == expected
+    assert data is not None and data["field"] == "uscc"
+    assert data["values"] == {k: v for k, v in sent.items() if k != "password"}
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "输入有误：申请号 CN202010302257.9 的校验位为 9，按号码计算应为 8"),
+    ("en", "Please check the form: check digit of &#39;CN202010302257.9&#39; is 9, the number&#39;s digits give 8"),
+])
+def test_a_wrong_check_digit_is_said_beside_the_numbers(app: Any, lang: str, expected: str) -> None:
+    owner = signed_in(app, DEMO_ENTERPRISE_USER, DEMO_PASSWORD)
+    sent = {"action": "add", "numbers": "CN202010302257.9"}
+    shown, data = _error_after(owner, "/enterprises/1/custody", sent, "/enterprises/1/custody", lang)
+    assert shown == expected
+    assert data is not None and data["field"] == "numbers" and data["values"] == sent
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", "输入有误：请至少选择一项年费"),
+    ("en", "Please check the form: fees: choose at least one fee"),
+])
+def test_choosing_no_fee_is_said_beside_the_fees(app: Any, lang: str, expected: str) -> None:
+    owner = signed_in(app, DEMO_ENTERPRISE_USER, DEMO_PASSWORD)
+    sent = {"paid_on": "2026-01-05", "receipt_number": "R-1"}
+    shown, data = _error_after(owner, "/enterprises/1/payments/bulk", sent, "/enterprises/1/fees", lang)
+    assert shown == expected
+    assert data is not None and data["field"] == "fees" and data["values"] == sent
+
+
+def test_a_patent_not_in_the_store_is_said_in_chinese(app: Any) -> None:
+    page = HtmlPage(TestClient(app).get("/patents/CN209910000001.8").text)
+    assert page.text["error-message"] == "专利库中没有申请号为 CN209910000001.8 的专利"
+    english = TestClient(app).get("/patents/CN209910000001.8?lang=en")
+    assert HtmlPage(english.text).text["error-message"] == "application CN209910000001.8 is not in the store"
+
+
+def test_an_api_error_keeps_its_english_message_and_names_its_code(app: Any) -> None:
+    answer = TestClient(app).get("/api/patents/CN209910000001.8")
+    assert (answer.status_code, answer.json()) == (404, {
+        "error": "NotFoundError", "message": "application CN209910000001.8 is not in the store",
+        "code": "err_patent_not_in_store"})
+    unknown = TestClient(app).get("/api/no-such-thing", headers={"Accept-Language": "zh"})
+    assert unknown.json() == {"error": "NotFoundError", "message": "/api/no-such-thing is not a page of this site",
+                              "code": "err_no_such_page"}

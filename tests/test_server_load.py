@@ -108,7 +108,7 @@ def test_a_body_over_the_limit_is_refused_from_its_length(client: TestClient,
                          headers={"content-type": "application/json"})
     assert answer.status_code == 413
     assert answer.json() == {"error": "PayloadTooLargeError", "message": "the request body is 2.0 MB or more, over "
-                             "the limit of 1 MB (setting max_request_mb)"}
+                             "the limit of 1 MB (setting max_request_mb)", "code": "err_body_too_large"}
 
 
 def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(client: TestClient,

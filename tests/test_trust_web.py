@@ -138,7 +138,8 @@ def test_a_payment_list_over_the_limit_is_refused_before_it_is_read(app: Any, mo
     assert (refused.status_code, refused.json()) == (413, {
         "error": "PayloadTooLargeError",
         "message": f"file: the upload is {len(big) / 1024 / 1024:.1f} MB, more than the 1 MB a payment list may be: "
-                   "split it into smaller lists (the limit is the setting PATENTATLAS_PAYMENT_LIST_MAX_MB)"})
+                   "split it into smaller lists (the limit is the setting PATENTATLAS_PAYMENT_LIST_MAX_MB)",
+        "code": "err_payment_list_too_large"})
     assert _sql(app, "SELECT count(*) FROM import_batches") == batches
     small = f"申请号,年度,缴费日,金额,收据号\n{OLD_INVENTION},15,2026-11-20,6000,RC-A-15\n".encode("gb18030")
     report = as_a.post("/api/enterprises/1/payments", files={"file": ("list.csv", small, "text/csv")}).json()
@@ -158,7 +159,7 @@ def test_the_sign_in_api_takes_json_only(app: Any) -> None:
         assert (answer.status_code, answer.json()) == (415, {
             "error": "MediaTypeError",
             "message": "the sign-in API takes a JSON body (Content-Type: application/json) with email and password; "
-                       "browsers sign in with the form at /sign-in"})
+                       "browsers sign in with the form at /sign-in", "code": "err_sign_in_json"})
         assert "pa_session" not in answer.headers.get("set-cookie", "")
 
 
@@ -205,7 +206,7 @@ def test_unknown_e_mails_get_the_same_answer_after_the_same_work(app: Any) -> No
     known = [timed("a@a.cn", f"198.18.0.{i}") for i in range(3)]
     unknown = [timed("nobody@nowhere.cn", f"198.18.1.{i}") for i in range(3)]
     assert [a for _, a in known] == [a for _, a in unknown] == [
-        (401, {"error": "AuthError", "message": "wrong e-mail or password"})] * 3
+        (401, {"error": "AuthError", "message": "wrong e-mail or password", "code": "err_wrong_credentials"})] * 3
     # both verify an argon2 hash (about 50 ms here); without the dummy hash the unknown one took ~1 ms
     assert statistics.median(t for t, _ in unknown) > 0.5 * statistics.median(t for t, _ in known)
 

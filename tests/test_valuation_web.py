@@ -6,6 +6,8 @@ that is not blank and says the income value in Chinese."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -280,3 +282,21 @@ def test_office_page_and_the_enterprise_redirect(clients: dict[str, TestClient])
     english = get_page(clients["root"], f"/valuations/{case_id}", lang="en")
     assert english.row(data_input="discount_rate")[0] == "Discount rate"
     assert english.row(data_figure="income_approach")[0] == "Income approach value"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh", f"输入有误：专利：{P1} 位于 110108，不在您的管辖范围 330000 内"),
+    ("en", f"Please check the form: Patents: {P1} is placed in 110108, outside your region 330000"),
+])
+def test_a_patent_outside_the_analysts_region_is_said_beside_it(app: Any, lang: str, expected: str) -> None:
+    zj = signed_in(app, "zj@gov.cn", PASSWORD)  # a client of its own: the language it chooses stays with it
+    zj.get(f"/valuations?lang={lang}")
+    sent = {"title": "质押贷款 2026", "patents": P1, "annual_income": "800000", "discount_rate": "0.12"}
+    answer = zj.post("/valuations", data=sent, headers={"Referer": "http://testserver/valuations"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/valuations")
+    page = zj.get("/valuations").text
+    shown = re.search(r'<p class="flash [^"]*" id="flash-message"[^>]*>(.*?)</p>', page)
+    data = re.search(r'<script type="application/json" id="flash-data">(.*?)</script>', page)
+    assert shown is not None and shown.group(1) == expected
+    assert data is not None and json.loads(data.group(1))["field"] == "patents"
+    assert json.loads(data.group(1))["values"] == sent

@@ -136,9 +136,9 @@ def test_patent_by_number(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("path", "status", "error", "message"), [
     ("/api/patents/CN000000000000.0", 400, "UsageError",
-     "'CN000000000000.0': 'CN000000000000.0' has type digit 0, not 1/2/3/8/9"),
+     "'CN000000000000.0' has type digit 0, not 1/2/3/8/9"),
     ("/api/patents/CN202010302257.9", 400, "UsageError",
-     "'CN202010302257.9': check digit of 'CN202010302257.9' is 9, the number's digits give 8"),
+     "check digit of 'CN202010302257.9' is 9, the number's digits give 8"),
     (f"/api/patents/{with_check_digit('202099999999')}", 404, "NotFoundError",
      f"application {with_check_digit('202099999999')} is not in the store"),
     ("/api/overview?page=0", 400, "UsageError", "invalid request: page: Input should be greater than or equal to 1"),
@@ -149,7 +149,9 @@ def test_patent_by_number(client: TestClient) -> None:
 def test_errors_have_one_json_shape(client: TestClient, path: str, status: int, error: str, message: str) -> None:
     response = client.get(path)
     assert response.status_code == status
-    assert response.json() == {"error": error, "message": message}
+    body = response.json()
+    assert {k: body[k] for k in ("error", "message")} == {"error": error, "message": message}
+    assert set(body) == {"error", "message", "code"} and body["code"].startswith("err_")  # the message's msgid
 
 
 def test_openapi_lists_the_api(client: TestClient) -> None:
@@ -227,9 +229,10 @@ def test_patent_page_errors_are_pages(client: TestClient) -> None:
     response = client.get(f"/patents/{unknown}")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
-    assert _Page(response.text).by_id["error-message"] == f"application {unknown} is not in the store"
+    assert _Page(response.text).by_id["error-message"] == f"专利库中没有申请号为 {unknown} 的专利"
     as_json = client.get(f"/patents/{unknown}", params={"format": "json"})
-    assert as_json.json() == {"error": "NotFoundError", "message": f"application {unknown} is not in the store"}
+    assert as_json.json() == {"error": "NotFoundError", "message": f"application {unknown} is not in the store",
+                              "code": "err_patent_not_in_store"}
 
 
 def test_page_loads_nothing_from_the_internet(client: TestClient) -> None:

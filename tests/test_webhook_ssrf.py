@@ -95,7 +95,7 @@ def test_the_profile_page_refuses_an_internal_webhook(tmp_path: Path, no_allowed
                              json={"webhook_url": "http://169.254.169.254/latest/meta-data", "webhook_secret": "s"})
         assert answer.status_code == 400
         assert answer.json() == {"error": "UsageError", "message": "webhook_url: 169.254.169.254 is a link-local "
-                                 f"address (169.254.169.254): {HINT}"}
+                                 f"address (169.254.169.254): {HINT}", "code": "err_webhook_refused"}
     finally:
         app.state.conn.close()
 

@@ -36,7 +36,8 @@ from urllib.parse import SplitResult, urlsplit
 from patentatlas import __version__
 from patentatlas.config import setting
 from patentatlas.delivery import failure_reason
-from patentatlas.errors import DeliveryError, UsageError
+from patentatlas.errors import DeliveryError, UsageError, about
+from patentatlas.i18n import message
 
 SIGNATURE_SCHEME = "sha256"
 TOLERANCE_S = 300
@@ -258,9 +259,10 @@ def check_webhook_url(url: str) -> str:
         _check_url(url)
         webhook_target(url, unresolved_ok=True)
     except DeliveryError as exc:
-        raise UsageError(f"webhook_url: {exc.message.partition(' failed: ')[2]}") from None
+        reason = exc.message.partition(" failed: ")[2]
+        raise UsageError(about("webhook_url", message("err_webhook_refused", reason=reason))) from None
     except _Refused as exc:
-        raise UsageError(f"webhook_url: {exc.reason}") from None
+        raise UsageError(about("webhook_url", message("err_webhook_refused", reason=exc.reason))) from None
     return url
 
 

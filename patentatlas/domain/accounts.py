@@ -27,7 +27,8 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from patentatlas.errors import AuthError, ForbiddenError, NotFoundError, RateLimitedError, UsageError
+from patentatlas.errors import AuthError, ForbiddenError, NotFoundError, RateLimitedError, UsageError, about
+from patentatlas.i18n import joined, message
 from patentatlas.store import scalar
 from patentatlas.store import utc_now as now
 
@@ -157,14 +158,14 @@ def check_password(password: str, email: str | None = None) -> None:
     patentatlas.errors.UsageError: password: this is one of the most common passwords; choose another
     """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UsageError(f"password: at least {MIN_PASSWORD_LENGTH} characters, please")
+        raise UsageError(message("err_password_too_short", n=MIN_PASSWORD_LENGTH), field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise UsageError(f"password: at most {MAX_PASSWORD_LENGTH} characters, please")
+        raise UsageError(message("err_password_too_long", n=MAX_PASSWORD_LENGTH), field="password")
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) == 1:
-        raise UsageError("password: this is one of the most common passwords; choose another")
+        raise UsageError(message("err_password_common"), field="password")
     if email and lowered.strip() in {email.strip().lower(), email.strip().lower().partition("@")[0]}:
-        raise UsageError("password: it must not be your e-mail address")
+        raise UsageError(message("err_password_is_email"), field="password")
 
 
 
@@ -172,7 +173,7 @@ def normal_email(email: str) -> str:
     """The e-mail address as accounts keep it (lower case), or UsageError."""
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
-        raise UsageError(f"email: {email!r} is not an e-mail address")
+        raise UsageError(about("email", message("err_not_email", value=repr(email))))
     return email
 
 
@@ -188,14 +189,14 @@ def hash_password(password: str) -> str:
 def _check_scope(conn: duckdb.DuckDBPyConnection, role: str, region_code: str | None,
                  enterprise_id: int | None) -> None:
     if role not in ROLES:
-        raise UsageError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+        raise UsageError(about("role", message("err_not_one_of", value=repr(role), choices=", ".join(ROLES))))
     if role == "analyst" and (
             not region_code or scalar(conn, "SELECT count(*) FROM regions WHERE code = ?", [region_code]) == 0):
-        raise UsageError(f"region: an analyst needs a known region code, not {region_code!r}")
+        raise UsageError(message("err_analyst_region", value=repr(region_code)), field="region_code")
     if role == "enterprise" and (
             enterprise_id is None
             or scalar(conn, "SELECT count(*) FROM enterprises WHERE enterprise_id = ?", [enterprise_id]) == 0):
-        raise UsageError(f"enterprise: an enterprise user needs a registered enterprise, not {enterprise_id!r}")
+        raise UsageError(message("err_user_enterprise", value=repr(enterprise_id)), field="enterprise_id")
 
 
 def create_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, password: str | None = None,
@@ -207,7 +208,7 @@ def create_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, passw
     if password is not None:
         check_password(password, email)
     if scalar(conn, "SELECT count(*) FROM users WHERE email = ?", [email]):
-        raise UsageError(f"email: a user {email} already exists")
+        raise UsageError(message("err_user_exists", email=email), field="email")
     pw_hash = _hasher.hash(password) if password is not None else None
     user_id = scalar(conn, "INSERT INTO users (email, display_name, role, region_code, enterprise_id, password_hash) "
                      "VALUES (?, ?, ?, ?, ?, ?) RETURNING user_id",
@@ -220,7 +221,7 @@ def create_user(conn: duckdb.DuckDBPyConnection, email: str, role: str, *, passw
 def get_user(conn: duckdb.DuckDBPyConnection, user_id: int) -> User:
     rows = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE user_id = ?", [user_id]).fetchall()
     if not rows:
-        raise NotFoundError(f"no user {user_id}")
+        raise NotFoundError(message("err_no_user", user_id=user_id))
     return _user(rows[0])
 
 
@@ -247,10 +248,10 @@ def accept_invite(conn: duckdb.DuckDBPyConnection, token: str, password: str) ->
     rows = conn.execute("SELECT user_id, invite_expires_at FROM users WHERE invite_token_hash = ?",
                         [token_hash(token)]).fetchall()
     if not rows:
-        raise AuthError("this invitation is not valid (it was used already or never existed)")
+        raise AuthError(message("err_invitation_invalid"))
     user_id, expires = rows[0]
     if expires < now():
-        raise AuthError(f"this invitation expired on {expires:%Y-%m-%d %H:%M} UTC: ask for a new one")
+        raise AuthError(message("err_invitation_expired", at=f"{expires:%Y-%m-%d %H:%M}"))
     check_password(password, get_user(conn, user_id).email)
     conn.execute("UPDATE users SET password_hash = ?, invite_token_hash = NULL, invite_expires_at = NULL "
                  "WHERE user_id = ?", [_hasher.hash(password), user_id])
@@ -263,7 +264,7 @@ def change_password(conn: duckdb.DuckDBPyConnection, user_id: int, current: str,
     """A new password, given the current one; every other session of the user ends."""
     rows = conn.execute("SELECT password_hash FROM users WHERE user_id = ?", [user_id]).fetchall()
     if not rows or rows[0][0] is None or not _verify(rows[0][0], current):
-        raise AuthError("the current password is wrong")
+        raise AuthError(message("err_wrong_current_password"), field="current_password")
     check_password(new, get_user(conn, user_id).email)
     conn.execute("UPDATE users SET password_hash = ? WHERE user_id = ?", [_hasher.hash(new), user_id])
     conn.execute("DELETE FROM sessions WHERE user_id = ? AND token_hash IS DISTINCT FROM ?",
@@ -318,8 +319,7 @@ def _check_rate(conn: duckdb.DuckDBPyConnection, email: str, ip: str | None, dev
                    or _failures(conn, "email = ? AND device IS NULL", [email], since) >= MAX_FAILURES_PER_EMAIL)
     if limited:
         minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise RateLimitedError(f"too many failed sign-ins from here: try again in {minutes} minutes "
-                               "(or from a browser you signed in with before)")
+        raise RateLimitedError(message("err_sign_ins_limited", minutes=minutes))
 
 
 def sign_in(conn: duckdb.DuckDBPyConnection, email: str, password: str, ip: str | None = None,
@@ -338,7 +338,7 @@ def sign_in(conn: duckdb.DuckDBPyConnection, email: str, password: str, ip: str 
                  [email, ip, at, ok, trusted])
     if not ok:
         audit(conn, rows[0][0] if rows else None, "sign_in.failed", email, ip=ip)
-        raise AuthError("wrong e-mail or password")
+        raise AuthError(message("err_wrong_credentials"))
     user = _user(rows[0][:6])
     token = device if trusted and device else secrets.token_urlsafe(32)
     conn.execute("INSERT INTO trusted_devices VALUES (?, ?, ?, ?) "
@@ -361,16 +361,16 @@ def _verify(password_hash: str, password: str) -> bool:
 def session_for(conn: duckdb.DuckDBPyConnection, token: str | None) -> Session:
     """The live session of a cookie token; AuthError when there is none or it expired."""
     if not token:
-        raise AuthError("please sign in")
+        raise AuthError(message("err_please_sign_in"))
     rows = conn.execute(
         f"SELECT s.csrf_token, s.expires_at, {', '.join('u.' + c for c in _USER_COLUMNS.split(', '))} "
         "FROM sessions s JOIN users u USING (user_id) WHERE s.token_hash = ? AND u.active",
         [token_hash(token)]).fetchall()
     if not rows:
-        raise AuthError("your session is not valid: please sign in")
+        raise AuthError(message("err_session_invalid"))
     csrf, expires, *user = rows[0]
     if expires < now():
-        raise AuthError(f"your session expired at {expires:%Y-%m-%d %H:%M} UTC: please sign in again")
+        raise AuthError(message("err_session_expired", at=f"{expires:%Y-%m-%d %H:%M}"))
     return Session(token, csrf, _user(tuple(user)), expires)
 
 
@@ -395,14 +395,15 @@ def region_within(conn: duckdb.DuckDBPyConnection, code: str, scope: str) -> boo
 
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
-        raise ForbiddenError(f"this needs the role {' or '.join(roles)}; you are signed in as {user.role}")
+        raise ForbiddenError(message("err_needs_role", roles=joined([message("role_" + r) for r in roles], "or_sep"),
+                                     role=message("role_" + user.role)))
 
 
 def require_enterprise(user: User, enterprise_id: int) -> None:
     """An enterprise's private data: its own users and admins only."""
     if user.role == "admin" or (user.role == "enterprise" and user.enterprise_id == enterprise_id):
         return
-    raise ForbiddenError(f"enterprise {enterprise_id} is not yours to see")
+    raise ForbiddenError(message("err_not_your_enterprise", enterprise_id=enterprise_id))
 
 
 def may_see_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str) -> bool:
@@ -416,4 +417,4 @@ def may_see_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str
 def require_region(conn: duckdb.DuckDBPyConnection, user: User, region_code: str) -> None:
     """:func:`may_see_region`, or ForbiddenError."""
     if not may_see_region(conn, user, region_code):
-        raise ForbiddenError(f"region {region_code} is outside your region")
+        raise ForbiddenError(message("err_outside_region", code=region_code), field="region")

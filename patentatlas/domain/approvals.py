@@ -17,7 +17,8 @@ from patentatlas.domain.accounts import User, audit, now, region_within
 from patentatlas.domain.enterprises import get_enterprise, match_names, proposals, require_verified
 from patentatlas.domain.placement import place_enterprise
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
-from patentatlas.errors import ForbiddenError, NotFoundError, UsageError
+from patentatlas.errors import ForbiddenError, NotFoundError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.normalize.names import normalize_name, split_list
 from patentatlas.store import scalar
 
@@ -37,13 +38,13 @@ def may_decide(conn: duckdb.DuckDBPyConnection, user: User, region_code: str | N
 def _require_decider(conn: duckdb.DuckDBPyConnection, user: User, enterprise: dict[str, Any]) -> None:
     if not may_decide(conn, user, enterprise["region_code"]):
         region = enterprise["region_code"] or "unknown"
-        raise ForbiddenError(f"enterprise {enterprise['enterprise_id']} (region {region}) is not yours to decide: "
-                             "an admin, or the analyst of its region, decides")
+        raise ForbiddenError(message("err_not_yours_to_decide", enterprise_id=enterprise["enterprise_id"],
+                                     region=region))
 
 
 def _decision(value: str) -> str:
     if value not in DECISIONS:
-        raise UsageError(f"decision: {value!r} is not one of {', '.join(DECISIONS)}")
+        raise UsageError(about("decision", message("err_not_one_of", value=repr(value), choices=", ".join(DECISIONS))))
     return value
 
 
@@ -118,8 +119,8 @@ def decide_registration(conn: duckdb.DuckDBPyConnection, user: User, enterprise_
     _require_decider(conn, user, enterprise)
     decision = _decision(decision)
     if enterprise["status"] != "pending":
-        raise UsageError(f"enterprise {enterprise_id} is {enterprise['status']} already: only a pending "
-                         "registration is decided")
+        raise UsageError(message("err_already_decided", enterprise_id=enterprise_id,
+                                 status=enterprise["status"]))
     status = "verified" if decision == "approve" else "refused"
     conn.execute("UPDATE enterprises SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?, "
                  "updated_at = ? WHERE enterprise_id = ?", [status, user.user_id, now(), note, now(), enterprise_id])
@@ -153,13 +154,13 @@ def decide_custody_request(conn: duckdb.DuckDBPyConnection, user: User, request_
     rows = conn.execute("SELECT enterprise_id, application_number, status FROM custody_requests "
                         "WHERE request_id = ?", [request_id]).fetchall()
     if not rows:
-        raise NotFoundError(f"no custody request {request_id}")
+        raise NotFoundError(message("err_no_custody_request", request_id=request_id))
     enterprise_id, key, status = rows[0]
     enterprise = get_enterprise(conn, enterprise_id)
     _require_decider(conn, user, enterprise)
     decision = _decision(decision)
     if status != "pending":
-        raise UsageError(f"custody request {request_id} is {status} already")
+        raise UsageError(message("err_request_decided", request_id=request_id, status=status))
     if decision == "approve":
         require_verified(enterprise)
         conn.execute("INSERT INTO custody (enterprise_id, application_number, source, added_by, added_at) "

@@ -26,8 +26,8 @@ from patentatlas.delivery.webhook import check_webhook_url
 from patentatlas.domain import accounts
 from patentatlas.domain.accounts import EMAIL, audit, now, token_hash
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
-from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError
-from patentatlas.i18n import DEFAULT_LANG, LANGS
+from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError, about
+from patentatlas.i18n import DEFAULT_LANG, LANGS, joined, message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name, split_list
@@ -101,16 +101,16 @@ def sign_up(conn: duckdb.DuckDBPyConnection, fields: dict[str, Any], ip: str | N
 
 def _check_new(conn: duckdb.DuckDBPyConnection, name: str, code: str) -> None:
     if not name.strip():
-        raise UsageError("name: the enterprise's registered name is required")
+        raise UsageError(message("err_enterprise_name_required"), field="name")
     if scalar(conn, "SELECT count(*) FROM enterprises WHERE uscc = ?", [code]):
-        raise UsageError(f"uscc: an enterprise with the credit code {code} is already registered")
+        raise UsageError(message("err_uscc_registered", uscc=code), field="uscc")
 
 
 def get_enterprise(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> dict[str, Any]:
     rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM enterprises WHERE enterprise_id = ?",
                         [enterprise_id]).fetchall()
     if not rows:
-        raise NotFoundError(f"no enterprise {enterprise_id}")
+        raise NotFoundError(message("err_no_enterprise", enterprise_id=enterprise_id))
     return dict(zip(_COLUMNS, rows[0], strict=True))
 
 
@@ -127,11 +127,8 @@ def require_verified(enterprise: dict[str, Any]) -> None:
     if enterprise["status"] == "verified":
         return
     if enterprise["status"] == "refused":
-        raise ForbiddenError(f"enterprise {enterprise['enterprise_id']}: the office refused its registration; "
-                             "it cannot hold patents or record payments")
-    raise ForbiddenError(f"enterprise {enterprise['enterprise_id']} is waiting for the office (an admin or its "
-                         "region's analyst) to verify its registration: until then it cannot hold patents, "
-                         "record payments or receive warnings")
+        raise ForbiddenError(message("err_enterprise_refused", enterprise_id=enterprise["enterprise_id"]))
+    raise ForbiddenError(message("err_enterprise_pending", enterprise_id=enterprise["enterprise_id"]))
 
 
 def match_names(enterprise: dict[str, Any]) -> list[str]:
@@ -170,9 +167,9 @@ def _known_number(conn: duckdb.DuckDBPyConnection, number: str) -> str:
     try:
         key = normalize_application_number(number).number
     except FieldError as exc:
-        raise UsageError(f"application_number {number!r}: {exc.reason}") from None
+        raise UsageError(exc.reason, field="numbers") from None
     if not scalar(conn, "SELECT count(*) FROM patents WHERE application_number = ?", [key]):
-        raise NotFoundError(f"application {key} is not in the store: import it first")
+        raise NotFoundError(message("err_not_in_store", number=key), field="numbers")
     return key
 
 
@@ -184,8 +181,7 @@ def confirm_proposals(conn: duckdb.DuckDBPyConnection, enterprise_id: int, numbe
     keys = [_known_number(conn, n) for n in numbers]
     stray = [k for k in keys if k not in proposed]
     if stray:
-        raise UsageError(f"application_number: {', '.join(stray)} was not proposed to this enterprise "
-                         "(add it by hand if it is yours)")
+        raise UsageError(about("application_number", message("err_not_proposed", numbers=joined(stray))))
     _insert_custody(conn, enterprise_id, keys, "claimed", by)
     return len(keys)
 
@@ -240,7 +236,7 @@ def remove_from_custody(conn: duckdb.DuckDBPyConnection, enterprise_id: int, num
     gone = conn.execute("DELETE FROM custody WHERE enterprise_id = ? AND application_number = ? "
                         "RETURNING application_number", [enterprise_id, key]).fetchall()
     if not gone:
-        raise NotFoundError(f"application {key} is not in this enterprise's custody")
+        raise NotFoundError(message("err_not_in_custody", number=key), field="numbers")
     conn.execute("INSERT INTO custody_declined VALUES (?, ?) ON CONFLICT DO NOTHING", [enterprise_id, key])
     audit(conn, by, "custody.remove", str(enterprise_id), {"application_number": key})
     return key
@@ -274,9 +270,9 @@ def _int_or_none(field: str, value: Any) -> int | None:
     try:
         number = int(str(value).replace(",", "").strip())
     except ValueError:
-        raise UsageError(f"{field}: {value!r} is not a whole number") from None
+        raise UsageError(about(field, message("err_whole_number", value=repr(value)))) from None
     if number < 0:
-        raise UsageError(f"{field}: cannot be negative")
+        raise UsageError(about(field, message("err_cannot_be_negative")))
     return number
 
 
@@ -284,7 +280,7 @@ def _choice(field: str, value: Any, choices: Sequence[str]) -> str | None:
     if value in (None, "", "none"):
         return None
     if value not in choices:
-        raise UsageError(f"{field}: {value!r} is not one of {', '.join(choices)}")
+        raise UsageError(about(field, message("err_not_one_of", value=repr(value), choices=", ".join(choices))))
     return str(value)
 
 
@@ -292,7 +288,7 @@ def _webhook_url(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if not re.match(r"https?://[^\s/]+", str(value)):
-        raise UsageError(f"webhook_url: {value!r} is not an http(s) URL")
+        raise UsageError(about("webhook_url", message("err_not_url", value=repr(value))))
     return check_webhook_url(str(value).strip())  # no internal address (issue 10 §4)
 
 
@@ -300,7 +296,7 @@ def _email(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if not EMAIL.fullmatch(str(value).strip()):
-        raise UsageError(f"notify_email: {value!r} is not an e-mail address")
+        raise UsageError(about("notify_email", message("err_not_email", value=repr(value))))
     return str(value).strip()
 
 
@@ -310,7 +306,7 @@ def _ipc_list(values: Any) -> list[str]:
         try:
             codes.append(canonical_ipc(raw, "watch_ipc"))
         except FieldError as exc:
-            raise UsageError(f"watch_ipc: {exc.reason}") from None
+            raise UsageError(about("watch_ipc", exc.reason)) from None
     return codes
 
 
@@ -338,14 +334,13 @@ def update_profile(conn: duckdb.DuckDBPyConnection, enterprise_id: int, changes:
     enterprise = get_enterprise(conn, enterprise_id)
     unknown = sorted(set(changes) - set(PROFILE_FIELDS))
     if unknown:
-        raise UsageError(f"{unknown[0]}: not a profile field (fields: {', '.join(PROFILE_FIELDS)})")
+        raise UsageError(about(unknown[0], message("err_not_profile_field", fields=", ".join(PROFILE_FIELDS))))
     values: dict[str, Any] = {field: _CHECKS[field](value) for field, value in changes.items()}
     if ("name_variants" in values and values["name_variants"] != list(enterprise["name_variants"])
             and not by_office and enterprise["status"] == "verified"):
-        raise ForbiddenError("name_variants: the names decide which patents are yours, so once the enterprise is "
-                             "verified only the office (an admin or your region's analyst) changes them")
+        raise ForbiddenError(message("err_names_by_office"), field="name_variants")
     if values.get("webhook_url") and not (values.get("webhook_secret") or _stored_secret(conn, enterprise_id)):
-        raise UsageError("webhook_secret: a webhook needs a secret to sign its messages with")
+        raise UsageError(message("err_webhook_needs_secret"), field="webhook_secret")
     if values:
         if {"watch_ipc", "watch_keywords"} & set(values):
             values["watch_since"] = now()
@@ -379,7 +374,7 @@ def enterprise_by_calendar_token(conn: duckdb.DuckDBPyConnection, token: str) ->
     rows = conn.execute("SELECT enterprise_id FROM enterprises WHERE calendar_token_hash = ?",
                         [token_hash(token)]).fetchall() if token else []
     if not rows:
-        raise NotFoundError("no calendar at this address (it may have been replaced by a new one)")
+        raise NotFoundError(message("err_no_calendar"))
     return get_enterprise(conn, int(rows[0][0]))
 
 

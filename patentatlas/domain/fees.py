@@ -28,7 +28,7 @@ import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
-from patentatlas.i18n import gettext
+from patentatlas.i18n import gettext, message
 from patentatlas.rules import load_rule_set, packaged_rule_set
 
 
@@ -84,7 +84,7 @@ def term_years(patent_type: str, filing_date: dt.date, rules: dict[str, Any] | N
     """The legal term: invention 20, utility model 10, design 10 (15 if filed on/after 2021-06-01)."""
     rules = rules or fee_rules()
     if patent_type not in rules["term_years"]:
-        raise UsageError(f"no annual fees for patent type {patent_type!r}")
+        raise UsageError(message("err_no_fees_for_type", patent_type=repr(patent_type)))
     if patent_type == "design" and filing_date >= design_term_from(rules):
         return int(rules["design_term_years_from_2021_06_01"])
     return int(rules["term_years"][patent_type])
@@ -104,7 +104,8 @@ def full_fee(patent_type: str, patent_year: int, rules: dict[str, Any] | None = 
     for first, last, amount in (rules or fee_rules())["fees"][patent_type]:
         if first <= patent_year <= last:
             return int(amount)
-    raise UsageError(f"a {patent_type} has no patent year {patent_year}")
+    raise UsageError(message("err_no_patent_year", patent_type=patent_type, year=patent_year),
+                     field="patent_year")
 
 
 def patent_year_on(filing_date: dt.date, day: dt.date) -> int:
@@ -154,7 +155,7 @@ def late_fee(full_amount: int, due_date: dt.date, paid_on: dt.date, rules: dict[
     rules = rules or fee_rules()
     percent = late_fee_percent(due_date, grace_end_for(due_date, rules)[0], paid_on, rules)
     if percent is None:
-        raise UsageError(f"{paid_on} is after the grace period of the fee due {due_date}: the patent has lapsed")
+        raise UsageError(message("err_paid_after_grace", paid_on=paid_on, due=due_date), field="paid_on")
     return full_amount * percent // 100
 
 

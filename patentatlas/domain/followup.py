@@ -39,7 +39,8 @@ from patentatlas.domain.region_fees import (
     scope_where,
     warning_scope,
 )
-from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.errors import NotFoundError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.rules import load_rule_set
 
 FIGURES = ("due_90", "in_grace", "lapsed")
@@ -97,7 +98,7 @@ def _names(conn: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str]:
 def _rows(conn: duckdb.DuckDBPyConnection, figure: str, region_code: str, industry: str | None,
           as_of: str | dt.date | None) -> tuple[Any, list[dict[str, Any]]]:
     if figure not in FIGURES:
-        raise UsageError(f"figure: {figure!r} is not one of {', '.join(FIGURES)}")
+        raise UsageError(about("figure", message("err_not_one_of", value=repr(figure), choices=", ".join(FIGURES))))
     scope = warning_scope(conn, region_code, industry, as_of)
     fees, params = fees_sql(scope, scope.as_of, load_rule_set(conn, "annual_fees"))
     extra = {"q_start": quarter_of(scope.as_of)["start"],
@@ -198,7 +199,7 @@ def enterprise_patents(conn: duckdb.DuckDBPyConnection, key: str) -> list[dict[s
     """The patents whose first applicant is the enterprise ``key`` (NotFoundError when none)."""
     rows = [dict(zip(_PATENT_COLUMNS, r, strict=True)) for r in conn.execute(_ENTERPRISE_PATENTS, [key]).fetchall()]
     if not rows:
-        raise NotFoundError(f"no patents of enterprise {key!r} as first applicant")
+        raise NotFoundError(message("err_no_enterprise_patents", key=key))
     return rows
 
 
@@ -268,10 +269,10 @@ def log_followup(conn: duckdb.DuckDBPyConnection, user: User, key: str, outcome:
     {'followup_id': 1, 'outcome': 'promised', …}
     """
     if outcome not in OUTCOMES:
-        raise UsageError(f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        raise UsageError(about("outcome", message("err_not_one_of", value=repr(outcome), choices=", ".join(OUTCOMES))))
     note = (note or "").strip() or None
     if note and len(note) > 2000:
-        raise UsageError("note: at most 2,000 characters")
+        raise UsageError(about("note", message("err_at_most_characters", n="2,000")))
     patents = enterprise_patents(conn, key)
     region_code = enterprise_region(patents)
     require_region(conn, user, region_code)

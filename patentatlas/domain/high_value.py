@@ -194,7 +194,7 @@ def parse_date(value: str | dt.date, what: str = "as_of") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise UsageError(f"{what}={value!r} is not a date: write it as YYYY-MM-DD, e.g. 2022-12-31") from None
+        raise UsageError(message("err_param_not_date", name=what, value=repr(value)), field=what) from None
 
 
 def statistics_dates(conn: duckdb.DuckDBPyConnection, as_of: str | dt.date | None,
@@ -207,15 +207,14 @@ def checked_dates(first: dt.date | None, data_date: dt.date | None, as_of: str |
                   today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """(statistics date, data date) of data whose earliest filing is ``first``: ``as_of`` checked."""
     if first is None or data_date is None:
-        raise UsageError("the store holds no dated patents: import files first (patentatlas import FILE...)")
+        raise UsageError(message("err_no_dated_patents"))
     if as_of is None or as_of == "":
         return data_date, data_date
     date = parse_date(as_of)
     if date > (today or dt.date.today()):
-        raise UsageError(f"as_of={date} is in the future: choose a statistics date up to today "
-                         f"(the store's data reaches {data_date})")
+        raise UsageError(message("err_as_of_future", date=date, data_date=data_date), field="as_of")
     if date < first:
-        raise UsageError(f"as_of={date} is before any data: the earliest filing in the store is {first}")
+        raise UsageError(message("err_as_of_before_data", date=date, first=first), field="as_of")
     return date, data_date
 
 
@@ -232,15 +231,14 @@ def explain(conn: duckdb.DuckDBPyConnection, application_number: str,
     try:
         key = normalize_application_number(application_number).number
     except FieldError as exc:
-        raise UsageError(f"{application_number!r} is not an application number (e.g. CN202010302257.8): "
-                         f"{exc.reason}") from None
+        raise UsageError(message("err_bad_appno", number=repr(application_number), reason=exc.reason)) from None
     date, data_date = statistics_dates(conn, as_of)
     rules, hv = load_counting_rules(conn), load_rule_set(conn, "high_value")
     sql = f"SELECT * FROM {facts_from(rules, hv, 'p.application_number = $number')} f"
     cursor = conn.execute(sql, named_params(sql, {"number": key, **date_params(date, data_date, rules, hv)}))
     rows = cursor.fetchall()
     if not rows:
-        raise NotFoundError(f"application {key} is not in the store")
+        raise NotFoundError(message("err_patent_not_in_store", number=key))
     fact = dict(zip([d[0] for d in cursor.description], rows[0], strict=True))
     return {
         "application_number": key,

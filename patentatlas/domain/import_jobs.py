@@ -28,6 +28,7 @@ import duckdb
 
 from patentatlas.domain.accounts import audit, now
 from patentatlas.errors import PatentAtlasError, UsageError
+from patentatlas.i18n import message
 
 _SAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 KEPT_JOBS = 20  # finished jobs listed on the page
@@ -82,7 +83,7 @@ class ImportJobs:
         """Import ``path`` (already saved where the server keeps uploads) in the background."""
         with self._lock:
             if any(j.status == "running" for j in self._jobs):
-                raise ImportRunningError("an import is already running: wait for it to finish (one at a time)")
+                raise ImportRunningError(message("err_import_running"))
             job = ImportJob(next(self._ids), path.name, by, now())
             self._jobs = [*self._jobs[-KEPT_JOBS:], job]
             thread = threading.Thread(target=self._run, args=(conn, path, job), name=f"import-{job.job_id}",

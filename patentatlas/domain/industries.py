@@ -32,6 +32,7 @@ from patentatlas.domain.high_value import (
 )
 from patentatlas.domain.indicators import resolve_region
 from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.i18n import message
 from patentatlas.normalize.ipc import canonical_ipc
 from patentatlas.normalize.names import normalize_name
 from patentatlas.reference.sei import industries_of, sei_industries
@@ -223,20 +224,19 @@ def _checked_definition(db_id: str, name: str, ipc_codes: Sequence[str] | None, 
     """The definition cleaned and checked; a :class:`UsageError` saying what is wrong otherwise."""
     db_id, name = (db_id or "").strip(), (name or "").strip()
     if not db_id or any(c.isspace() for c in db_id) or len(db_id) > 64:
-        raise UsageError(f"specialty database id {db_id!r} must be 1–64 characters without spaces (e.g. pens)")
+        raise UsageError(message("err_specialty_id", db_id=repr(db_id)), field="db_id")
     if not name:
-        raise UsageError(f"specialty database {db_id}: give it a name (e.g. 制笔产业)")
+        raise UsageError(message("err_specialty_name", db_id=db_id, example="制笔产业"), field="name")
     codes = []
     for raw in _clean_list(ipc_codes):
         try:
             codes.append(canonical_ipc(raw, "ipc"))
         except FieldError:
-            raise UsageError(f"specialty database {db_id}: {raw!r} is not an IPC code "
-                             "(write a class G06, subclass A61B, main group A61B1/00 or subgroup A61B1/04)") from None
+            raise UsageError(message("err_specialty_ipc", db_id=db_id, code=repr(raw)), field="ipc_codes") from None
     definition = {"db_id": db_id, "name": name, "ipc_codes": list(dict.fromkeys(codes)),
                   "keywords": _clean_list(keywords), "applicants": _clean_list(applicants)}
     if not (definition["ipc_codes"] or definition["keywords"] or definition["applicants"]):
-        raise UsageError(f"specialty database {db_id} is empty: give at least one IPC code, keyword or applicant")
+        raise UsageError(message("err_specialty_empty", db_id=db_id), field="ipc_codes")
     return definition
 
 
@@ -318,7 +318,7 @@ def recompute_specialty(conn: duckdb.DuckDBPyConnection, db_id: str | None = Non
     """
     definitions = _latest_definitions(conn, db_id)
     if db_id is not None and not definitions:
-        raise NotFoundError(f"no specialty database {db_id!r}: define it first (patentatlas specialty define)")
+        raise NotFoundError(message("err_no_specialty_define", db_id=repr(db_id)))
     if not definitions:
         return {}
     with transaction(conn):
@@ -340,7 +340,7 @@ def specialty_definition(conn: duckdb.DuckDBPyConnection, db_id: str) -> dict[st
     """The latest version of a specialty database with its member count; NotFoundError if none."""
     definitions = _latest_definitions(conn, db_id)
     if not definitions:
-        raise NotFoundError(f"no specialty database {db_id!r} (patentatlas specialty list shows the defined ones)")
+        raise NotFoundError(message("err_no_specialty", db_id=repr(db_id)))
     d = definitions[0]
     return {**d, "created_at": _iso(d["created_at"]), "members": _member_count(conn, db_id)}
 

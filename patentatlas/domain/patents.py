@@ -14,6 +14,7 @@ import duckdb
 
 from patentatlas.domain.placement import placement_of
 from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.i18n import message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.reference.sei import nic_for_sei
 from patentatlas.store import scalar
@@ -35,11 +36,11 @@ def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
     try:
         key = normalize_application_number(number).number
     except FieldError as exc:
-        raise UsageError(f"{number!r}: {exc.reason}") from None
+        raise UsageError(exc.reason) from None
     cursor = conn.execute("SELECT * FROM patents WHERE application_number = ?", [key])
     rows = cursor.fetchall()
     if not rows:
-        raise NotFoundError(f"application {key} is not in the store")
+        raise NotFoundError(message("err_patent_not_in_store", number=key))
     names = [d[0] for d in cursor.description]
     patent = {n: _iso(v) for n, v in zip(names, rows[0], strict=True)}
     for item in patent["publications"] + patent["legal_events"]:
@@ -126,7 +127,7 @@ class PatentFilter:
 def list_patents(conn: duckdb.DuckDBPyConnection, flt: PatentFilter) -> dict[str, Any]:
     """One page of patents matching the filter, newest filing first, with the total."""
     if flt.page < 1 or not 1 <= flt.per_page <= 500:
-        raise UsageError("page must be ≥ 1 and per_page between 1 and 500")
+        raise UsageError(message("err_page_range"))
     where, params = flt.where()
     total = scalar(conn, f"SELECT count(*) FROM patents WHERE {where}", params)
     cursor = conn.execute(

@@ -44,7 +44,8 @@ from patentatlas.domain.fees import (
     no_fee_reason,
     term_years,
 )
-from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError
+from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
 from patentatlas.store import scalar, transaction
@@ -166,10 +167,10 @@ def _custody_key(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: st
     try:
         key = normalize_application_number(number, field).number
     except FieldError as exc:
-        raise UsageError(f"{field}: {exc.reason}") from None
+        raise UsageError(exc.message) from None
     if not scalar(conn, "SELECT count(*) FROM custody WHERE enterprise_id = ? AND application_number = ?",
                   [enterprise_id, key]):
-        raise NotFoundError(f"{field}: application {key} is not in this enterprise's custody")
+        raise NotFoundError(about(field, message("err_not_in_custody", number=key)))
     return key
 
 
@@ -177,9 +178,9 @@ def _yuan(value: Any, field: str, least: int) -> int:
     try:
         amount = int(round(float(str(value).replace(",", "").replace("¥", "").strip())))
     except ValueError:
-        raise UsageError(f"{field}: {value!r} is not an amount in yuan") from None
+        raise UsageError(about(field, message("err_not_yuan", value=repr(value)))) from None
     if amount < least:
-        raise UsageError(f"{field}: must be {'more than 0' if least else '0 or more'} yuan")
+        raise UsageError(about(field, message("err_yuan_positive" if least else "err_yuan_not_negative")))
     return amount
 
 
@@ -190,17 +191,18 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
     try:
         year = int(str(patent_year).strip())
     except ValueError:
-        raise UsageError(f"patent_year: {patent_year!r} is not a whole number") from None
+        raise UsageError(about("patent_year", message("err_whole_number", value=repr(patent_year)))) from None
     rules = fee_rules(conn)
     last = term_years(patent_type, filing, rules) if patent_type in rules["term_years"] else 20
     if not 1 <= year <= last:
-        raise UsageError(f"patent_year: {year} is outside 1–{last} for this {patent_type}")
+        raise UsageError(about("patent_year", message("err_patent_year_range", year=year, last=last,
+                                                       patent_type=patent_type)))
     try:
         day = parse_date(paid_on, "paid_on")
     except FieldError as exc:
-        raise UsageError(f"paid_on: {exc.reason}") from None
+        raise UsageError(exc.message) from None
     if day is None or day > beijing_today():  # a payment made today in Beijing, whatever the server's zone
-        raise UsageError(f"paid_on: {paid_on!r} is not a date on or before today")
+        raise UsageError(about("paid_on", message("err_not_past_date", value=repr(paid_on))))
     return year, day, _yuan(amount, "amount", 1)
 
 
@@ -280,7 +282,7 @@ def _encoding(file: IO[bytes], name: str) -> str:
             continue
         file.seek(0)
         return encoding
-    raise InputFileError(name, "neither UTF-8 nor GB18030 text")
+    raise InputFileError(name, message("err_file_encoding"))
 
 
 def _csv_rows(file: IO[bytes], name: str) -> Iterator[list[str]]:
@@ -299,7 +301,7 @@ def _columns(header: list[str], name: str) -> dict[str, int]:
                 found[field] = i
     missing = [f for f in PAYMENT_HEADERS if f not in found and f not in OPTIONAL_HEADERS]
     if missing:
-        raise InputFileError(name, f"no column for {', '.join(missing)} (headers: {', '.join(header)})")
+        raise InputFileError(name, message("err_file_columns", missing=", ".join(missing), headers=", ".join(header)))
     return found
 
 
@@ -313,7 +315,7 @@ def import_payments(conn: duckdb.DuckDBPyConnection, enterprise_id: int, data: b
     rows = _csv_rows(file, name)
     header = next(rows, None)
     if header is None:
-        raise InputFileError(name, "the file is empty")
+        raise InputFileError(name, message("err_file_empty"))
     columns = _columns(header, name)
     report: dict[str, Any] = {"file": name, "read": 0, "recorded": 0, "quarantined": 0, "rejections": []}
     with transaction(conn):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import unicodedata
 
 from patentatlas.errors import UsageError
+from patentatlas.i18n import message
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 LENGTH = 18
@@ -62,22 +63,17 @@ def validate_uscc(text: str) -> str:
     """
     code = normalize_uscc(text)
     if len(code) != LENGTH:
-        raise UsageError(f"unified social credit code {code!r}: {LENGTH} characters expected, got {len(code)}")
+        raise UsageError(message("err_uscc_length", code=code, n=LENGTH, got=len(code)), field="uscc")
     for position, char in enumerate(code, start=1):
         if char not in _VALUE:
-            raise UsageError(
-                f"unified social credit code {code!r}: invalid character {char!r} at position {position}"
-                " (allowed: digits and capital letters except I, O, Z, S, V)"
-            )
+            raise UsageError(message("err_uscc_character", code=code, char=char, position=position), field="uscc")
     for position in range(_REGION.start + 1, _REGION.stop + 1):
         if not code[position - 1].isdigit():
-            raise UsageError(
-                f"unified social credit code {code!r}: invalid character {code[position - 1]!r} at position "
-                f"{position} (the administrative division code, positions 3–8, is digits)"
-            )
+            raise UsageError(message("err_uscc_division", code=code, char=code[position - 1], position=position),
+                             field="uscc")
     expected = check_character(code[:-1])
     if code[-1] != expected:
-        raise UsageError(f"unified social credit code {code!r}: check character is {code[-1]}, expected {expected}")
+        raise UsageError(message("err_uscc_check", code=code, given=code[-1], expected=expected), field="uscc")
     return code
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import duckdb
 
 from patentatlas.domain.fees import term_years
-from patentatlas.errors import NotFoundError, UsageError
+from patentatlas.errors import NotFoundError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.normalize.appno import normalize_application_number
 
 
@@ -33,22 +34,22 @@ def income_value(incomes: list[float], share: float, discount_rate: float) -> fl
 def _number(inputs: dict[str, Any], name: str, low: float | None = 0.0, high: float | None = None) -> float:
     value = inputs.get(name)
     if value is None or value == "":
-        raise UsageError(f"{name}: required")
+        raise UsageError(about(name, message("err_is_required")))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"{name}: {value!r} is not a number") from None
+        raise UsageError(about(name, message("err_not_a_number", value=repr(value)))) from None
     if low is not None and number < low:
-        raise UsageError(f"{name}: {number:g} is negative; it must be at least {low:g}")
+        raise UsageError(about(name, message("err_below_least", value=f"{number:g}", low=f"{low:g}")))
     if high is not None and number > high:
-        raise UsageError(f"{name}: {number:g} is above {high:g}")
+        raise UsageError(about(name, message("err_above_most", value=f"{number:g}", high=f"{high:g}")))
     return number
 
 
 def remaining_terms(conn: duckdb.DuckDBPyConnection, numbers: list[str], on: dt.date) -> list[dict[str, Any]]:
     """Each patent's status and remaining legal term in years on ``on``; a lapsed or unknown patent is refused."""
     if not numbers:
-        raise UsageError("patents: a valuation needs at least one patent")
+        raise UsageError(message("err_valuation_needs_patent"), field="patents")
     out = []
     for raw in numbers:
         number = normalize_application_number(str(raw)).number
@@ -56,11 +57,12 @@ def remaining_terms(conn: duckdb.DuckDBPyConnection, numbers: list[str], on: dt.
                             "WHERE application_number = ?",
                             [number]).fetchall()
         if not rows:
-            raise NotFoundError(f"patents: application {number} is not in the store")
+            raise NotFoundError(about("patents", message("err_patent_not_in_store", number=number)))
         patent_type, filing, status, title = rows[0]
         if status != "in_force":
-            raise UsageError(f"patents: {number} is {status or 'of unknown status'}, not in force: a lapsed or "
-                             "pending patent cannot be pledged")
+            said = {"lapsed": "err_not_pledgeable_lapsed", "pending": "err_not_pledgeable_pending"}
+            raise UsageError(about("patents", message(said.get(status or "", "err_not_pledgeable_other"), number=number,
+                                                      status=status or message("err_unknown_status"))))
         end = filing.replace(year=filing.year + term_years(patent_type, filing))
         out.append({"application_number": number, "title": title, "term_ends": end.isoformat(),
                     "remaining_years": round((end - on).days / 365.25, 2)})
@@ -72,16 +74,17 @@ def value_case(conn: duckdb.DuckDBPyConnection, inputs: dict[str, Any], on: dt.d
     on = on or dt.date.today()
     incomes = inputs.get("annual_income")
     if not incomes or not isinstance(incomes, list):
-        raise UsageError("annual_income: the revenue figures attributable to the patents are missing (one per year)")
+        raise UsageError(message("err_income_missing"), field="annual_income")
     patents = remaining_terms(conn, list(inputs.get("patents") or []), on)
     term = min(p["remaining_years"] for p in patents)
     rate = _number(inputs, "discount_rate", 0.0, 1.0)
     life = int(_number(inputs, "economic_life_years", 1.0))
     if life > term:
-        raise UsageError(f"economic_life_years: {life} years is beyond the shortest remaining legal term "
-                         f"({term} years, {min(patents, key=lambda p: p['remaining_years'])['application_number']})")
+        raise UsageError(about("economic_life_years", message(
+            "err_life_beyond_term", life=life, term=term,
+            number=min(patents, key=lambda p: p["remaining_years"])["application_number"])))
     if inputs.get("royalty_rate") not in (None, "") and inputs.get("profit_split") not in (None, ""):
-        raise UsageError("royalty_rate, profit_split: give one of them (royalty relief or profit split), not both")
+        raise UsageError(message("err_rate_or_split"), field="royalty_rate")
     share_name = "royalty_rate" if inputs.get("royalty_rate") not in (None, "") else "profit_split"
     share = _number(inputs, share_name, 0.0, 1.0)
     liquidation = _number(inputs, "liquidation_discount", 0.0, 1.0) if inputs.get("liquidation_discount") else 0.0
@@ -108,9 +111,9 @@ def _income(incomes: list[Any], t: int) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UsageError(f"annual_income: {value!r} is not a number") from None
+        raise UsageError(about("annual_income", message("err_not_a_number", value=repr(value)))) from None
     if number < 0:
-        raise UsageError(f"annual_income: {number:g} is negative")
+        raise UsageError(about("annual_income", message("err_is_negative", value=f"{number:g}")))
     return number
 
 
@@ -133,7 +136,7 @@ def number_list(name: str, value: Any) -> list[float]:
         try:
             out.append(float(item))
         except (TypeError, ValueError):
-            raise UsageError(f"{name}: {item!r} is not a number") from None
+            raise UsageError(about(name, message("err_not_a_number", value=repr(item)))) from None
     return out
 
 
@@ -148,16 +151,16 @@ def market_approach(inputs: dict[str, Any]) -> dict[str, Any] | None:
     if not prices and not factors:
         return None
     if not prices:
-        raise UsageError("comparable_prices: required with comparable_adjustments (one price per comparable)")
+        raise UsageError(message("err_prices_required"), field="comparable_prices")
     if len(prices) != len(factors):
-        raise UsageError(f"comparable_adjustments: {len(factors)} factors for {len(prices)} comparable_prices; "
-                         "give one adjustment factor per comparable transaction")
+        raise UsageError(about("comparable_adjustments", message("err_factor_count", factors=len(factors),
+                                                                 prices=len(prices))))
     for price in prices:
         if price < 0:
-            raise UsageError(f"comparable_prices: {price:g} is negative")
+            raise UsageError(about("comparable_prices", message("err_is_negative", value=f"{price:g}")))
     for factor in factors:
         if factor <= 0:
-            raise UsageError(f"comparable_adjustments: {factor:g} must be above 0")
+            raise UsageError(about("comparable_adjustments", message("err_above_zero", value=f"{factor:g}")))
     rows = [{"price": p, "adjustment": f, "adjusted": round(p * f, 2)} for p, f in zip(prices, factors, strict=True)]
     return {"value": round(sum(r["adjusted"] for r in rows) / len(rows), 2), "comparables": rows,
             "formula": f"mean of price_i × adjustment_i, i = 1…{len(rows)}"}
@@ -175,7 +178,7 @@ def cost_approach(inputs: dict[str, Any]) -> dict[str, Any] | None:
     cost = _number(inputs, "replacement_cost")
     less = {n: _number(inputs, n) if inputs.get(n) not in (None, "") else 0.0 for n in DEPRECIATIONS}
     if sum(less.values()) > cost:
-        raise UsageError(f"{', '.join(DEPRECIATIONS)}: together {sum(less.values()):,.2f} exceed the "
-                         f"replacement_cost {cost:,.2f}")
+        raise UsageError(message("err_depreciation_exceeds", total=f"{sum(less.values()):,.2f}", cost=f"{cost:,.2f}"),
+                         field=DEPRECIATIONS[0])
     return {"value": round(cost - sum(less.values()), 2), "replacement_cost": cost, **less,
             "formula": "replacement_cost − physical_depreciation − functional_depreciation − economic_depreciation"}

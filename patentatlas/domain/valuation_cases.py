@@ -31,7 +31,8 @@ from patentatlas.beijing_time import BEIJING
 from patentatlas.domain.accounts import User, may_see_region, require_enterprise, require_role
 from patentatlas.domain.valuation import cost_approach, market_approach, number_list, value_case
 from patentatlas.domain.value import stored_value
-from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError
+from patentatlas.errors import FieldError, ForbiddenError, NotFoundError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.names import split_list
 from patentatlas.store import scalar, utc_now
@@ -90,7 +91,7 @@ def _valuation_date(inputs: dict[str, Any]) -> dt.date:
     try:
         return dt.date.fromisoformat(str(entry["value"]))
     except ValueError:
-        raise UsageError(f"valuation_date: {entry['value']!r} is not a date (YYYY-MM-DD)") from None
+        raise UsageError(about("valuation_date", message("err_not_iso_date", value=repr(entry["value"])))) from None
 
 
 def indicator_scores(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
@@ -120,9 +121,9 @@ def _patent_numbers(inputs: dict[str, Any]) -> list[str]:
         try:
             out.append(normalize_application_number(str(raw), "patents").number)
         except FieldError as exc:
-            raise UsageError(f"patents: {exc.message}") from None
+            raise UsageError(about("patents", exc.message)) from None
     if not out:
-        raise UsageError("patents: a valuation needs at least one patent")
+        raise UsageError(message("err_valuation_needs_patent"), field="patents")
     return out
 
 
@@ -134,16 +135,17 @@ def check_patents(conn: duckdb.DuckDBPyConnection, user: User, enterprise_id: in
             if not scalar(conn, "SELECT count(*) FROM custody WHERE enterprise_id = ? AND application_number = ?",
                           [enterprise_id, number]):
                 name = scalar(conn, "SELECT name FROM enterprises WHERE enterprise_id = ?", [enterprise_id])
-                raise UsageError(f"patents: {number} is not in the custody of {name or enterprise_id}; "
-                                 "an enterprise values only the patents it holds in custody")
+                raise UsageError(about("patents", message("err_value_own_custody", number=number,
+                                                          owner=name or enterprise_id)))
         elif user.role == "analyst":
             rows = conn.execute(_PATENT_REGION, [number]).fetchall()
             if not rows:
-                raise NotFoundError(f"patents: application {number} is not in the store")
+                raise NotFoundError(about("patents", message("err_patent_not_in_store", number=number)))
             region = rows[0][0]
             if not region or not may_see_region(conn, user, region):
-                raise ForbiddenError(f"patents: {number} is placed in {region or 'no region'}, outside your "
-                                     f"region {user.region_code}")
+                raise ForbiddenError(about("patents", message("err_patent_outside_region", number=number,
+                                                              region=region or message("err_no_region"),
+                                                              own=user.region_code)))
 
 
 def _with_patents(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -164,10 +166,10 @@ def create_case(conn: duckdb.DuckDBPyConnection, user: User, title: str, sent: d
     """A new case, version 1: an enterprise user's belongs to her enterprise, an admin's or analyst's to the office."""
     require_role(user, "admin", "analyst", "enterprise")
     if not title.strip():
-        raise UsageError("title: required (what the valuation is for, e.g. 质押贷款 2026)")
+        raise UsageError(message("err_valuation_title", example="质押贷款 2026"), field="title")
     enterprise_id = user.enterprise_id if user.role == "enterprise" else None
     if user.role == "enterprise" and enterprise_id is None:
-        raise ForbiddenError("your account belongs to no enterprise")
+        raise ForbiddenError(message("err_no_enterprise_account"))
     at = now or utc_now()
     inputs = _with_patents(_merge({}, sent, user, at)[0])
     check_patents(conn, user, enterprise_id, inputs["patents"]["value"])
@@ -186,7 +188,7 @@ def update_case(conn: duckdb.DuckDBPyConnection, user: User, case_id: int, sent:
     at = now or utc_now()
     merged, changed = _merge(current["inputs"], sent, user, at)
     if not changed:
-        raise UsageError("inputs: nothing changed; send the inputs to change (" + ", ".join(INPUTS) + ")")
+        raise UsageError(message("err_nothing_changed", inputs=", ".join(INPUTS)))
     inputs = _with_patents(merged)
     check_patents(conn, user, current["owner"]["enterprise_id"], inputs["patents"]["value"])
     result = evaluate(conn, inputs)
@@ -237,13 +239,14 @@ def get_case(conn: duckdb.DuckDBPyConnection, user: User, case_id: int, version:
     rows = conn.execute("SELECT c.enterprise_id, c.title, c.created_by, c.created_at, e.name FROM valuation_cases c "
                         "LEFT JOIN enterprises e USING (enterprise_id) WHERE c.case_id = ?", [case_id]).fetchall()
     if not rows:
-        raise NotFoundError(f"valuation case {case_id} does not exist")
+        raise NotFoundError(message("err_no_valuation_case", case_id=case_id))
     enterprise_id, title, created_by, created_at, enterprise_name = rows[0]
     versions = _versions(conn, case_id)
     require_case(conn, user, enterprise_id, versions[-1]["inputs"]["patents"]["value"])
     chosen = versions[-1] if version is None else next((v for v in versions if v["version"] == version), None)
     if chosen is None:
-        raise NotFoundError(f"version: case {case_id} has versions 1 to {len(versions)}, not {version}")
+        raise NotFoundError(about("version", message("err_no_case_version", case_id=case_id, n=len(versions),
+                                                           version=version)))
     owner = ({"kind": "enterprise", "enterprise_id": enterprise_id, "name": enterprise_name}
              if enterprise_id is not None else {"kind": "office", "enterprise_id": None, "name": None})
     return {"case_id": case_id, "title": title, "owner": owner, "created_by": _who(conn, created_by),

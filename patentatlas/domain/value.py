@@ -29,6 +29,7 @@ from patentatlas.domain.fee_sql import term_end_sql
 from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import data_dates, named_params
 from patentatlas.errors import FieldError, NotFoundError, UsageError
+from patentatlas.i18n import message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.rules import load_rule_set, rule_source
 from patentatlas.search.freshness import mark_index_stale
@@ -203,8 +204,7 @@ def _number(application_number: str) -> str:
     try:
         return normalize_application_number(application_number).number
     except FieldError as exc:
-        raise UsageError(f"{application_number!r} is not an application number (e.g. CN202010302257.8): "
-                         f"{exc.reason}") from None
+        raise UsageError(message("err_bad_appno", number=repr(application_number), reason=exc.reason)) from None
 
 
 def patent_value(conn: duckdb.DuckDBPyConnection, application_number: str) -> dict[str, Any]:
@@ -217,7 +217,7 @@ def patent_value(conn: duckdb.DuckDBPyConnection, application_number: str) -> di
     found = conn.execute("SELECT coalesce(left(ipc_main, 4), ''), year(filing_date), status, patent_type FROM patents "
                          "WHERE application_number = ?", [number]).fetchall()
     if not found:
-        raise NotFoundError(f"application {number} is not in the store")
+        raise NotFoundError(message("err_patent_not_in_store", number=number))
     subclass, year, status, patent_type = found[0]
     rules, as_of = _rules(conn), score_date(conn)
     where = ("coalesce(left(p.ipc_main, 4), '') = $subclass AND year(p.filing_date) IS NOT DISTINCT FROM $year")

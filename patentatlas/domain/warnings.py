@@ -49,6 +49,7 @@ from patentatlas.domain.fees import (
 from patentatlas.domain.outbox import deliver_pending, enqueue_deliveries
 from patentatlas.domain.warning_text import PATENT_TITLE, with_text
 from patentatlas.errors import NotFoundError
+from patentatlas.i18n import message
 from patentatlas.search.saved import SAVED_SEARCH_WARNINGS
 from patentatlas.store import transaction
 
@@ -396,4 +397,4 @@ def mark_read(conn: duckdb.DuckDBPyConnection, enterprise_id: int, warning_key: 
                          "AND warning_key = ? RETURNING warning_key",
                          [utc_now(), enterprise_id, warning_key]).fetchall()
     if not found:
-        raise NotFoundError(f"no warning {warning_key!r} in this enterprise's inbox")
+        raise NotFoundError(message("err_no_warning", key=repr(warning_key)))

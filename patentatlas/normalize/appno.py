@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import message
 
 _WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
@@ -85,7 +86,7 @@ def _compact(raw: object) -> str:
 
 def _normalize_text(text: str, field: str) -> ApplicationNumber:
     if not text:
-        raise FieldError(field, "application number is missing")
+        raise FieldError(field, message("err_appno_missing"))
     pct = pct_number(text)
     if pct:
         return ApplicationNumber(pct, "WO", None, "pct")
@@ -94,22 +95,20 @@ def _normalize_text(text: str, field: str) -> ApplicationNumber:
         digits, given, _kind = match.groups()
         expected = check_digit(digits)
         if given is not None and given != expected:
-            raise FieldError(
-                field, f"check digit of {text!r} is {given}, the number's digits give {expected}"
-            )
+            raise FieldError(field, message("err_appno_check", number=text, given=given, expected=expected))
         type_digit = digits[4] if len(digits) == 12 else digits[2]
         if type_digit not in TYPE_BY_DIGIT:
-            raise FieldError(field, f"{text!r} has type digit {type_digit}, not 1/2/3/8/9")
+            raise FieldError(field, message("err_appno_type", number=text, digit=type_digit))
         return ApplicationNumber(f"CN{digits}.{expected}", "CN", type_digit,
                                  None if given else "check_digit_computed")
     if text.startswith("CN"):
-        raise FieldError(field, f"{text!r} is not a Chinese application number (YYYYTNNNNNNN.C)")
+        raise FieldError(field, message("err_appno_not_cn", number=text))
     if _PCT.match(text):
         return ApplicationNumber(text, "WO", None)
     foreign = _FOREIGN.match(text)
     if foreign:
         return ApplicationNumber(text, foreign.group(1), None)
-    raise FieldError(field, f"{text!r} is not an application number")
+    raise FieldError(field, message("err_appno_not_number", number=text))
 
 
 def pct_number(text: str) -> str | None:

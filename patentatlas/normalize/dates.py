@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import message
 from patentatlas.normalize.missing import is_date_placeholder
 
 _TIME = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?"  # a real time of day, if any
@@ -47,16 +48,16 @@ def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
     else:
         short = _DMY_SHORT.match(text) if day_first_short else None
         if not short:
-            raise FieldError(field, f"{text!r} is not a date (expected e.g. 2020-04-16)")
+            raise FieldError(field, message("err_not_a_date", value=text))
         day, month, year2 = (int(g) for g in short.groups())
         # a two-digit year is the latest one not in the future: 17 → 2017, 45 → 1945
         year = 2000 + year2 if 2000 + year2 <= dt.date.today().year else 1900 + year2
     try:
         value = dt.date(year, month, day)
     except ValueError:
-        raise FieldError(field, f"{text!r} is not a real date") from None
+        raise FieldError(field, message("err_not_a_real_date", value=text)) from None
     if not 1900 <= value.year <= 2100:
-        raise FieldError(field, f"{text!r} is outside 1900–2100")
+        raise FieldError(field, message("err_date_out_of_range", value=text))
     return value
 
 

@@ -20,7 +20,8 @@ from patentatlas.domain.accounts import User, require_role
 from patentatlas.domain.enterprises import list_enterprises
 from patentatlas.domain.enterprises import sign_up as sign_up_enterprise
 from patentatlas.domain.outbox import delivery_failures
-from patentatlas.errors import MediaTypeError, UsageError
+from patentatlas.errors import MediaTypeError, UsageError, about
+from patentatlas.i18n import message
 from patentatlas.store import transaction
 from patentatlas.web.auth import (
     COOKIE,
@@ -112,8 +113,7 @@ async def sign_in_form(request: Request, cursor: Cursor) -> Response:
              "session cookie and returns the CSRF token to send as X-CSRF-Token")
 async def api_sign_in(request: Request, cursor: Cursor) -> Response:
     if not is_json(request):  # a form could be sent from another site's page (login CSRF)
-        raise MediaTypeError("the sign-in API takes a JSON body (Content-Type: application/json) with email "
-                             "and password; browsers sign in with the form at /sign-in")
+        raise MediaTypeError(message("err_sign_in_json"))
     fields = await payload(request)
     session = await _sign_in(request, cursor, text(fields, "email"), secret(fields, "password"))
     return _signed_in(request, session, None)
@@ -210,7 +210,7 @@ def invite(request: Request, cursor: Cursor, user: CurrentUser, fields: Fields) 
     require_role(user, "admin")
     enterprise = text(fields, "enterprise_id", required=False)
     if enterprise and not enterprise.isdigit():
-        raise UsageError(f"enterprise_id: {enterprise!r} is not an enterprise number")
+        raise UsageError(about("enterprise_id", message("err_not_enterprise_number", value=repr(enterprise))))
     invited, token = accounts.invite_user(
         cursor, text(fields, "email"), text(fields, "role"), by=user.user_id,
         region_code=text(fields, "region_code", required=False) or None,
@@ -249,7 +249,7 @@ def audit_page(request: Request, cursor: Cursor, user: CurrentUser) -> Response:
     try:
         page = int(query.get("page") or 1)
     except ValueError:
-        raise UsageError(f"page: {query.get('page')!r} is not a page number") from None
+        raise UsageError(about("page", message("err_not_page_number", value=repr(query.get("page"))))) from None
     return render(request, "admin_audit.html", accounts.audit_page(
         cursor, page, action=query.get("action") or None, who=query.get("who") or None,
         text=query.get("text") or None))

@@ -16,6 +16,7 @@ from patentatlas.domain.accounts import now, require_role
 from patentatlas.domain.import_jobs import ImportRunningError, keep_upload
 from patentatlas.domain.imports import import_history
 from patentatlas.errors import UsageError
+from patentatlas.i18n import message
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor
 from patentatlas.web.forms import answer, payload, wants_json
@@ -43,7 +44,7 @@ async def upload_import(request: Request, user: CurrentUser) -> Response:
     fields = await payload(request)  # the upload is spooled to a temporary file as it arrives
     upload = fields.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise UsageError("file: choose the export to import")
+        raise UsageError(message("err_choose_export"), field="file")
     job = await run_in_threadpool(_start, request, upload, user.user_id)
     if wants_json(request):
         return JSONResponse(jsonable_encoder(job), status_code=202)

@@ -23,6 +23,7 @@ from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.import_jobs import ImportJobs
 from patentatlas.domain.patents import PatentFilter, get_patent, quarantine_rows, store_summary
 from patentatlas.errors import AuthError, NotFoundError, PatentAtlasError, PayloadTooLargeError, UsageError
+from patentatlas.i18n import message
 from patentatlas.store import open_store
 from patentatlas.store.version import DataVersion, versioned
 from patentatlas.web import (
@@ -151,8 +152,7 @@ class BodyLimit:
 
 
 def _too_large(size: int, limit_mb: int) -> PayloadTooLargeError:
-    return PayloadTooLargeError(f"the request body is {size / (1 << 20):,.1f} MB or more, over the limit of "
-                                f"{limit_mb} MB (setting max_request_mb)")
+    return PayloadTooLargeError(message("err_body_too_large", size=f"{size / (1 << 20):,.1f}", limit=limit_mb))
 
 
 def _with_nonce(page: HTMLResponse) -> HTMLResponse:
@@ -172,17 +172,17 @@ Year = Annotated[Annotated[int, Field(ge=1900, le=2100)] | None, BeforeValidator
 async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
     problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
                          for e in exc.errors())
-    return await _error_handler(request, UsageError(f"invalid request: {problems}"))
+    return await _error_handler(request, UsageError(message("err_invalid_request", problems=problems)))
 
 
 async def _out_of_range_handler(request: Request, exc: Exception) -> Response:
     detail = str(exc).split("\n")[0].removeprefix("Conversion Error: ").removeprefix("Out of Range Error: ")
-    return await _error_handler(request, UsageError(f"a value is out of range: {detail[:300]}"))
+    return await _error_handler(request, UsageError(message("err_out_of_range", detail=detail[:300])))
 
 
 async def _http_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 404:
-        error: PatentAtlasError = NotFoundError(f"{request.url.path} is not a page of this site")
+        error: PatentAtlasError = NotFoundError(message("err_no_such_page", path=request.url.path))
     else:
         error = PatentAtlasError(str(exc.detail))
         error.status_code = exc.status_code
@@ -195,9 +195,10 @@ async def _error_handler(request: Request, exc: PatentAtlasError) -> Response:
     if type(exc) is AuthError and request.method == "GET":  # a page that needs a session: sign in first
         return RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
     if exc.status_code < 500 and (back := form_back(request)) is not None:  # a form's error: beside its field
-        return await form_error(request, back, exc.message)
+        return await form_error(request, back, exc)
     # the page names the signed-in user (a store query): off the event loop, as every route's work
-    return await run_in_threadpool(render_template, request, "error.html", {"error": exc.to_dict(), "query": {}},
+    return await run_in_threadpool(render_template, request, "error.html",
+                                   {"error": {**exc.to_dict(), "message": exc.message}, "query": {}},
                                    exc.status_code)
 
 

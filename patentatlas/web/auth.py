@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from patentatlas.config import setting
 from patentatlas.domain.accounts import SESSION_HOURS, Session, User, session_for
 from patentatlas.errors import ForbiddenError, UsageError
+from patentatlas.i18n import message
 from patentatlas.web.deps import Cursor
 
 COOKIE = "pa_session"
@@ -89,7 +90,7 @@ async def check_csrf(request: Request, expected: str | None) -> None:
         value = (await request.form()).get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        raise ForbiddenError("the form's security token (CSRF) is missing or wrong: reload the page and try again")
+        raise ForbiddenError(message("err_csrf_token"))
 
 
 async def _user(session: Annotated[Session, Depends(_session)]) -> User:

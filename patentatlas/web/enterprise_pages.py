@@ -30,7 +30,7 @@ from patentatlas.domain.accounts import require_enterprise, require_role
 from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
-from patentatlas.errors import PayloadTooLargeError, UsageError
+from patentatlas.errors import PayloadTooLargeError, UsageError, about
 from patentatlas.i18n import Message, gettext, known, message
 from patentatlas.rules import rule_source
 from patentatlas.store import transaction
@@ -212,7 +212,8 @@ def change_custody(request: Request, cursor: Cursor, user: CurrentUser, eid: int
         elif action == "remove":
             done = [ent.remove_from_custody(cursor, eid, n, user.user_id) for n in chosen]
         else:
-            raise UsageError(f"action: {action!r} is not one of confirm, decline, add, remove")
+            raise UsageError(about("action", message("err_not_one_of", value=repr(action),
+                                                         choices="confirm, decline, add, remove")))
     return answer(request, {"action": action, "done": done}, f"/enterprises/{eid}/custody")
 
 
@@ -339,11 +340,10 @@ async def payment_list_size(request: Request) -> None:
     limit_mb = int(setting("payment_list_max_mb"))
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        raise UsageError("file: send the payment list with its size (Content-Length), as browsers do")
+        raise UsageError(message("err_upload_length"), field="file")
     if int(length) > limit_mb * 1024 * 1024:
-        raise PayloadTooLargeError(f"file: the upload is {int(length) / 1024 / 1024:.1f} MB, more than the "
-                                   f"{limit_mb} MB a payment list may be: split it into smaller lists (the limit is "
-                                   "the setting PATENTATLAS_PAYMENT_LIST_MAX_MB)")
+        raise PayloadTooLargeError(message("err_payment_list_too_large", size=f"{int(length) / 1024 / 1024:.1f}",
+                                           limit=limit_mb), field="file")
 
 
 @router.post("/enterprises/{eid}/payments", include_in_schema=False, dependencies=[Depends(payment_list_size)])
@@ -397,10 +397,10 @@ async def _bulk_fields(request: Request) -> tuple[list[dict[str, Any]], dict[str
         try:
             body = json.loads(await request.body() or b"{}")
         except json.JSONDecodeError as exc:
-            raise UsageError(f"the request body is not JSON: {exc.msg}") from None
+            raise UsageError(message("err_body_not_json_short", reason=exc.msg)) from None
         chosen = body.get("fees") if isinstance(body, dict) else None
         if not isinstance(chosen, list) or not all(isinstance(f, dict) for f in chosen):
-            raise UsageError("fees: a list of objects with application_number, patent_year, amount, late_fee")
+            raise UsageError(message("err_fees_list"), field="fees")
         common = {k: str(body.get(k) or "") for k in ("paid_on", "receipt_number")}
         return chosen, common
     form = await request.form()
@@ -408,7 +408,7 @@ async def _bulk_fields(request: Request) -> tuple[list[dict[str, Any]], dict[str
     for value in form.getlist("fee"):
         parts = str(value).split("|")
         if len(parts) != 4:
-            raise UsageError(f"fee: {str(value)!r} is not number|year|amount|late_fee")
+            raise UsageError(about("fee", message("err_fee_value", value=repr(str(value)))))
         chosen.append(dict(zip(("application_number", "patent_year", "amount", "late_fee"), parts, strict=True)))
     common = {k: str(form.get(k) or "") for k in ("paid_on", "receipt_number", "as_of")}
     return chosen, common
@@ -417,7 +417,7 @@ async def _bulk_fields(request: Request) -> tuple[list[dict[str, Any]], dict[str
 def _mark_many(cursor: Any, eid: int, fees: list[dict[str, Any]], common: dict[str, str],
                by: int) -> list[dict[str, Any]]:
     if not fees:
-        raise UsageError("fees: choose at least one fee")
+        raise UsageError(message("err_choose_a_fee"), field="fees")
     with transaction(cursor):  # one bad row records none
         return [payments.mark_paid(cursor, eid, str(f.get("application_number") or ""), f.get("patent_year"),
                                    f.get("paid_on") or common.get("paid_on"), f.get("amount"),

@@ -23,7 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from patentatlas.domain import followup
 from patentatlas.domain.accounts import audit, require_region
 from patentatlas.domain.indicators import resolve_region
-from patentatlas.errors import UsageError
+from patentatlas.errors import UsageError, about
+from patentatlas.i18n import message
 from patentatlas.store import transaction
 from patentatlas.web.auth import CurrentUser, client_ip
 from patentatlas.web.deps import Cursor, Fields
@@ -95,7 +96,7 @@ def list_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
                  "last_outcome": (r["last_followup"] or {}).get("outcome"),
                  "last_followup_at": (r["last_followup"] or {}).get("logged_at"),
                  "application_numbers": ";".join(r["application_numbers"])} for r in data["by_enterprise"]]
-    raise UsageError(f"table: {table!r} is not one of {', '.join(LIST_TABLES)}")
+    raise UsageError(about("table", message("err_not_one_of", value=repr(table), choices=", ".join(LIST_TABLES))))
 
 
 @router.get("/warnings/regions/{code}/lists/{figure}", response_class=HTMLResponse, tags=["pages"],

@@ -17,7 +17,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from patentatlas.errors import UsageError
+from patentatlas.errors import PatentAtlasError, UsageError, about
+from patentatlas.i18n import LANGS, message, translate
 from patentatlas.normalize.names import split_list
 
 LIST_FIELDS = {"numbers"}  # form fields that may repeat
@@ -38,9 +39,9 @@ async def payload(request: Request) -> dict[str, Any]:
         try:
             body = json.loads(await request.body() or b"{}")
         except json.JSONDecodeError as exc:
-            raise UsageError(f"the request body is not JSON: {exc.msg} at character {exc.pos}") from None
+            raise UsageError(message("err_body_not_json", reason=exc.msg, pos=exc.pos)) from None
         if not isinstance(body, dict):
-            raise UsageError("the request body must be a JSON object")
+            raise UsageError(message("err_body_not_object"))
         return {str(k): _json_field(str(k), v) for k, v in body.items()}
     form = await request.form()
     out: dict[str, Any] = {}
@@ -66,17 +67,17 @@ def _json_field(name: str, value: Any) -> Any:
         return str(value)
     if isinstance(value, list) and all(v is None or isinstance(v, str | int | float) for v in value):
         return [str(v) for v in value if v is not None]
-    raise UsageError(f"{name}: expected text, a number or a list of them, got a JSON "
-                     f"{'object' if isinstance(value, dict) else 'list of lists or objects'}")
+    said = message("err_json_field_object") if isinstance(value, dict) else message("err_json_field_nested")
+    raise UsageError(about(name, said))
 
 
 def secret(fields: dict[str, Any], name: str) -> str:
     """A password exactly as typed: never stripped (a space is part of it)."""
     value = fields.get(name)
     if value is None or value == "":
-        raise UsageError(f"{name}: required")
+        raise UsageError(about(name, message("err_is_required")))
     if not isinstance(value, str):
-        raise UsageError(f"{name}: expected text")
+        raise UsageError(about(name, message("err_expected_text")))
     return value
 
 
@@ -84,10 +85,10 @@ def text(fields: dict[str, Any], name: str, *, required: bool = True) -> str:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise UsageError(f"{name}: required")
+            raise UsageError(about(name, message("err_is_required")))
         return ""
     if not isinstance(value, str):
-        raise UsageError(f"{name}: expected text")
+        raise UsageError(about(name, message("err_expected_text")))
     return value.strip()
 
 
@@ -101,7 +102,7 @@ def numbers(fields: dict[str, Any]) -> list[str]:
     """Application numbers from a list field, or one text field separated by commas or lines."""
     out = listed(fields, "numbers")
     if not out:
-        raise UsageError("numbers: choose at least one patent")
+        raise UsageError(message("err_choose_a_patent"), field="numbers")
     return out
 
 
@@ -131,9 +132,12 @@ SUCCESS_KEYS = (("/sign-out", "flash_signed_out"), ("/profile", "flash_profile_s
 def set_flash(response: Response, kind: str, *, key: str | None = None, message: str | None = None,
               field: str | None = None, values: dict[str, Any] | None = None, form: str | None = None) -> None:
     """A message for the next page the browser shows, once, in a signed cookie: ``kind`` success or
-    error; ``key`` a word of the interface (translated on display) or ``message`` text; for a form's
-    error the ``field`` it concerns, the ``values`` typed (secrets left out) and the ``form``'s action."""
-    data = {"kind": kind, "key": key, "message": (message or "")[:600], "field": field, "form": form,
+    error; ``key`` a word of the interface (translated on display) or ``message`` (a
+    :class:`~patentatlas.i18n.Message`, kept in every language, or text); for a form's error the
+    ``field`` it concerns, the ``values`` typed (secrets left out) and the ``form``'s action."""
+    texts = {lang: str(translate(message, lang))[:600] for lang in LANGS} if message else {}
+    data = {"kind": kind, "key": key, "message": str(message or "")[:600], "texts": texts, "field": field,
+            "form": form,
             "values": {k: v for k, v in (values or {}).items() if not any(s in k.lower() for s in KEPT_NEVER)}}
     raw = json.dumps(data, ensure_ascii=False).encode()
     if len(raw) > FLASH_BYTES:
@@ -141,6 +145,12 @@ def set_flash(response: Response, kind: str, *, key: str | None = None, message:
     body = base64.urlsafe_b64encode(raw).decode()
     response.set_cookie(FLASH_COOKIE, f"{body}.{_signature(body)}", max_age=600, httponly=True, samesite="lax",
                         path="/")
+
+
+def flash_text(flash: dict[str, Any], lang: str) -> str:
+    """A flash's message in the page's language (as it was written, for a message in no catalogue)."""
+    texts = flash.get("texts")
+    return str((texts.get(lang) if isinstance(texts, dict) else None) or flash.get("message") or "")
 
 
 def read_flash(request: Request) -> dict[str, Any] | None:
@@ -182,7 +192,7 @@ def form_back(request: Request) -> str | None:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
-async def form_error(request: Request, back: str, message: str) -> Response:
+async def form_error(request: Request, back: str, error: PatentAtlasError) -> Response:
     """Back to the form's page with the error beside its field and the input kept (one helper for
     every form: static/forms.js puts the message and the values into the form)."""
     values: dict[str, Any] = {}
@@ -193,8 +203,6 @@ async def form_error(request: Request, back: str, message: str) -> Response:
                   (isinstance(v, list) and all(isinstance(i, str) for i in v))}
     except Exception:  # noqa: BLE001 - a body that cannot be read again keeps no input, the message stays
         values = {}
-    name = message.split(":", 1)[0].strip() if ":" in message else ""
     response = RedirectResponse(back, status_code=303)
-    set_flash(response, "error", message=message, field=name if name in values else None, values=values,
-              form=request.url.path)
+    set_flash(response, "error", message=error.message, field=error.field, values=values, form=request.url.path)
     return response

@@ -19,8 +19,8 @@ from patentatlas.domain.accounts import User, session_for
 from patentatlas.errors import AuthError
 from patentatlas.i18n import language, translate_all
 from patentatlas.web.auth import COOKIE
-from patentatlas.web.forms import FLASH_COOKIE, read_flash, wants_json
-from patentatlas.web.i18n import LANGS, form_error_text, install, translator
+from patentatlas.web.forms import FLASH_COOKIE, flash_text, read_flash, wants_json
+from patentatlas.web.i18n import LANGS, install, translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["bj"] = beijing  # {{ w.created_at | bj }}: Beijing time, as every page shows times
@@ -60,7 +60,7 @@ def render_template(request: Request, template: str, context: dict[str, Any], st
     lang = lang_of(request)
     flash = read_flash(request)  # what the last action said: shown once, on this page
     if flash is not None and flash.get("kind") == "error":
-        flash["text"] = form_error_text(str(flash.get("message")), lang)
+        flash["text"] = flash_text(flash, lang)
     full = {"t": translator(lang), "lang": lang, "query": dict(request.query_params), "user": page_user(request),
             "csrf": getattr(request.state, "csrf", None), "flash": flash, **translate_all(context, lang)}
     with language(lang):  # the template's _() reads it; the response is rendered here, at once

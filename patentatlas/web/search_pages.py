@@ -13,7 +13,8 @@ import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from patentatlas.errors import UsageError
+from patentatlas.errors import UsageError, about
+from patentatlas.i18n import message
 from patentatlas.search.analysis import TABLES, analyse, analysis_table, charts_of
 from patentatlas.search.engine import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, SearchOptions, search
 from patentatlas.search.index import open_index
@@ -83,7 +84,7 @@ def _whole(fields: dict[str, Any], name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or len(value) > 9:
-        raise UsageError(f"{name}: expected a whole number, got {value[:20]!r}")
+        raise UsageError(about(name, message("err_whole_number", value=repr(value[:20]))))
     return int(value)
 
 
@@ -137,7 +138,7 @@ def api_search_post(request: Request, cursor: Cursor, fields: Fields) -> Any:
     ready(request, cursor)
     q = text(fields, "q", required=False)
     if len(q) > 20_000:
-        raise UsageError(f"q: {len(q):,} characters, over the limit of 20,000")
+        raise UsageError(about("q", message("err_query_too_long", n=f"{len(q):,}")))
     values = {k: text(fields, k, required=False) or None for k in ("region", "industry", "type", "status", "sort")}
     numbers = {k: _whole(fields, k) for k in ("year_from", "year_to", "limit", "offset")}
     options = _options(values["region"], values["industry"], values["type"], values["status"], numbers["year_from"],
