@@ -1,6 +1,6 @@
 """Search speed over a large store: index build rate and size, median and p99 query time.
 
-    .venv/bin/python benchmarks/search_bench.py [--records 1000000] [--layout incopat] [--workdir DIR]
+    .venv/bin/python benchmarks/search_bench.py [--records 1000000] [--layout incopat] [--workdir DIR] [--reuse]
 
 Writes resampled real records (benchmarks/resample.py; the incoPat layout carries Chinese and
 English titles and abstracts), imports them (not timed here: import_bench.py does that), builds
@@ -8,12 +8,14 @@ the index from the store (timed), then runs a mix of queries — single Chinese 
 two-word AND, OR, NOT, phrases, fields, IPC prefixes, numbers, date ranges, filters, sorting by
 date and by value — three times each: without facets (the API's and the CLI's), with the default
 facets, and as the search page asks (every facet, the first applicant too, for its charts); the
-median and p99 of each kind of query, and of all.
+median and p99 of each kind of query, and of all. ``--reuse`` queries the store and index already in
+``--workdir`` (built by an earlier run) without building them again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -120,17 +122,37 @@ def main() -> None:
               f"{figures['per_second']:,.0f} patents/s")
         print(f"index size      {figures['bytes'] / 1e6:,.0f} MB ({figures['bytes'] / figures['patents']:,.0f} bytes "
               f"per patent; store file {db.stat().st_size / 1e6:,.0f} MB)")
+    print(f"index on disk   {_size(Path(str(db) + '.search')) / 1e6:,.0f} MB")
+    print(f"load average    {_load()} (1, 5, 15 min) before the queries")
     items = queries(conn, random.Random(14))
     timed(conn, queries(conn, random.Random(41))[:26], "no facets", rounds=1)  # warm the OS's and tantivy's caches
+    first: dict[str, dict[str, list[float]]] = {}
     for mode in MODES:
         rounds = timed(conn, items, mode)
+        first[mode] = rounds[0]
         cold = [t for ts in rounds[0].values() for t in ts]
         every = [t for r in rounds for ts in r.values() for t in ts]
         print(f"queries, {mode}, over {patents:,} patents: first round ({len(cold)} queries) median "
               f"{statistics.median(cold):.1f} ms, p99 {percentile(cold, 99):.1f} ms, max {max(cold):.1f} ms; "
               f"all {len(rounds)} rounds median {statistics.median(every):.1f} ms, p99 {percentile(every, 99):.1f} ms")
-        for kind, ts in rounds[0].items():
-            print(f"    {kind:<11} first round: median {statistics.median(ts):6.1f} ms, max {max(ts):6.1f} ms")
+    print_kinds(first)
+    print(f"load average    {_load()} after the queries")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def print_kinds(first: dict[str, dict[str, list[float]]]) -> None:
+    """Each kind's median / p99 in the first round (every result set counted anew), by mode."""
+    print(f"{'first round':<12}" + "".join(f"{mode + ' median / p99':>28}" for mode in first))
+    for kind in next(iter(first.values())):
+        cells = [f"{statistics.median(ts[kind]):9.1f} / {percentile(ts[kind], 99):6.1f} ms" for ts in first.values()]
+        print(f"{kind:<12}" + "".join(f"{c:>28}" for c in cells))
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
 
 
 if __name__ == "__main__":
