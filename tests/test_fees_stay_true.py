@@ -169,7 +169,9 @@ def test_one_click_paid_from_the_fee_calendar(web: TestClient) -> None:
     assert f"fee_grace:1:{ANGLE}:8:m4" not in [a.get("data-key") for a, _ in inbox.rows]
     listed = web.get("/api/enterprises/1/inbox").json()
     (warning,) = [w for w in listed["resolved"] if w["warning_key"] == f"fee_grace:1:{ANGLE}:8:m4"]
-    assert warning["resolved_reason"] == "已缴费：2026-08-04 缴纳年费 2,000 元、滞纳金 300 元"
+    # the reason is kept as a message, said in each reader's language: the API's English, the page's Chinese
+    assert warning["resolved_reason"] == "Paid on 2026-08-04: annual fee 2,000 yuan, late fee 300 yuan"
+    assert "已缴费：2026-08-04 缴纳年费 2,000 元、滞纳金 300 元" in web.get("/enterprises/1/inbox").text
     assert all(w["warning_key"] != warning["warning_key"] for w in listed["warnings"])
 
 

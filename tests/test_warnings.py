@@ -109,7 +109,8 @@ def thundersoft(conn: duckdb.DuckDBPyConnection, custody: list[str], **profile: 
 
 def warnings_of(conn: duckdb.DuckDBPyConnection, enterprise_id: int, lang: str = "zh") -> dict[str, dict[str, Any]]:
     """The inbox, titles and bodies in ``lang`` as its page shows them."""
-    return {w["warning_key"]: w | {"title": translate(w["title"], lang), "body": translate(w["body"], lang)}
+    return {w["warning_key"]: w | {"title": translate(w["title"], lang), "body": translate(w["body"], lang),
+                                   "resolved_reason": translate(w["resolved_reason"], lang)}
             for w in inbox(conn, enterprise_id, limit=10_000)}
 
 

@@ -28,7 +28,7 @@ import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
-from patentatlas.i18n import gettext, message
+from patentatlas.i18n import Message, gettext, known, message
 from patentatlas.rules import load_rule_set, packaged_rule_set
 
 
@@ -40,16 +40,23 @@ def fee_rules(conn: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:
     return load_rule_set(conn, "annual_fees")
 
 
-def no_fee_reason(status: str | None, country: str | None, filing_date: Any) -> str | None:
+def no_fee_reason(status: str | None, country: str | None, filing_date: Any) -> Message | None:
     """Why CNIPA asks no annual fee of a stored patent (None: it does) — the Python side of
     :func:`patentatlas.domain.fee_sql.fee_bearing_sql`: a Chinese application (a CN number; a TW,
-    WO or foreign one owes CNIPA nothing, whoever its applicant), in force, with a filing date."""
+    WO or foreign one owes CNIPA nothing, whoever its applicant), in force, with a filing date.
+
+    >>> from patentatlas.i18n import translate
+    >>> reason = no_fee_reason("lapsed", "CN", dt.date(2015, 3, 2))
+    >>> str(reason), translate(reason, "zh")
+    ('not in force (status Lapsed): no annual fees', '未处于有效状态（失效），无需缴纳年费')
+    """
     if country != "CN":
-        return f"not a Chinese application (number of {country or 'unknown'}): no CNIPA annual fees"
+        return message("fee_none_foreign", country=country or message("unknown"))
     if status != "in_force":
-        return f"not in force (status {status or 'unknown'}): no annual fees"
+        return message("fee_none_not_in_force", status=message(status) if status and known(status)
+                       else status or message("unknown"))
     if not filing_date:
-        return "no filing date: the anniversaries are unknown"
+        return message("fee_none_no_filing_date")
     return None
 
 

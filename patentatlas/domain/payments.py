@@ -44,8 +44,9 @@ from patentatlas.domain.fees import (
     no_fee_reason,
     term_years,
 )
+from patentatlas.domain.warning_text import stored_reason
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError, about
-from patentatlas.i18n import message
+from patentatlas.i18n import Message, known, message
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
 from patentatlas.store import scalar, transaction
@@ -140,11 +141,12 @@ def _fee_patents(conn: duckdb.DuckDBPyConnection, enterprise_id: int) -> tuple[l
     return feeable, left
 
 
-def _why_no_fees(patent: dict[str, Any]) -> str:
+def _why_no_fees(patent: dict[str, Any]) -> Message:
     reason = no_fee_reason(patent["status"], patent["country"], patent["filing_date"])
     if reason:
         return reason
-    return f"no annual-fee rule for patent type {patent['patent_type']!r}"
+    kind = patent["patent_type"]
+    return message("fee_none_no_rule", patent_type=message(kind) if kind and known(kind) else kind)
 
 
 def enterprise_fee_states(conn: duckdb.DuckDBPyConnection, enterprise_id: int, as_of: dt.date,
@@ -226,9 +228,7 @@ def mark_paid(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, 
                  "amount, receipt_number, source, recorded_by, recorded_at, late_fee) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  [enterprise_id, key, year, day, value, receipt, source, by, at, late])
-    resolved = resolve_fee_warnings(conn, enterprise_id, key, year, f"已缴费：{day.isoformat()} 缴纳年费 {value:,} 元"
-                                    + (f"、滞纳金 {late:,} 元" if late else "")
-                                    + (f"，收据号 {receipt}" if receipt else ""), at)
+    resolved = resolve_fee_warnings(conn, enterprise_id, key, year, paid_reason(day, value, late, receipt), at)
     audit(conn, by, "fee.paid", key, {"patent_year": year, "paid_on": day.isoformat(), "amount": value,
                                        "late_fee": late, "receipt_number": receipt, "enterprise_id": enterprise_id,
                                        "warnings_resolved": resolved["warnings"],
@@ -241,20 +241,36 @@ def mark_paid(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, 
 FEE_RULES = ("fee_due", "fee_grace", "fee_lapsed")  # the warnings a payment settles
 
 
+def paid_reason(day: dt.date, amount: int, late_fee: int | None, receipt: str | None) -> Message:
+    """Why a fee warning was resolved: the payment, said in its reader's language.
+
+    >>> from patentatlas.i18n import translate
+    >>> reason = paid_reason(dt.date(2026, 8, 4), 2000, 300, None)
+    >>> translate(reason, "zh")
+    '已缴费：2026-08-04 缴纳年费 2,000 元、滞纳金 300 元'
+    >>> str(reason)
+    'Paid on 2026-08-04: annual fee 2,000 yuan, late fee 300 yuan'
+    """
+    msgid = "resolved_paid" + ("_late" if late_fee else "") + ("_receipt" if receipt else "")
+    return message(msgid, paid_on=day.isoformat(), amount=f"{amount:,}", late_fee=f"{late_fee or 0:,}",
+                   receipt=receipt or "")
+
+
 def resolve_fee_warnings(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: int,
-                         reason: str, at: dt.datetime) -> dict[str, int]:
-    """Resolve the enterprise's open fee warnings of one patent year (read, with when and why) and
-    cancel their deliveries not sent yet; return how many of each. Keys are
+                         reason: Message, at: dt.datetime) -> dict[str, int]:
+    """Resolve the enterprise's open fee warnings of one patent year (read, with when and why: the
+    reason's msgid and arguments, said per reader: :mod:`warning_text`) and cancel their
+    deliveries not sent yet; return how many of each. Keys are
     ``{rule}:{enterprise}:{application}:{year}[:{stage}]``, so the year is the key's fourth part."""
     keys = [k for (k,) in conn.execute(
         "UPDATE warnings SET resolved_at = ?, resolved_reason = ?, read_at = coalesce(read_at, ?) "
         "WHERE enterprise_id = ? AND application_number = ? AND rule IN (SELECT unnest(?)) "
         "AND split_part(warning_key, ':', 4) = ? AND resolved_at IS NULL RETURNING warning_key",
-        [at, reason, at, enterprise_id, number, list(FEE_RULES), str(patent_year)]).fetchall()]
+        [at, stored_reason(reason), at, enterprise_id, number, list(FEE_RULES), str(patent_year)]).fetchall()]
     cancelled = conn.execute(
         "UPDATE deliveries SET status = 'cancelled', cancelled_at = ?, next_attempt_at = NULL, "
         "last_error = 'cancelled: ' || ? WHERE status = 'pending' AND warning_key IN (SELECT unnest(?)) "
-        "RETURNING warning_key", [at, reason, keys]).fetchall() if keys else []
+        "RETURNING warning_key", [at, str(reason), keys]).fetchall() if keys else []
     return {"warnings": len(keys), "deliveries": len(cancelled)}
 
 

@@ -12,6 +12,7 @@ warnings too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -136,6 +137,26 @@ def warning_text(facts: dict[str, Any], patent_title: str | None) -> tuple[Messa
 
 def with_text(row: dict[str, Any]) -> dict[str, Any]:
     """A warning's row (its ``facts`` parsed, its ``patent_title``) with its ``title`` and ``body``:
-    messages, English as strings (the JSON API's), a page says them in its language."""
+    messages, English as strings (the JSON API's), a page says them in its language; a resolved
+    warning's ``resolved_reason`` too."""
     title, body = warning_text(row["facts"], row.pop("patent_title", None))
-    return row | {"title": title, "body": body}
+    reason = {"resolved_reason": said_reason(row["resolved_reason"])} if row.get("resolved_reason") else {}
+    return row | {"title": title, "body": body} | reason
+
+
+def stored_reason(reason: Message) -> str:
+    """Why a warning was resolved, as the store keeps it: the message's msgid and arguments (no prose)."""
+    return json.dumps({"msgid": reason.msgid, "args": reason.args}, ensure_ascii=False)
+
+
+def said_reason(stored: str) -> Message | str:
+    """A :func:`stored_reason` said in its reader's language (prose an older store kept: as it is).
+
+    >>> translate(said_reason('{"msgid": "resolved_paid", "args": {"paid_on": "2026-08-04", "amount": "900"}}'), "zh")
+    '已缴费：2026-08-04 缴纳年费 900 元'
+    """
+    try:
+        kept = json.loads(stored)
+        return message(kept["msgid"], **kept["args"])
+    except (ValueError, TypeError, KeyError):
+        return stored

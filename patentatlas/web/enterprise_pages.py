@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections import defaultdict
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -31,7 +30,7 @@ from patentatlas.domain.fees import fee_rules
 from patentatlas.domain.high_value import parse_date
 from patentatlas.domain.ical import CalendarEvent, fee_calendar
 from patentatlas.errors import PayloadTooLargeError, UsageError, about
-from patentatlas.i18n import Message, gettext, known, message
+from patentatlas.i18n import gettext, message
 from patentatlas.rules import rule_source
 from patentatlas.store import transaction
 from patentatlas.store.version import data_version_of
@@ -51,28 +50,6 @@ FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent
                "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional",
                "paid_on", "receipt_number")
 PAYABLE = ("upcoming", "grace", "lapsed")  # the rows that get a one-click 已缴
-# why a patent in custody has no annual fees, as the fee engine says it in English
-# (domain.fees.no_fee_reason, payments), and the catalogue's msgid that says it in the page's language
-NO_FEE_REASONS = ((r"not a Chinese application \(number of (?P<country>.+)\): no CNIPA annual fees",
-                   "fee_none_foreign"),
-                  (r"not in force \(status (?P<status>.+)\): no annual fees", "fee_none_not_in_force"),
-                  (r"no filing date: the anniversaries are unknown", "fee_none_no_filing_date"),
-                  (r"no annual-fee rule for patent type '(?P<patent_type>.+)'", "fee_none_no_rule"))
-
-
-def no_fee_reason_text(reason: str) -> Message | str:
-    """Why a patent has no annual fees, in words a page says in its language (an unknown reason as it is).
-
-    >>> from patentatlas.i18n import translate
-    >>> translate(no_fee_reason_text("not in force (status lapsed): no annual fees"), "zh")
-    '未处于有效状态（失效），无需缴纳年费'
-    """
-    for pattern, msgid in NO_FEE_REASONS:
-        if (found := re.fullmatch(pattern, reason)) is not None:
-            return message(msgid, **{k: message(v) if known(v) else v for k, v in found.groupdict().items()})
-    return reason
-
-
 def _as_of(value: str | None) -> dt.date:
     return parse_date(value) if value else dt.date.today()
 
@@ -97,7 +74,7 @@ def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[st
     return {
         "enterprise": ent.public_profile(enterprise), "as_of": as_of.isoformat(), "fees": fees,
         "counts": counts, "by_month": dict(sorted(by_month.items())),
-        "without_fees": [{**p, "reason": no_fee_reason_text(p["reason"])} for p in without],
+        "without_fees": without,
         "reduction": enterprise["fee_reduction"],
         "rules": {"name": rules["name"], "version": rules["version"], "source": rule_source(rules)},
         "notes": _fee_notes(enterprise, any(f["provisional"] for f in fees)),
