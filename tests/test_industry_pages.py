@@ -224,10 +224,10 @@ def test_every_specialty_table_downloads(client: TestClient) -> None:
     applicants = _xlsx(client, data["downloads"]["top_applicants"]["xlsx"])
     assert applicants[0] == {"名称": BOE, "专利数": 134} and len(applicants) == 10
     definition = {r["字段"]: r["数值"] for r in _csv(client, data["downloads"]["definition"]["csv"])}
-    assert (definition["version"], definition["keywords"], definition["members"]) == ("1", VR_WORD, "7813")
+    assert (definition["版本"], definition["关键词"], definition["成员专利数"]) == ("1", VR_WORD, "7813")
     statuses = _xlsx(client, data["downloads"]["by_status"]["xlsx"])
     assert sum(r["专利数"] for r in statuses) == 7813
-    assert _csv(client, data["downloads"]["by_criterion"]["csv"])[1] == {"条件": "keyword", "专利数": "7813"}
+    assert _csv(client, data["downloads"]["by_criterion"]["csv"])[1] == {"匹配条件": "关键词匹配", "专利数": "7813"}
 
 
 def test_unknown_specialty_is_a_404(client: TestClient) -> None:

@@ -24,8 +24,21 @@ COMMAND_MODULES = ("patentatlas.commands.industries", "patentatlas.commands.indi
                    "patentatlas.commands.directory", "patentatlas.commands.scores", "patentatlas.commands.search",
                    "patentatlas.commands.spark")
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
+
+
+class TerminalConsole(Console):
+    """Rich's console, laid out for the terminal's width when it prints (``COLUMNS`` or the terminal's
+    size then), not for the width when this module was first imported: Rich keeps ``COLUMNS`` as a
+    fixed width from construction, so in a long-lived process (the tests) every command printed at
+    the width of whichever ran first."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._width = None  # Console.size then reads COLUMNS at each print
+
+
+console = TerminalConsole()
+err_console = TerminalConsole(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
 
 
 def command_store(ctx: click.Context, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -25,6 +25,7 @@ from patentatlas.domain.industries import (
     specialty_dashboard,
 )
 from patentatlas.errors import UsageError
+from patentatlas.i18n import message
 from patentatlas.web.auth import CurrentUser
 from patentatlas.web.deps import Cursor, Fields
 from patentatlas.web.forms import is_json, listed, set_flash, text
@@ -166,11 +167,15 @@ def _count_rows(key: str, counts: dict[str, int], order: tuple[str, ...]) -> lis
 def specialty_table(page: dict[str, Any], table: str) -> list[dict[str, Any]]:
     """One table of a specialty database's page, as rows for a download."""
     d = page["dashboard"]
-    if table == "definition":
-        return [{"field": k, "value": _joined(d[k]) if isinstance(d[k], list) else d[k]}
+    if table == "definition":  # each field named in the download's language
+        return [{"field": message("specialty_created_at" if k == "created_at" else k),
+                 "value": _joined(d[k]) if isinstance(d[k], list) else d[k]}
                 for k in ("db_id", "name", "version", "created_at", "ipc_codes", "keywords", "applicants", "members")]
     if table == "top_applicants":
         return list(d["top_applicants"])
+    if table == "by_criterion":  # how the members matched, in words
+        return [{"matched_by": message(f"criterion_{r['criterion']}"), "patents": r["patents"]}
+                for r in page[table]]
     return list(page[table])
 
 
