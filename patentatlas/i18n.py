@@ -122,6 +122,16 @@ def message(msgid: str, **args: Any) -> Message:
     return Message(msgid, args)
 
 
+def word(code: Any, prefix: str = "") -> Any:
+    """A domain code (a patent type, a status) as the word the catalogues have for ``prefix + code``,
+    for a message's argument; a code they lack (or no code) as it is.
+
+    >>> translate(word("utility_model"), "zh"), translate(word("verified", "status_"), "zh"), word("x-ray")
+    ('实用新型', '已核验', 'x-ray')
+    """
+    return message(f"{prefix}{code}") if isinstance(code, str) and known(f"{prefix}{code}") else code
+
+
 class Joined(Message):
     """Values said one after another, the language's separator (the msgid ``separator``) between them.
 

@@ -164,7 +164,7 @@ def test_payment_list_records_rows_and_quarantines_the_rest(db: duckdb.DuckDBPyC
                              "ORDER BY row_number").fetchall()
     assert quarantined[0] == (3, "application_number", "application CN202210513767.9 is not in this "
                                                        "enterprise's custody")
-    assert quarantined[1][2] == "31 is outside 1–20 for this invention"
+    assert quarantined[1][2] == "31 is outside 1–20 (patent type: Invention)"
     (first, *_) = _old_invention_states(db, dt.date(2026, 11, 22))
     assert (first.state, first.payment["receipt_number"]) == ("paid", "R1")
 
@@ -228,7 +228,7 @@ def test_a_signed_up_enterprise_waits_and_can_do_nothing_until_verified(db: duck
         approvals.decide_registration(db, beijing, eid, "maybe")
     assert approvals.decide_registration(db, beijing, eid, "approve", "营业执照已核对")["status"] == "verified"
     assert ent.confirm_proposals(db, eid, [first]) == 1
-    with pytest.raises(UsageError, match=f"enterprise {eid} is verified already"):
+    with pytest.raises(UsageError, match=fr"enterprise {eid} was decided already \(Verified\)"):
         approvals.decide_registration(db, beijing, eid, "refuse")
     actions = [(e["action"], e["user_id"]) for e in accounts.audit_entries(db) if e["action"].startswith("enterprise")]
     assert actions == [("enterprise.verify", beijing.user_id), ("enterprise.register", None)]

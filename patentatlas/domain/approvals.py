@@ -18,7 +18,7 @@ from patentatlas.domain.enterprises import get_enterprise, match_names, proposal
 from patentatlas.domain.placement import place_enterprise
 from patentatlas.domain.uscc import uscc_region_code, validate_uscc
 from patentatlas.errors import ForbiddenError, NotFoundError, UsageError, about
-from patentatlas.i18n import message
+from patentatlas.i18n import message, word
 from patentatlas.normalize.names import normalize_name, split_list
 from patentatlas.store import scalar
 
@@ -120,7 +120,7 @@ def decide_registration(conn: duckdb.DuckDBPyConnection, user: User, enterprise_
     decision = _decision(decision)
     if enterprise["status"] != "pending":
         raise UsageError(message("err_already_decided", enterprise_id=enterprise_id,
-                                 status=enterprise["status"]))
+                                 status=word(enterprise["status"], "status_")))
     status = "verified" if decision == "approve" else "refused"
     conn.execute("UPDATE enterprises SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?, "
                  "updated_at = ? WHERE enterprise_id = ?", [status, user.user_id, now(), note, now(), enterprise_id])
@@ -160,7 +160,7 @@ def decide_custody_request(conn: duckdb.DuckDBPyConnection, user: User, request_
     _require_decider(conn, user, enterprise)
     decision = _decision(decision)
     if status != "pending":
-        raise UsageError(message("err_request_decided", request_id=request_id, status=status))
+        raise UsageError(message("err_request_decided", request_id=request_id, status=word(status, "status_")))
     if decision == "approve":
         require_verified(enterprise)
         conn.execute("INSERT INTO custody (enterprise_id, application_number, source, added_by, added_at) "

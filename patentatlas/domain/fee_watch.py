@@ -43,7 +43,7 @@ from patentatlas.domain.region_fees import (
     scope_where,
     warning_scope,
 )
-from patentatlas.errors import UsageError
+from patentatlas.errors import UsageError, about
 from patentatlas.i18n import Message, message
 from patentatlas.rules import load_rule_set, rule_source
 
@@ -221,7 +221,7 @@ def region_warning_summary(conn: duckdb.DuckDBPyConnection, region_code: str, in
     '2023Q2'
     """
     if limit < 1:
-        raise UsageError("limit must be at least 1")
+        raise UsageError(about("limit", message("err_at_least", value=repr(limit), least=1)))
     scope = warning_scope(conn, region_code, industry, as_of)
     rules = load_rule_set(conn, "annual_fees")
     quarter, observed = quarter_of(scope.as_of), data_observed_on(conn)
@@ -350,6 +350,6 @@ def warning_table(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
         rows = [{**{k: e[k] for k in keys}, "application_numbers": ";".join(e["application_numbers"])}
                 for e in data["enterprises_to_call"]["enterprises"]]
     else:
-        raise UsageError(f"table {table!r} is not one of {', '.join(TABLES)}")
+        raise UsageError(about("table", message("err_not_one_of", value=repr(table), choices=", ".join(TABLES))))
     return [dict(r) for r in rows]
 

@@ -28,7 +28,7 @@ import duckdb
 
 from patentatlas.domain.workdays import next_working_day
 from patentatlas.errors import UsageError
-from patentatlas.i18n import Message, gettext, known, message
+from patentatlas.i18n import Message, gettext, message, word
 from patentatlas.rules import load_rule_set, packaged_rule_set
 
 
@@ -53,8 +53,7 @@ def no_fee_reason(status: str | None, country: str | None, filing_date: Any) -> 
     if country != "CN":
         return message("fee_none_foreign", country=country or message("unknown"))
     if status != "in_force":
-        return message("fee_none_not_in_force", status=message(status) if status and known(status)
-                       else status or message("unknown"))
+        return message("fee_none_not_in_force", status=word(status or "unknown"))
     if not filing_date:
         return message("fee_none_no_filing_date")
     return None
@@ -91,7 +90,7 @@ def term_years(patent_type: str, filing_date: dt.date, rules: dict[str, Any] | N
     """The legal term: invention 20, utility model 10, design 10 (15 if filed on/after 2021-06-01)."""
     rules = rules or fee_rules()
     if patent_type not in rules["term_years"]:
-        raise UsageError(message("err_no_fees_for_type", patent_type=repr(patent_type)))
+        raise UsageError(message("err_no_fees_for_type", patent_type=word(patent_type)))
     if patent_type == "design" and filing_date >= design_term_from(rules):
         return int(rules["design_term_years_from_2021_06_01"])
     return int(rules["term_years"][patent_type])
@@ -111,7 +110,7 @@ def full_fee(patent_type: str, patent_year: int, rules: dict[str, Any] | None = 
     for first, last, amount in (rules or fee_rules())["fees"][patent_type]:
         if first <= patent_year <= last:
             return int(amount)
-    raise UsageError(message("err_no_patent_year", patent_type=patent_type, year=patent_year),
+    raise UsageError(message("err_no_patent_year", patent_type=word(patent_type), year=patent_year),
                      field="patent_year")
 
 

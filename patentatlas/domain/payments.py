@@ -46,7 +46,7 @@ from patentatlas.domain.fees import (
 )
 from patentatlas.domain.warning_text import stored_reason
 from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError, about
-from patentatlas.i18n import Message, known, message
+from patentatlas.i18n import Message, message, word
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
 from patentatlas.store import scalar, transaction
@@ -146,7 +146,7 @@ def _why_no_fees(patent: dict[str, Any]) -> Message:
     if reason:
         return reason
     kind = patent["patent_type"]
-    return message("fee_none_no_rule", patent_type=message(kind) if kind and known(kind) else kind)
+    return message("fee_none_no_rule", patent_type=word(kind))
 
 
 def enterprise_fee_states(conn: duckdb.DuckDBPyConnection, enterprise_id: int, as_of: dt.date,
@@ -198,7 +198,7 @@ def _checked_payment(conn: duckdb.DuckDBPyConnection, key: str, patent_year: Any
     last = term_years(patent_type, filing, rules) if patent_type in rules["term_years"] else 20
     if not 1 <= year <= last:
         raise UsageError(about("patent_year", message("err_patent_year_range", year=year, last=last,
-                                                       patent_type=patent_type)))
+                                                       patent_type=word(patent_type))))
     try:
         day = parse_date(paid_on, "paid_on")
     except FieldError as exc:
