@@ -52,8 +52,9 @@ demo: demo-data
 	@echo "PatentAtlas on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	PORT=$(PORT) $(BIN)/patentatlas --db $(DEMO_DB) serve --port $(PORT)
 
+# one worker per core (pytest-xdist), a test file's tests in one worker (its module fixtures built once)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check patentatlas tests benchmarks scripts
