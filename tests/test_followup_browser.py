@@ -1,7 +1,8 @@
 """A real browser, in Chinese, at desktop width (1440 px) and on a phone (390 px), on the demo's
 accounts (issue 11 §6, §7): the enterprise marks a fee paid with one click on its fee calendar and
-its warning leaves the inbox; the analyst goes from the region's warning figure to its list, to an
-enterprise's page, logs a follow-up, and downloads the list, whose figures are the page's; the admin
+its warning leaves the inbox; the analyst goes from a county's warning figure (滨江区, placed by the
+office's directory) to its list, to an enterprise's page, logs a follow-up, and downloads the list,
+whose figures are the page's; the admin
 uploads an export, and the server imports it and shows its report."""
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import pytest
 
 from patentatlas.commands.accounts import DEMO_ADMIN, DEMO_ANALYST, DEMO_ENTERPRISE_USER, DEMO_PASSWORD
 from patentatlas.domain import accounts
+from patentatlas.domain.directory import import_directory
 from patentatlas.domain.warnings import run_alerts
 from patentatlas.store import open_store
 from patentatlas.store.reference import ensure_reference
 from tests.browser_support import chromium, require_browser, served_copy, served_demo
-from tests.conftest import THUNDERSOFT
+from tests.conftest import DATA, THUNDERSOFT
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -31,8 +33,11 @@ WIDTHS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "he
 @pytest.fixture(scope="module")
 def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("followup_browser")
-    # the demo enterprise's warnings as of today
-    with served_demo(loaded_db, folder, then=lambda conn: run_alerts(conn, dt.date.today(), None)) as address:
+    def then(conn: Any) -> None:  # the office's directory places enterprises in their county; today's warnings
+        import_directory(conn, DATA / "enterprise_directory" / "szse_a_share_list_2025-10-22.csv")
+        run_alerts(conn, dt.date.today(), None)
+
+    with served_demo(loaded_db, folder, then=then) as address:
         yield address
 
 
@@ -74,10 +79,10 @@ def test_a_fee_marked_paid_leaves_the_inbox(server: str, browser: Any, width: st
 def test_the_analyst_follows_up_from_the_figure_and_downloads_the_list(server: str, browser: Any,
                                                                         width: str) -> None:
     page = browser.new_context(viewport=WIDTHS[width], locale="zh-CN", accept_downloads=True).new_page()
-    _sign_in(page, server, "/warnings/regions/330100", DEMO_ANALYST)
+    _sign_in(page, server, "/warnings/regions/330108", DEMO_ANALYST)  # 滨江区, in the analyst's 杭州市
     page.click("#list-in-grace")
     page.wait_for_selector("#by-enterprise-table")
-    data = page.request.get(f"{server}/api/warnings/regions/330100/lists/in_grace").json()
+    data = page.request.get(f"{server}/api/warnings/regions/330108/lists/in_grace").json()
     assert page.inner_text("#list-title") == "宽限期内专利清单"
     assert page.inner_text("#list-count") == f"{data['count']:,}" and data["count"] > 0
     table_rows = page.locator("#by-enterprise-table tbody tr").all()
@@ -95,14 +100,14 @@ def test_the_analyst_follows_up_from_the_figure_and_downloads_the_list(server: s
     page.wait_for_selector("#flash")
     assert page.inner_text("#flash") == "跟踪记录已保存。"
     assert note in page.inner_text("#followup-log") and "承诺缴费" in page.inner_text("#followup-log")
-    page.goto(f"{server}/warnings/regions/330100/lists/in_grace")
+    page.goto(f"{server}/warnings/regions/330108/lists/in_grace")
     with page.expect_download() as caught:
         page.click("#by-enterprise-downloads a[data-format=xlsx]")
     book = openpyxl.load_workbook(io.BytesIO(Path(caught.value.path()).read_bytes()))
     lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     blank = next(i for i, line in enumerate(lines) if not any(v is not None for v in line))
     header, rows = lines[blank + 1], lines[blank + 2:]
-    assert lines[0][0] == "杭州市 · 宽限期内专利清单 · 按企业"
+    assert lines[0][0] == "滨江区 · 宽限期内专利清单 · 按企业"
     name, patents, outcome = header.index("企业名称"), header.index("专利数"), header.index("最近跟踪结果")
     assert [(r[name], r[patents]) for r in rows] == [(r[0], int(r[3].replace(",", ""))) for r in shown]
     assert rows[0][outcome] == "承诺缴费"  # the follow-up just logged
