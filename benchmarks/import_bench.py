@@ -1,6 +1,6 @@
 """Import speed and memory: 1,000,000 resampled real Chinese records into a fresh store.
 
-    .venv/bin/python benchmarks/import_bench.py [--records N] [--layout patentics|incopat]
+    .venv/bin/python benchmarks/import_bench.py [--records N] [--layout patentics|incopat|citations]
 
 Prints records/s for the import (the file is written first, not timed), the time of each step
 of the import service (the store's load, then placement, value scores, search upkeep, summaries),
@@ -34,6 +34,8 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cn_patents"
 LAYOUTS = {
     "patentics": DATA / "patentics_cn_title_VR_7805.csv",
     "incopat": DATA / "incopat_toyota_autodrive_5048.csv",
+    # the one export that lists cited and citing publications (about 9 a record): the citations table's cost
+    "citations": DATA / "patentics_thundersoft_cn_511.csv",
 }
 
 
