@@ -67,6 +67,18 @@ def built_store(path: Path, sources: tuple[Path, ...], observed_on: dt.date | No
     return path
 
 
+def parquet_export(db: Path, folder: Path) -> Path:
+    """The store ``db`` exported as Parquet (``patentatlas export --format parquet``) into ``folder``/parquet."""
+    from click.testing import CliRunner
+
+    from patentatlas.cli import main
+
+    out = folder / "parquet"
+    result = CliRunner().invoke(main, ["--db", str(db), "export", "--format", "parquet", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def copied_store(source: Path, folder: Path, name: str = "store.duckdb") -> Path:
     """A writable copy of a session's store, for a test that changes it."""
     path = folder / name

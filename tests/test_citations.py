@@ -11,15 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
-from patentatlas.cli import main
 from patentatlas.imports import import_file
 from patentatlas.search.analysis import analyse, citation_network
 from patentatlas.store import open_store
 from patentatlas.store.schema import migrate
 from tests import search_support
-from tests.conftest import THUNDERSOFT, copied_store
+from tests.conftest import THUNDERSOFT, copied_store, parquet_export
 
 indexed_db = search_support.indexed_db  # the shared fixture
 # every publication the patents' lists name, as the view before migration 17 gave them
@@ -123,10 +121,7 @@ def test_a_store_from_before_the_table_moves_its_lists_into_it(loaded_db: Path, 
 
 @pytest.fixture(scope="module")
 def exported(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("citations_export") / "parquet"
-    result = CliRunner().invoke(main, ["--db", str(loaded_db), "export", "--format", "parquet", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return parquet_export(loaded_db, tmp_path_factory.mktemp("citations_export"))
 
 
 def test_the_parquet_export_holds_them_partitioned_by_office(exported: Path, loaded: duckdb.DuckDBPyConnection

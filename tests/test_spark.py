@@ -25,6 +25,7 @@ from patentatlas.cli import main
 from patentatlas.domain.indicators import map_data, region_indicators
 from patentatlas.store import open_store
 from patentatlas.store.schema import MIGRATIONS
+from tests.conftest import parquet_export
 from tests.servers import free_port
 
 PROVINCES = ("110000", "440000", "330000", "310000")
@@ -60,10 +61,7 @@ def store_path(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 @pytest.fixture(scope="module")
 def export(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("export") / "parquet"
-    result = CliRunner().invoke(main, ["--db", str(store_path), "export", "--format", "parquet", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return parquet_export(store_path, tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="module")
