@@ -22,6 +22,7 @@ arguments kept, so that a page translates them into its language.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -213,4 +214,54 @@ def translate_all(value: Any, lang: str) -> Any:
         return {k: translate_all(v, lang) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(translate_all(v, lang) for v in value) if not hasattr(value, "_fields") else value
+    return value
+
+
+def message_json(value: Any) -> str | None:
+    """A :class:`Message` as the store keeps it: its msgid and arguments (messages inside them kept the
+    same way) as JSON; None for plain text, which has no msgid to keep.
+
+    >>> message_json(message("err_not_a_number", value="x")), message_json("x is not a number")
+    ('{"msgid": "err_not_a_number", "args": {"value": "x"}}', None)
+    """
+    return json.dumps(_kept(value), ensure_ascii=False, default=str) if isinstance(value, Message) else None
+
+
+def message_from_json(stored: str | None, text: str = "") -> Any:
+    """A :func:`message_json` said again as a :class:`Message`; ``text`` (the prose an older store kept,
+    or a reason without a msgid) where there is none or it cannot be read.
+
+    >>> translate(message_from_json('{"msgid": "err_not_a_number", "args": {"value": "x"}}'), "zh")
+    'x 不是数字'
+    """
+    if not stored:
+        return text
+    try:
+        said = _said(json.loads(stored))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return text
+    return said if isinstance(said, Message) and (isinstance(said, Bilingual | Joined) or known(said.msgid)) else text
+
+
+def _kept(value: Any) -> Any:
+    if isinstance(value, Bilingual):
+        return {"bilingual": [value.texts["zh"], value.texts["en"]]}
+    if isinstance(value, Joined):
+        return {"joined": value.msgid, "items": [_kept(item) for item in value.items]}
+    if isinstance(value, Message):  # About and the like: their msgid and arguments say them the same
+        return {"msgid": value.msgid, "args": {k: _kept(v) for k, v in value.args.items()}}
+    if isinstance(value, list | tuple):
+        return [_kept(v) for v in value]
+    return value
+
+
+def _said(value: Any) -> Any:
+    if isinstance(value, dict) and "bilingual" in value:
+        return Bilingual(*value["bilingual"])
+    if isinstance(value, dict) and "joined" in value:
+        return Joined(value["joined"], [_said(item) for item in value["items"]])
+    if isinstance(value, dict) and "msgid" in value:
+        return Message(value["msgid"], {k: _said(v) for k, v in value["args"].items()})
+    if isinstance(value, list):
+        return [_said(v) for v in value]
     return value

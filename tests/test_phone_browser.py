@@ -27,7 +27,7 @@ PAGES: dict[str | None, list[str]] = {
            "/patents/CN202010302257.8", "/patents/CN201710069085.2?lang=en"],
     DEMO_ENTERPRISE_USER: ["/enterprises/1", "/enterprises/1/fees", "/enterprises/1/custody"],
     DEMO_ANALYST: ["/warnings/regions/330000"],
-    DEMO_ADMIN: ["/admin/imports"],
+    DEMO_ADMIN: ["/admin/imports", "/admin/quarantine"],
 }
 
 # the lines each table header takes: the distinct tops of its text's boxes

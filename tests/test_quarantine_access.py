@@ -39,7 +39,8 @@ def app(thundersoft_november_db: Path, tmp_path_factory: pytest.TempPathFactory)
     report = payments.import_payments(conn, ids[0], PAYMENT_LIST, "/srv/uploads/tmp/缴费清单-A.csv")
     assert report["quarantined"] == 1
     # a row the office's import rejected, as the loader records it: with the file's full server path
-    conn.execute("INSERT INTO quarantine VALUES (99, ?, NULL, 7, 'IPC', 'bad', '{}')", [str(DATA / "x" / "专利.csv")])
+    conn.execute("INSERT INTO quarantine (batch_id, file, sheet, row_number, field, reason, raw) "
+                 "VALUES (99, ?, NULL, 7, 'IPC', 'bad', '{}')", [str(DATA / "x" / "专利.csv")])
     conn.close()
     application = create_app(path)
     application.state.enterprises = ids

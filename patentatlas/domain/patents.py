@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 
 from patentatlas.domain.placement import placement_of
+from patentatlas.domain.quarantine import reason_code
 from patentatlas.errors import FieldError, NotFoundError, UsageError
-from patentatlas.i18n import message
+from patentatlas.i18n import message, message_from_json
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.reference.sei import nic_for_sei
 from patentatlas.store import scalar
@@ -143,8 +144,10 @@ def list_patents(conn: duckdb.DuckDBPyConnection, flt: PatentFilter) -> dict[str
 
 
 def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, limit: int = 100, *,
-                    enterprise_id: int | None = None, full_paths: bool = False) -> list[dict[str, Any]]:
-    """Rejected rows with file, sheet, row, field and reason, newest batch first.
+                    enterprise_id: int | None = None, full_paths: bool = False,
+                    codes: bool = False) -> list[dict[str, Any]]:
+    """Rejected rows with file, sheet, row, field and reason (English), newest batch first; with
+    ``codes``, each reason's msgid as ``reason_code`` (None for plain text).
 
     Every row (the office's imports and every payment list) unless ``enterprise_id`` asks for one
     enterprise's own uploads. A file is named by its base name — no server path leaves the
@@ -158,11 +161,16 @@ def quarantine_rows(conn: duckdb.DuckDBPyConnection, file: str | None = None, li
     if enterprise_id is not None:
         where.append("b.enterprise_id = ?")
         params.append(enterprise_id)
-    sql = ("SELECT q.batch_id, q.file, q.sheet, q.row_number, q.field, q.reason, q.raw FROM quarantine q "
+    sql = ("SELECT q.batch_id, q.file, q.sheet, q.row_number, q.field, q.reason, q.raw, q.reason_said "
+           "FROM quarantine q "
            "LEFT JOIN import_batches b USING (batch_id) " + ("WHERE " + " AND ".join(where) + " " if where else "")
            + "ORDER BY q.batch_id DESC, q.file, q.row_number LIMIT ?")
-    names = ("batch_id", "file", "sheet", "row", "field", "reason", "raw")
+    names = ("batch_id", "file", "sheet", "row", "field", "reason", "raw", "reason_said")
     rows = [dict(zip(names, r, strict=True)) for r in conn.execute(sql, [*params, limit]).fetchall()]
+    for row in rows:
+        said = row.pop("reason_said")
+        if codes:
+            row["reason_code"] = reason_code(message_from_json(said, row["reason"]))
     if not full_paths:
         for row in rows:
             row["file"] = base_name(row["file"])

@@ -45,8 +45,8 @@ from patentatlas.domain.fees import (
     term_years,
 )
 from patentatlas.domain.warning_text import stored_reason
-from patentatlas.errors import FieldError, InputFileError, NotFoundError, UsageError, about
-from patentatlas.i18n import Message, message, word
+from patentatlas.errors import About, FieldError, InputFileError, NotFoundError, UsageError, about
+from patentatlas.i18n import Message, message, message_json, word
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.normalize.dates import parse_date
 from patentatlas.store import scalar, transaction
@@ -361,7 +361,10 @@ def _import_row(conn: duckdb.DuckDBPyConnection, enterprise_id: int, row: list[s
         field, _, reason = exc.message.partition(": ")
         header = field if field in PAYMENT_HEADERS else "application_number"
         batch_id, name, number = where
-        conn.execute("INSERT INTO quarantine VALUES (?, ?, NULL, ?, ?, ?, ?)",
-                     [batch_id, name, number, header, reason or exc.message, json.dumps(values, ensure_ascii=False)])
+        said = exc.message.reason if isinstance(exc.message, About) else exc.message  # the page's language
+        conn.execute("INSERT INTO quarantine (batch_id, file, sheet, row_number, field, reason, reason_said, raw) "
+                     "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+                     [batch_id, name, number, header, reason or exc.message, message_json(said),
+                      json.dumps(values, ensure_ascii=False)])
         report["quarantined"] += 1
         report["rejections"].append({"row": number, "field": header, "reason": reason or exc.message})

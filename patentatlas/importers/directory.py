@@ -32,6 +32,7 @@ from typing import Any
 
 from patentatlas.domain.uscc import validate_uscc
 from patentatlas.errors import EmptyFileError, InputFileError, UsageError
+from patentatlas.i18n import message
 from patentatlas.importers.records import Rejection
 from patentatlas.importers.tabular import Table, TableRow, iter_tables
 from patentatlas.normalize.names import split_list
@@ -128,7 +129,7 @@ def _entry(cells: list[Any], columns: dict[str, int], tags: dict[str, int]) -> D
 
     name = cell("name")
     if not name:
-        return Rejection("name", "the enterprise name is empty")
+        return Rejection("name", message("err_directory_no_name"))
     uscc = cell("uscc")
     if uscc:
         try:
@@ -182,7 +183,7 @@ def _rows(sheet: str | None, headers: list[str], rows: Iterator[TableRow], colum
         problem = row.problem
         if problem and problem.startswith("row has"):  # counted against the table's first row, maybe a title
             extra = any(str(c).strip() for c in row.cells[len(headers):])
-            problem = f"row has {len(row.cells)} cells but the header has {len(headers)}" if extra else None
+            problem = message("err_row_cells", cells=len(row.cells), width=len(headers)) if extra else None
         if problem:
             yield DirectoryRow(row.row, sheet, raw, Rejection("row", problem))
             continue

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import message
 from patentatlas.importers.records import Party, PatentRecord, Rejection, RowResult
 from patentatlas.importers.tabular import Table
 from patentatlas.normalize import ipc as ipc_norm
@@ -58,7 +59,7 @@ def _count(text: str, column: str) -> int | None:
     if not text.isdigit():
         return None
     if len(text) > 9:
-        raise FieldError(column, f"{text[:20]}{'…' if len(text) > 20 else ''} is too large to be a count")
+        raise FieldError(column, message("err_count_too_large", value=f"{text[:20]}{'…' if len(text) > 20 else ''}"))
     return int(text)
 
 

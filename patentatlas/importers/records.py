@@ -71,7 +71,8 @@ class PatentRecord:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A row that cannot be loaded: it goes to quarantine with its reason."""
+    """A row that cannot be loaded: it goes to quarantine with its reason (a :class:`~patentatlas.i18n.Message`:
+    the store keeps its msgid, a page says it in its language; plain text still works)."""
 
     field: str
     reason: str

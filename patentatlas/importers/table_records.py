@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import message
 from patentatlas.importers.chunks import (
     INDUSTRY_FIELDS,
     LEGAL_EVENT,
@@ -150,11 +151,11 @@ def _int(text: Any, column: str) -> int | None | FieldError:
     try:
         number = float(text)
     except (TypeError, ValueError):
-        return FieldError(column, f"{text!r} is not a number")
+        return FieldError(column, message("err_not_a_number", value=repr(text)))
     if not number.is_integer() or number < 0:
-        return FieldError(column, f"{text!r} is not a whole number ≥ 0")
+        return FieldError(column, message("err_not_a_count", value=repr(text)))
     if number > MAX_COUNT:
-        return FieldError(column, f"{text!r} is too large to be a count")
+        return FieldError(column, message("err_count_too_large", value=repr(text)))
     return int(number)
 
 

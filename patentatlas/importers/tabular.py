@@ -29,6 +29,7 @@ import pyarrow.csv as pa_csv
 
 from patentatlas.config import setting
 from patentatlas.errors import EmptyFileError, InputFileError
+from patentatlas.i18n import Message, message
 from patentatlas.normalize.names import clean_text
 
 # the csv module's own limit is process-wide: kept out of the way; each table checks its cells
@@ -62,7 +63,7 @@ class TableRow:
 
     row: int
     cells: list[Any]
-    problem: str | None = None
+    problem: Message | None = None  # why the row goes to quarantine as a whole
 
 
 @dataclass
@@ -124,7 +125,8 @@ def unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
-# what an undecodable line says beyond its number: which encodings are read, and what to do
+# what an undecodable line says beyond its number (the English of the message err_row_undecodable):
+# which encodings are read, and what to do
 UNDECODABLE_HINT = (": not valid in the file's encoding (UTF-8, GB18030, UTF-16 and UTF-32 are read; a file saved as "
                     "Windows-1252 or Latin-1 must be saved again as UTF-8)")
 
@@ -441,7 +443,7 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int,
         except csv.Error as exc:
             number += 1
             last_line = reader.line_num + blank_above
-            yield TableRow(number, [], f"CSV syntax error near line {last_line}: {exc}")
+            yield TableRow(number, [], message("err_csv_syntax", line=last_line, error=str(exc)))
             continue
         first_line, last_line = last_line + 1, reader.line_num + blank_above
         if not any(cells) or (not cells[0].strip() and not any(map(str.strip, cells))):
@@ -453,13 +455,13 @@ def _csv_rows(reader: Any, width: int, bad_lines: set[int], blank_above: int,
         yield TableRow(number, cells, _big_cells(cells, limit) or problem)
 
 
-def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> str | None:
+def _row_problem(cells: list[str], width: int, span: range, bad_lines: set[int]) -> Message | None:
     if bad_lines and any(line in bad_lines for line in span):
-        return f"undecodable bytes in line {min(line for line in span if line in bad_lines)}{UNDECODABLE_HINT}"
+        return message("err_row_undecodable", line=min(line for line in span if line in bad_lines))
     if len(cells) > width and any(c.strip() for c in cells[width:]):
-        return f"row has {len(cells)} cells but the header has {width}"
+        return message("err_row_cells", cells=len(cells), width=width)
     if len(cells) < width:
-        return f"row has {len(cells)} cells but the header has {width}"
+        return message("err_row_cells", cells=len(cells), width=width)
     return None
 
 
@@ -532,7 +534,7 @@ def _sheet_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
                                         f"({type(exc).__name__}: {exc})") from None
 
 
-def _big_cells(cells: list[Any], limit: int) -> str | None:
+def _big_cells(cells: list[Any], limit: int) -> Message | None:
     """The problem of a row with a cell over ``limit`` characters; such cells are cut short in
     place (the quarantine keeps the start of one, not all of it)."""
     try:
@@ -543,8 +545,7 @@ def _big_cells(cells: list[Any], limit: int) -> str | None:
     big = [i for i, c in enumerate(cells) if isinstance(c, str) and len(c) > limit]
     if not big:
         return None
-    problem = (f"the cell in column {big[0] + 1} holds {len(cells[big[0]]):,} characters, over the limit of "
-               f"{limit // 1024} KB (setting max_cell_kb)")
+    problem = message("err_cell_too_long", column=big[0] + 1, chars=f"{len(cells[big[0]]):,}", kb=limit // 1024)
     for i in big:
         cells[i] = cells[i][:_KEPT_OF_BIG_CELL] + "…"
     return problem
@@ -558,7 +559,7 @@ def _excel_rows(rows: Iterator[tuple[int, list[Any]]], width: int) -> Iterator[T
             cells.extend([""] * (width - len(cells)))  # a workbook row may stop at its last value
             problem = None
             if any(not isinstance(c, str) or c.strip() for c in cells[width:]):
-                problem = f"row has values in {len(cells)} columns but the header has {width}"
+                problem = message("err_row_values", cells=len(cells), width=width)
             yield TableRow(number, cells, _big_cells(cells, limit) or problem)
 
 

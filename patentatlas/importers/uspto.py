@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from patentatlas.errors import EmptyFileError, FieldError, InputFileError
+from patentatlas.i18n import Message, message
 from patentatlas.importers.records import PatentRecord, Rejection, RowResult
 from patentatlas.importers.uspto_fields import BIBLIO_BLOCKS, element_text, patent_record
 
@@ -79,7 +80,7 @@ class _Parsed:
 
     start_line: int
     root: ET.Element | None
-    error: str | None
+    error: Message | None
 
 
 class _DocumentReader:
@@ -94,7 +95,7 @@ class _DocumentReader:
         self._pending_size = 0
         self._root: ET.Element | None = None
         self._dropping: ET.Element | None = None  # the latest description or drawings
-        self._error: str | None = None
+        self._error: Message | None = None
 
     def feed(self, text: bytes, line: int) -> None:
         """Queue text read on file line ``line``; the parser gets it in chunks (faster)."""
@@ -155,11 +156,9 @@ class _DocumentReader:
         line, column = err.position
         # expat counts from the document's first line; past the end means "it stops early"
         file_line = min(self.start_line + line - 1, self._last_line)
-        message = _POSITION.sub("", str(err))
-        self._error = (
-            f"line {file_line}, column {column}: XML parse error: {message} "
-            f"(document starting at line {self.start_line})"
-        )
+        # expat's own words (``mismatched tag``) stay as it says them
+        self._error = message("err_xml_parse", line=file_line, column=column, error=_POSITION.sub("", str(err)),
+                              start=self.start_line)
 
 
 def _documents(lines: Iterable[bytes]) -> Iterator[_Parsed]:
@@ -223,7 +222,7 @@ def _row_result(row: int, parsed: _Parsed) -> RowResult:
         "kind": element_text(publication.find("kind")) if publication is not None else None,
     }
     if parsed.error is not None or parsed.root is None:
-        return RowResult(row, raw, Rejection("xml", parsed.error or "no XML element in it"))
+        return RowResult(row, raw, Rejection("xml", parsed.error or message("err_xml_empty")))
     try:
         outcome: PatentRecord | Rejection = patent_record(parsed.root)
     except FieldError as err:

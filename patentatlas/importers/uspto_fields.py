@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import joined, message
 from patentatlas.importers.records import Party, PatentRecord
 from patentatlas.normalize.dates import date_order_problem, parse_date
 from patentatlas.normalize.ipc import canonical_ipc
@@ -83,11 +84,11 @@ def patent_record(root: ET.Element) -> PatentRecord:
 def _biblio(root: ET.Element) -> ET.Element:
     tag = BIBLIO_BLOCKS.get(str(root.tag))
     if tag is None:
-        roots = " or ".join(BIBLIO_BLOCKS)
-        raise FieldError("xml", f"root element <{root.tag}> is not a USPTO {roots} document")
+        roots = joined(list(BIBLIO_BLOCKS), "list_or")
+        raise FieldError("xml", message("err_uspto_root", tag=str(root.tag), roots=roots))
     biblio = root.find(tag)
     if biblio is None:
-        raise FieldError(f"{root.tag}/{tag}", "no bibliographic data: the document is incomplete")
+        raise FieldError(f"{root.tag}/{tag}", message("err_uspto_no_biblio"))
     return biblio
 
 
@@ -97,7 +98,7 @@ def _application(biblio: ET.Element, path: str) -> tuple[str, dt.date | None]:
     document = biblio.find("application-reference/document-id")
     number = element_text(document.find("doc-number")) if document is not None else None
     if not number:
-        raise FieldError(f"{where}/doc-number", "no application number: cannot identify it")
+        raise FieldError(f"{where}/doc-number", message("err_uspto_no_number"))
     raw_date = element_text(document.find("date")) if document is not None else None
     return "US" + number.replace(" ", ""), parse_date(raw_date, f"{where}/date")
 
@@ -107,7 +108,8 @@ def _checked_filing_date(filing: dt.date | None, published: dt.date | None, gran
     # a grant document's date is its grant date: the check names it so
     problem = date_order_problem(filing, None if grant else published, published if grant else None)
     if problem or filing is None:
-        raise FieldError(f"{path}/application-reference/document-id/date", problem or "filing date is missing")
+        raise FieldError(f"{path}/application-reference/document-id/date",
+                         problem or message("err_filing_date_missing"))
     return filing
 
 

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from patentatlas.errors import FieldError
-from patentatlas.i18n import message
+from patentatlas.i18n import Message, message
 from patentatlas.normalize.missing import is_date_placeholder
 
 _TIME = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?"  # a real time of day, if any
@@ -62,17 +62,17 @@ def _parse_text(text: str, field: str, day_first_short: bool) -> dt.date | None:
 
 
 def date_order_problem(filing: dt.date | None, published: dt.date | None, granted: dt.date | None,
-                       today: dt.date | None = None) -> str | None:
-    """Why a record's dates cannot all be true, or None: the one check every importer applies.
+                       today: dt.date | None = None) -> Message | None:
+    """Why a record's dates cannot all be true (a message), or None: the one check every importer applies.
 
     >>> date_order_problem(dt.date(2020, 5, 1), dt.date(2020, 4, 1), None)
     'filing date 2020-05-01 is after the publication date 2020-04-01'
     """
     if filing is None:
-        return "filing date is missing"
+        return message("err_filing_date_missing")
     if filing > (today or dt.date.today()):
-        return f"filing date {filing} is in the future"
-    for label, later in (("publication", published), ("grant", granted)):
+        return message("err_filing_date_future", date=str(filing))
+    for msgid, later in (("err_filing_after_publication", published), ("err_filing_after_grant", granted)):
         if later is not None and later < filing:
-            return f"filing date {filing} is after the {label} date {later}"
+            return message(msgid, filing=str(filing), later=str(later))
     return None

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from patentatlas.errors import FieldError
+from patentatlas.i18n import message
 from patentatlas.normalize.missing import is_placeholder
 
 _SPLIT = re.compile(r"\s*(?:;;|[;|,，；、\n])\s*")
@@ -43,7 +44,7 @@ def canonical_ipc(raw: str, field: str = "IPC") -> str:
         return f"{match.group(1)}{int(match.group(2))}/00"
     if _SUBCLASS.match(text):
         return text
-    raise FieldError(field, f"{raw!r} is not an IPC/CPC symbol (e.g. G06F16/583)")
+    raise FieldError(field, message("err_ipc_not_symbol", code=repr(raw)))
 
 
 @lru_cache(maxsize=65536)
@@ -93,8 +94,7 @@ def ipc_codes(cell: str | None, field: str = "IPC") -> tuple[str, ...]:
     known = ipc_classes()
     for code in codes:
         if not code.startswith("Y") and code[:3] not in known:
-            raise FieldError(field, f"{code!r} has the shape of an IPC code, but {code[:3]} is no class of the "
-                                    "IPC scheme")
+            raise FieldError(field, message("err_ipc_no_class", code=repr(code), ipc_class=code[:3]))
     return codes
 
 

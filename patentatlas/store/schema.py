@@ -741,6 +741,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WHERE publication_number IS NOT NULL;
         """,
     ),
+    (
+        18,
+        "a quarantined row's reason kept as its message (msgid and arguments), said in each reader's language",
+        """
+        -- {"msgid": …, "args": {…}} (i18n.message_json); reason keeps the English text the CLI and the
+        -- JSON API print; NULL where the reason is plain text (rows an older store quarantined)
+        ALTER TABLE quarantine ADD COLUMN reason_said JSON;
+        """,
+    ),
 ]
 
 

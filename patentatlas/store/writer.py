@@ -13,7 +13,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from patentatlas.errors import shown
+from patentatlas.errors import safe, shown
+from patentatlas.i18n import message_json
 from patentatlas.importers.chunks import State, states_table
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.reference.regions import resolve_region
@@ -275,11 +276,12 @@ def write_status_changes(
 
 
 def write_quarantine(conn: duckdb.DuckDBPyConnection, rows: list[RowResult], file: str, batch_id: int) -> None:
-    """Rejected rows with their reason and the raw row, so nothing is lost."""
-    records = [
-        {"batch_id": batch_id, "file": file, "sheet": r.sheet, "row_number": r.row,
-         "field": shown(r.outcome.field, 200), "reason": shown(r.outcome.reason),  # type: ignore[union-attr]
-         "raw": json.dumps(r.raw, ensure_ascii=False, default=str)}
-        for r in rows
-    ]
+    """Rejected rows with their reason and the raw row, so nothing is lost: the reason in English, and
+    (a message's) its msgid and arguments, for a page to say it in its language."""
+    records = []
+    for r in rows:
+        reason = safe(r.outcome.reason)  # type: ignore[union-attr]
+        records.append({"batch_id": batch_id, "file": file, "sheet": r.sheet, "row_number": r.row,
+                        "field": shown(r.outcome.field, 200), "reason": shown(str(reason)),  # type: ignore[union-attr]
+                        "reason_said": message_json(reason), "raw": json.dumps(r.raw, ensure_ascii=False, default=str)})
     _insert(conn, "quarantine", records)

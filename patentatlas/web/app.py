@@ -29,6 +29,7 @@ from patentatlas.store.version import DataVersion, versioned
 from patentatlas.web import (
     account_pages,
     admin_imports,
+    admin_quarantine,
     enterprise_pages,
     industries_pages,
     regions_api,
@@ -77,6 +78,7 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.include_router(enterprise_pages.router)
     app.include_router(warnings_gov.router)
     app.include_router(admin_imports.router)
+    app.include_router(admin_quarantine.router)
     app.include_router(search_pages.router)
     app.include_router(valuation_pages.router)
     return app
@@ -259,11 +261,12 @@ def _routes(app: FastAPI) -> None:
     def api_patent(cursor: Cursor, number: str) -> Any:
         return jsonable(get_patent(cursor, number))
 
-    @app.get("/api/quarantine", summary="Rejected rows with file, row, field and reason (admins)")
+    @app.get("/api/quarantine", summary="Rejected rows with file, row, field, reason (English) and the reason's "
+                                        "msgid as reason_code (admins)")
     def api_quarantine(cursor: Cursor, user: CurrentUser, file: str | None = None,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
         require_role(user, "admin")  # raw rows of every import, payment lists included
-        return quarantine_rows(cursor, file, limit)
+        return quarantine_rows(cursor, file, limit, codes=True)
 
     @app.get("/api/enterprises/{eid}/quarantine", tags=["enterprise end"],
              summary="The rejected rows of the enterprise's own payment lists (its users and admins)")
