@@ -44,7 +44,6 @@ from patentatlas.domain.fees import (
     no_fee_reason,
     term_years,
 )
-from patentatlas.domain.warning_text import stored_reason
 from patentatlas.errors import About, FieldError, InputFileError, NotFoundError, UsageError, about
 from patentatlas.i18n import Message, message, message_json, word
 from patentatlas.normalize.appno import normalize_application_number
@@ -259,14 +258,14 @@ def paid_reason(day: dt.date, amount: int, late_fee: int | None, receipt: str | 
 def resolve_fee_warnings(conn: duckdb.DuckDBPyConnection, enterprise_id: int, number: str, patent_year: int,
                          reason: Message, at: dt.datetime) -> dict[str, int]:
     """Resolve the enterprise's open fee warnings of one patent year (read, with when and why: the
-    reason's msgid and arguments, said per reader: :mod:`warning_text`) and cancel their
+    reason's msgid and arguments, :func:`i18n.message_json`, said per reader) and cancel their
     deliveries not sent yet; return how many of each. Keys are
     ``{rule}:{enterprise}:{application}:{year}[:{stage}]``, so the year is the key's fourth part."""
     keys = [k for (k,) in conn.execute(
         "UPDATE warnings SET resolved_at = ?, resolved_reason = ?, read_at = coalesce(read_at, ?) "
         "WHERE enterprise_id = ? AND application_number = ? AND rule IN (SELECT unnest(?)) "
         "AND split_part(warning_key, ':', 4) = ? AND resolved_at IS NULL RETURNING warning_key",
-        [at, stored_reason(reason), at, enterprise_id, number, list(FEE_RULES), str(patent_year)]).fetchall()]
+        [at, message_json(reason), at, enterprise_id, number, list(FEE_RULES), str(patent_year)]).fetchall()]
     cancelled = conn.execute(
         "UPDATE deliveries SET status = 'cancelled', cancelled_at = ?, next_attempt_at = NULL, "
         "last_error = 'cancelled: ' || ? WHERE status = 'pending' AND warning_key IN (SELECT unnest(?)) "

@@ -12,12 +12,11 @@ warnings too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from patentatlas.domain.fees import fee_rules
-from patentatlas.i18n import Message, joined, message, translate
+from patentatlas.i18n import Message, joined, message, message_from_json, translate
 
 __all__ = ["PATENT_TITLE", "translate", "warning_text", "with_text"]
 
@@ -140,23 +139,7 @@ def with_text(row: dict[str, Any]) -> dict[str, Any]:
     messages, English as strings (the JSON API's), a page says them in its language; a resolved
     warning's ``resolved_reason`` too."""
     title, body = warning_text(row["facts"], row.pop("patent_title", None))
-    reason = {"resolved_reason": said_reason(row["resolved_reason"])} if row.get("resolved_reason") else {}
+    stored = row.get("resolved_reason")  # a message's msgid and facts (prose in an older store: as it is)
+    reason = {"resolved_reason": message_from_json(stored, stored)} if stored else {}
     return row | {"title": title, "body": body} | reason
 
-
-def stored_reason(reason: Message) -> str:
-    """Why a warning was resolved, as the store keeps it: the message's msgid and arguments (no prose)."""
-    return json.dumps({"msgid": reason.msgid, "args": reason.args}, ensure_ascii=False)
-
-
-def said_reason(stored: str) -> Message | str:
-    """A :func:`stored_reason` said in its reader's language (prose an older store kept: as it is).
-
-    >>> translate(said_reason('{"msgid": "resolved_paid", "args": {"paid_on": "2026-08-04", "amount": "900"}}'), "zh")
-    '已缴费：2026-08-04 缴纳年费 900 元'
-    """
-    try:
-        kept = json.loads(stored)
-        return message(kept["msgid"], **kept["args"])
-    except (ValueError, TypeError, KeyError):
-        return stored
