@@ -24,6 +24,7 @@ English that the CLI and the JSON API print) so that a page says it in its own l
 still works (said as it is). ``field=`` names the form field an error concerns (shown beside it);
 :func:`about` prefixes a reason with its field's name ("employees: …", "员工人数：…").
 
+>>> from patentatlas.i18n import message
 >>> error = UsageError(message("err_choose_a_patent"), field="numbers")
 >>> error.message, error.code, error.field, translate(error.message, "zh")
 ('numbers: choose at least one patent', 'err_choose_a_patent', 'numbers', '请至少选择一件专利')
@@ -36,7 +37,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from patentatlas.i18n import Joined, Message, known, message, translate
+from patentatlas.i18n import Joined, Message, translate, word
 
 MESSAGE_LIMIT = 600  # characters of a message or a reason: a 20 MB header is not echoed whole
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -62,7 +63,7 @@ class About(Message):
 
     def __new__(cls, field: str, reason: Any) -> About:
         made = str.__new__(cls, f"{field}: {reason}")
-        made.msgid, made.args = "err_field", {"field": message(field) if known(field) else field, "reason": reason}
+        made.msgid, made.args = "err_field", {"field": word(field), "reason": reason}
         made.field, made.reason = field, reason
         return made
 

@@ -25,7 +25,7 @@ import duckdb
 
 from patentatlas.analytics.dialect import DUCKDB, Dialect
 from patentatlas.errors import FieldError, NotFoundError, UsageError
-from patentatlas.i18n import Message, joined, known, message
+from patentatlas.i18n import Message, joined, message, word
 from patentatlas.normalize.appno import normalize_application_number
 from patentatlas.rules import load_counting_rules, load_rule_set, rule_source, rule_text
 
@@ -258,8 +258,7 @@ def explain(conn: duckdb.DuckDBPyConnection, application_number: str,
 def _valid_reason(fact: dict[str, Any], as_of: dt.date, term: int) -> Message:
     filing, status = fact["filing_date"], fact["status_text"] or fact["status"]
     if fact["patent_type"] != "invention":
-        return message("hv_not_invention", kind=message(fact["patent_type"]) if known(fact["patent_type"] or "")
-                       else fact["patent_type"])
+        return message("hv_not_invention", kind=word(fact["patent_type"]))
     if fact["valid"]:
         if fact["grant_date"]:
             return message("hv_valid_granted", grant=fact["grant_date"], as_of=as_of, term=term, filing=filing)
