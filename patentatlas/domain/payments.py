@@ -357,13 +357,12 @@ def _import_row(conn: duckdb.DuckDBPyConnection, enterprise_id: int, row: list[s
                   late_fee=values.get("late_fee"))
         report["recorded"] += 1
     except (UsageError, NotFoundError) as exc:
-        field, _, reason = exc.message.partition(": ")
-        header = field if field in PAYMENT_HEADERS else "application_number"
+        header = exc.field if exc.field in PAYMENT_HEADERS else "application_number"
         batch_id, name, number = where
-        said = exc.message.reason if isinstance(exc.message, About) else exc.message  # the page's language
+        said = exc.message.reason if isinstance(exc.message, About) else exc.message  # without its field's name
         conn.execute("INSERT INTO quarantine (batch_id, file, sheet, row_number, field, reason, reason_said, raw) "
                      "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                     [batch_id, name, number, header, reason or exc.message, message_json(said),
+                     [batch_id, name, number, header, str(said), message_json(said),
                       json.dumps(values, ensure_ascii=False)])
         report["quarantined"] += 1
-        report["rejections"].append({"row": number, "field": header, "reason": reason or exc.message})
+        report["rejections"].append({"row": number, "field": header, "reason": str(said)})
