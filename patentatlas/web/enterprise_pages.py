@@ -50,6 +50,8 @@ FEE_COLUMNS = ("due_date", "application_number", "title", "patent_type", "patent
                "reduced", "state", "days_left", "late_fee", "grace_period_end", "lapses_on", "provisional",
                "paid_on", "receipt_number")
 PAYABLE = ("upcoming", "grace", "lapsed")  # the rows that get a one-click 已缴
+
+
 def _as_of(value: str | None) -> dt.date:
     return parse_date(value) if value else dt.date.today()
 
@@ -73,8 +75,7 @@ def fee_page(cursor: Any, enterprise: dict[str, Any], as_of: dt.date) -> dict[st
     rules = fee_rules(cursor)
     return {
         "enterprise": ent.public_profile(enterprise), "as_of": as_of.isoformat(), "fees": fees,
-        "counts": counts, "by_month": dict(sorted(by_month.items())),
-        "without_fees": without,
+        "counts": counts, "by_month": dict(sorted(by_month.items())), "without_fees": without,
         "reduction": enterprise["fee_reduction"],
         "rules": {"name": rules["name"], "version": rules["version"], "source": rule_source(rules)},
         "notes": _fee_notes(enterprise, any(f["provisional"] for f in fees)),
