@@ -56,6 +56,18 @@ def test_incopat_toyota_row(loaded: duckdb.DuckDBPyConnection) -> None:
     assert _parties(loaded, "CN202010302257.8") == [("applicant", 1, "丰田自动车株式会社", "enterprise", None, "JP")]
 
 
+def test_publication_kinds_stay_with_their_numbers(loaded: duckdb.DuckDBPyConnection) -> None:
+    """Each publication keeps the kind its own number says, past a rejected row of its chunk
+    (Toyota's one quarantined row once shifted the kinds after it: 90 publications wrong)."""
+    wrong = loaded.execute(
+        "SELECT count(*) FROM (SELECT unnest(publications) AS p FROM patents) "
+        "WHERE regexp_matches(p.publication_number, '^CN.*[A-Z]$') "
+        "AND p.kind IS DISTINCT FROM regexp_extract(p.publication_number, '([A-Z])$', 1)").fetchone()
+    assert wrong == (0,)
+    row = _row(loaded, "CN200510134068.X")
+    assert [(p["publication_number"], p["kind"]) for p in row["publications"]] == [("CN1854685A", "A")]
+
+
 def test_incopat_a_b_and_correction_rows_merge(loaded: duckdb.DuckDBPyConnection) -> None:
     row = _row(loaded, "CN201610031807.0")
     assert [p["publication_number"] for p in row["publications"]] == [

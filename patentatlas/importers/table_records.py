@@ -1,10 +1,13 @@
 """From table rows to patent states, column by column.
 
 Shared by the incoPat, Patentics and generic importers: they differ only in which headers name
-which field. A chunk of rows is turned into columns, and each column is parsed with a function
-cached on the cell's text — dates, IPC lists, applicants and statuses repeat across rows, so each
-distinct cell is parsed once. A parse that fails gives a :class:`FieldError` naming the column as
-the file names it; the row then goes to quarantine with the first error found.
+which field. A chunk of rows is turned into columns and each column is dictionary-encoded (by
+Arrow, at C speed, for a plain CSV): a parse function runs once per *distinct* cell — dates, IPC
+lists, applicants and statuses repeat down a column — and its results reach the rows through the
+codes (:class:`_Codes`), so no Python runs per row. Free text (titles, abstracts) and the checks
+that hold for almost every row (canonical numbers, date order, placeholders) are Arrow
+expressions; Python sees only the rows they flag. A parse that fails gives a :class:`FieldError`
+naming the column as the file names it; the row then goes to quarantine with the first error found.
 """
 
 from __future__ import annotations
@@ -14,17 +17,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from itertools import accumulate
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from patentatlas.errors import FieldError
-from patentatlas.i18n import message
+from patentatlas.i18n import Message, message
 from patentatlas.importers.chunks import (
     INDUSTRY_FIELDS,
-    LEGAL_EVENT,
     PUBLICATION,
+    REGION_FIELDS,
     STATE_SCHEMA,
     Chunk,
     first_applicant_region,
@@ -36,6 +39,7 @@ from patentatlas.normalize import ipc as ipc_norm
 from patentatlas.normalize.appno import (
     TYPE_BY_DIGIT,
     ApplicationNumber,
+    canonical_mask,
     canonical_numbers,
     normalize_application_number,
 )
@@ -49,7 +53,7 @@ from patentatlas.reference.sei import industries_of
 _EVENT = re.compile(r"^(?:\d+\s+)?(\d{4}\.\d{2}\.\d{2})\s+(\S+)")
 _SEI_SPLIT = re.compile(r",\s*(?=\d)")
 _NIC_SPLIT = re.compile(r"[;；,\s]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_CLASS = "[\u3400-\u9fff]"  # the characters as they are: Arrow's RE2 reads no \u escapes
 _AGENCY_CODE = re.compile(r"\d{4,6}$")
 _HIDDEN_INVENTOR = {"不公告发明人", "请求不公布姓名"}
 _CACHE = 1 << 16
@@ -92,35 +96,6 @@ def _transpose(rows: Sequence[TableRow], indices: list[int]) -> list[tuple[Any, 
     # at C speed; rows are at least as wide as the header (a longer row's extra cells are dropped)
     columns = list(zip(*[row.cells for row in rows], strict=False))
     return [columns[i] for i in indices]
-
-
-class _Column(list[Any]):
-    """A parsed column that also keeps each row's index into its distinct values, so that Arrow
-    converts each distinct value once (:func:`_array`)."""
-
-    codes: list[int]
-    distinct: list[Any]
-
-
-def _each(function: Callable[..., Any], cells: Sequence[Any], *args: Any) -> _Column:
-    """``function`` of every cell, called once per distinct cell (cells repeat down a column)."""
-    index: dict[Any, Any] = dict.fromkeys(cells)
-    distinct = []
-    for number, cell in enumerate(index):
-        index[cell] = number
-        distinct.append(function(cell, *args))
-    return _encoded(list(map(index.__getitem__, cells)), distinct)
-
-
-def _encoded(codes: list[int], distinct: list[Any]) -> _Column:
-    column = _Column(map(distinct.__getitem__, codes))
-    column.codes, column.distinct = codes, distinct
-    return column
-
-
-def _part(column: _Column, k: int) -> _Column:
-    """The ``k``-th item of each value of a column of tuples."""
-    return _encoded(column.codes, [value[k] for value in column.distinct])
 
 
 def _safe(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -207,8 +182,8 @@ def _main_of(pair: tuple[str, Any], column: str) -> Any:
     return _main(pair[0], pair[1] or (), column)
 
 
-def _region_of(triple: tuple[tuple[str, ...], str | None, str | None]) -> tuple[Any, ...]:
-    names, address, office = triple
+def _region_of(triple: tuple[tuple[tuple[str, ...], str | None], str | None]) -> tuple[Any, ...]:
+    (names, address), office = triple
     return first_applicant_region(names[0] if names else None, address, None, office)
 
 
@@ -232,55 +207,141 @@ def legal_events(text: str) -> list[tuple[Any, str, str]]:
     return events
 
 
+class _Codes:
+    """A column as codes into its distinct values: ``distinct[codes[i]]`` is row ``i``'s value.
+
+    A parse maps the distinct values (:meth:`map`) and leaves the codes alone; two columns are
+    read together through the codes of their distinct pairs (:func:`_pair`); Arrow turns the
+    distinct values into a column once and takes it by the codes (:meth:`arrow`).
+    """
+
+    __slots__ = ("codes", "distinct")
+
+    def __init__(self, codes: pa.Array, distinct: list[Any]) -> None:
+        self.codes = codes
+        self.distinct = distinct
+
+    def map(self, function: Callable[..., Any], *args: Any) -> _Codes:
+        return _Codes(self.codes, [function(value, *args) for value in self.distinct])
+
+    def part(self, k: int) -> _Codes:
+        """The ``k``-th item of each value of a column of tuples."""
+        return _Codes(self.codes, [value[k] for value in self.distinct])
+
+    def arrow(self, arrow_type: pa.DataType) -> pa.Array:
+        values = [None if value.__class__ is FieldError else value for value in self.distinct]
+        return pa.array(values, type=arrow_type).take(self.codes)
+
+    def rows(self) -> list[Any]:
+        """One value per row, as Python (for the few row-by-row paths)."""
+        return list(map(self.distinct.__getitem__, self.codes.to_pylist()))
+
+
+def _encode_arrow(column: pa.Array) -> _Codes:
+    encoded = pc.dictionary_encode(column, null_encoding="encode")  # a null is a value of its own
+    return _Codes(encoded.indices, encoded.dictionary.to_pylist())
+
+
+def _encode_list(cells: Sequence[Any]) -> _Codes:
+    index: dict[Any, Any] = dict.fromkeys(cells)
+    for number, cell in enumerate(index):
+        index[cell] = number
+    return _Codes(pa.array(list(map(index.__getitem__, cells)), pa.int32()), list(index))
+
+
+def _constant(value: Any, n: int) -> _Codes:
+    return _Codes(pa.array([0] * n, pa.int32()), [value])
+
+
+def _pair(first: _Codes, second: _Codes) -> _Codes:
+    """Both columns as one of (first, second) pairs, encoded anew: one code per distinct pair."""
+    width = len(second.distinct)
+    key = pc.add(pc.multiply(first.codes.cast(pa.int64()), width), second.codes.cast(pa.int64()))
+    encoded = key.dictionary_encode()
+    return _Codes(encoded.indices, [(first.distinct[k // width], second.distinct[k % width])
+                                    for k in encoded.dictionary.to_pylist()])
+
+
+def _blank(column: pa.Array) -> pa.Array:
+    """Empty text as null (what the store keeps for "no value")."""
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
+def _where(mask: pa.Array) -> list[int]:
+    """The row indices where ``mask`` is true."""
+    return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+
+
 class _Parsed:
-    """A chunk's parsed columns (field → one value per row) and each row's first error."""
+    """A chunk's columns: the cells of each field (as Arrow text, or as codes), the parsed
+    columns by state field (``parsed``: codes; ``arrays``: one Arrow value per row), and each
+    rejected row's first error."""
 
     def __init__(self, rows: list[TableRow] | ColumnRows, ctx: TableContext) -> None:
         self.ctx = ctx
         self.n = len(rows)
-        self.values: dict[str, list[Any]] = {}
+        self.parsed: dict[str, _Codes] = {}
+        self.arrays: dict[str, pa.Array] = {}
         self.industries: list[tuple[tuple[str, ...], bool, str | None]] = []  # see _parse_industries
-        self.errors: list[FieldError | None] = [None] * self.n
+        self.errors: dict[int, FieldError] = {}
+        self.derived_numbers: list[str | None] = []  # how each number was derived (numbers written otherwise)
+        self._coded: dict[str, _Codes] = {}
         fields = list(ctx.columns)
-        self.trimmed: set[str] | None = None  # read as columns: fields already trimmed (None: not so read)
         if isinstance(rows, ColumnRows):
             self.numbers: Sequence[int] = rows.numbers
             self.row_cells: Callable[[int], list[Any]] = rows.cells
-            columns: Sequence[Sequence[Any]] = [rows.columns[ctx.columns[f]] for f in fields]
-            self.trimmed = {f for f in fields if ctx.columns[f] not in rows.artefacts}
+            # plain CSV: Arrow text, trimmed; a column with a spreadsheet artefact is cleaned per distinct cell
+            self.columns: dict[str, pa.Array] | None = {f: rows.columns[ctx.columns[f]] for f in fields}
+            self._dirty = {f for f in fields if ctx.columns[f] in rows.artefacts}
+            self._lists: dict[str, Sequence[Any]] = {}
         else:
             self.numbers = [r.row for r in rows]
             self.row_cells = lambda i: rows[i].cells
-            columns = list(_transpose(rows, [ctx.columns[f] for f in fields]))
-        self._cells = dict(zip(fields, columns, strict=True))
+            self.columns, self._dirty = None, set()
+            self._lists = dict(zip(fields, _transpose(rows, [ctx.columns[f] for f in fields]), strict=True))
 
-    def cells(self, field: str) -> list[Any]:
-        """The cleaned cells of one field (empty strings where the table lacks it)."""
-        column = self._cells.get(field)
-        if column is None:
-            return [""] * self.n
-        if self.trimmed is not None:
-            return list(column) if field in self.trimmed else list(map(clean_text, column))
-        return _clean_column(column, self.ctx.text_only)
+    def cells(self, field: str) -> _Codes:
+        """The cleaned cells of one field as codes (one empty string where the table lacks it)."""
+        coded = self._coded.get(field)
+        if coded is None:
+            coded = self._coded[field] = self._encode(field)
+        return coded
 
-    def texts(self, field: str) -> list[str]:
+    def _encode(self, field: str) -> _Codes:
+        if self.columns is not None:
+            column = self.columns.get(field)
+            if column is None:
+                return _constant("", self.n)
+            coded = _encode_arrow(column)
+            return coded.map(clean_text) if field in self._dirty else coded
+        cells = self._lists.get(field)
+        return _constant("", self.n) if cells is None else _encode_list(_clean_column(cells, self.ctx.text_only))
+
+    def texts(self, field: str) -> _Codes:
         """The cleaned cells of one field as text (a workbook's numbers and dates too)."""
         cells = self.cells(field)
-        return cells if self.ctx.text_only else list(map(str, cells))
+        return cells if self.ctx.text_only else cells.map(str)
 
-    def put(self, field: str, values: list[Any]) -> list[Any]:
-        """Keep a parsed column; a FieldError in it marks its row as rejected."""
-        if FieldError in set(map(type, values)):
-            errors = self.errors
-            for i, value in enumerate(values):
-                if type(value) is FieldError:
-                    errors[i] = errors[i] or value
-                    values[i] = None
-        self.values[field] = values
-        return values
+    def text_column(self, field: str) -> pa.Array:
+        """The cleaned cells of one field as an Arrow text column ("" where empty)."""
+        if self.columns is not None and field in self.columns and field not in self._dirty:
+            return self.columns[field]
+        return self.cells(field).map(lambda cell: str(cell) if cell else "").arrow(pa.string())
 
-    def fail(self, i: int, field: str, reason: str) -> None:
-        self.errors[i] = self.errors[i] or FieldError(field, reason)
+    def put(self, field: str, parsed: _Codes) -> _Codes:
+        """Keep a parsed column; a FieldError in it marks its rows as rejected (the first error of
+        a row is the one it keeps). The errors' values become None."""
+        failed = [code for code, value in enumerate(parsed.distinct) if value.__class__ is FieldError]
+        if failed:
+            rows = _where(pc.is_in(parsed.codes, pa.array(failed, pa.int32())))
+            for i, code in zip(rows, parsed.codes.take(pa.array(rows, pa.int64())).to_pylist(), strict=True):
+                self.errors.setdefault(i, parsed.distinct[code])
+            parsed = parsed.map(lambda value: None if value.__class__ is FieldError else value)
+        self.parsed[field] = parsed
+        return parsed
+
+    def fail(self, i: int, field: str, reason: Message) -> None:
+        self.errors.setdefault(i, FieldError(field, reason))
 
 
 def build_chunk(rows: Sequence[TableRow] | ColumnRows, ctx: TableContext) -> Chunk:
@@ -303,20 +364,34 @@ def build_chunk(rows: Sequence[TableRow] | ColumnRows, ctx: TableContext) -> Chu
 
 
 def _parse_identity(p: _Parsed) -> None:
-    cells = p.cells("application_number")
-    if all(canonical_numbers(cells)):  # the common case: every number canonical, its type in its digits
-        p.values["application_number"] = cells
-        p.values["_derived_number"] = [None] * p.n
-        p.values["country"] = ["CN"] * p.n
-        p.values["patent_type"] = [TYPE_BY_DIGIT[c[6]] for c in cells]
+    numbers = p.text_column("application_number") if p.ctx.text_only else None
+    if numbers is not None and pc.all(canonical_mask(numbers)).as_py() is not False:
+        # the common case: every number canonical, its type in its digits
+        p.arrays["application_number"] = numbers
+        p.arrays["country"] = pa.array(["CN"] * p.n, pa.string())
+        type_digits = _encode_arrow(pc.utf8_slice_codeunits(numbers, 6, 7))
+        p.parsed["patent_type"] = type_digits.map(TYPE_BY_DIGIT.__getitem__)
     else:
-        _parse_numbers(p, cells)
-    publication = [None if is_placeholder(c) else c for c in p.cells("publication_number")]
+        _parse_numbers(p, p.cells("application_number").rows())
+    publication = _blank(p.text_column("publication_number"))
+    p.arrays["publication_number"] = publication = _without_placeholders(publication)
     # a kind is read from a number's last two characters (when it has four): parsed once per ending
-    kinds = _each(_kind_of_ending, [c[-2:] if c and len(c) >= 4 else "" for c in publication])
-    p.values["publication_number"] = publication
-    p.values["publication_kind"] = kinds
-    p.values["biblio_rank"] = _encoded(kinds.codes, [kind_rank(k) for k in kinds.distinct])
+    endings = pc.if_else(pc.fill_null(pc.greater_equal(pc.utf8_length(publication), 4), False),
+                         pc.utf8_slice_codeunits(publication, -2), "")
+    kinds = p.parsed["publication_kind"] = _encode_arrow(endings).map(_kind_of_ending)
+    p.parsed["biblio_rank"] = kinds.map(kind_rank)
+
+
+def _without_placeholders(column: pa.Array) -> pa.Array:
+    """Null where a cell says "no value" (``-``, ``无`` …): only short cells can, so only those are looked at."""
+    short = pc.filter(column, pc.fill_null(pc.less_equal(pc.utf8_length(column), _PLACEHOLDER_CHARS), False))
+    said = [value for value in pc.unique(short).to_pylist() if is_placeholder(value)]
+    if not said:
+        return column
+    return pc.if_else(pc.is_in(column, pa.array(said, pa.string())), pa.scalar(None, pa.string()), column)
+
+
+_PLACEHOLDER_CHARS = 10  # no placeholder is longer (missing.is_placeholder)
 
 
 def _kind_of_ending(ending: str) -> str | None:
@@ -327,166 +402,170 @@ def _kind_of_ending(ending: str) -> str | None:
 def _parse_numbers(p: _Parsed, cells: list[Any]) -> None:
     """Numbers written otherwise (no check digit, a kind code, ZL, PCT, foreign), one by one."""
     column = p.ctx.name("application_number", "申请号")
-    numbers: list[ApplicationNumber | None] = p.put("_number", [
+    numbers: list[ApplicationNumber | FieldError | None] = [
         ApplicationNumber(c, "CN", c[6]) if canonical else _number(c, column)
-        for c, canonical in zip(cells, canonical_numbers(cells), strict=True)])
-    p.values["application_number"] = [n.number if n else None for n in numbers]
-    p.values["_derived_number"] = [n.derived if n else None for n in numbers]
-    p.values["country"] = [n.country if n else None for n in numbers]
-    from_text = _each(_type_of, list(zip(p.texts("patent_type"), p.texts("publication_type"), strict=True)))
-    p.values["patent_type"] = [
-        TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(numbers, from_text, strict=True)
-    ]
+        for c, canonical in zip(cells, canonical_numbers(cells), strict=True)]
+    for i, number in enumerate(numbers):
+        if isinstance(number, FieldError):
+            p.errors.setdefault(i, number)
+    found = [n if isinstance(n, ApplicationNumber) else None for n in numbers]
+    p.arrays["application_number"] = pa.array([n.number if n else None for n in found], pa.string())
+    p.derived_numbers = [n.derived if n else None for n in found]
+    p.arrays["country"] = pa.array([n.country if n else None for n in found], pa.string())
+    from_text = _pair(p.texts("patent_type"), p.texts("publication_type")).map(_type_of).rows()
+    p.arrays["patent_type"] = pa.array([
+        TYPE_BY_DIGIT[n.type_digit] if n and n.type_digit else t for n, t in zip(found, from_text, strict=True)
+    ], pa.string())
 
 
 def _parse_dates(p: _Parsed) -> None:
     for field, default in (("filing_date", "申请日"), ("publication_date", "公开日"),
                            ("grant_date", "授权日"), ("priority_date", "优先权日")):
         column = p.ctx.name(field, default)
-        p.put(field, _each(_date, p.cells(field), column))
-    filing, published, granted = p.values["filing_date"], p.values["publication_date"], p.values["grant_date"]
-    column = p.ctx.name("filing_date", "申请日")
+        p.put(field, p.cells(field).map(_date, column))
+    filing, published, granted = (p.parsed.pop(f).arrow(pa.date32())
+                                  for f in ("filing_date", "publication_date", "grant_date"))
+    # a grant publication's date is its grant announcement
+    from_publication = pc.and_(pc.and_(pc.is_null(granted), pc.is_valid(published)),
+                               pc.fill_null(pc.is_in(p.parsed["publication_kind"].arrow(pa.string()),
+                                                     pa.array(sorted(GRANT_KINDS))), False))
+    if pc.any(from_publication).as_py():
+        granted = pc.if_else(from_publication, published, granted)
+        p.arrays["_derived_grant"] = from_publication
+    p.arrays.update(filing_date=filing, publication_date=published, grant_date=granted)
     today = dt.date.today()
-    from_publication = p.values["_derived_grant"] = [False] * p.n
-    for i, kind in enumerate(p.values["publication_kind"]):
-        if granted[i] is None and kind in GRANT_KINDS and published[i] is not None:
-            granted[i] = published[i]  # a grant publication's date is its grant announcement
-            from_publication[i] = True
-        problem = date_order_problem(filing[i], published[i], granted[i], today)
-        if problem:
-            p.fail(i, column, problem)
-    if any(from_publication):
-        p.values["grant_date"] = list(granted)  # no longer one value per distinct cell
+    # what date_order_problem refuses, as one expression; it says why for the rows this flags
+    suspect = pc.or_kleene(pc.or_kleene(pc.is_null(filing), pc.greater(filing, pa.scalar(today, pa.date32()))),
+                           pc.or_kleene(pc.less(published, filing), pc.less(granted, filing)))
+    rows = _where(suspect)
+    if rows:
+        column = p.ctx.name("filing_date", "申请日")
+        taken = pa.array(rows, pa.int64())
+        for i, f, pub, grant in zip(rows, *(c.take(taken).to_pylist() for c in (filing, published, granted)),
+                                    strict=True):
+            problem = date_order_problem(f, pub, grant, today)
+            if problem:
+                p.fail(i, column, problem)
 
 
 def _parse_classes(p: _Parsed) -> None:
     ipc_column = p.ctx.name("ipc", "IPC")
-    codes = p.put("ipc_codes", _each(_ipc, p.texts("ipc"), ipc_column))
+    codes = p.put("ipc_codes", p.texts("ipc").map(_ipc, ipc_column))
     main_column = p.ctx.name("ipc_main", "IPC主分类")
-    p.put("ipc_main", _each(_main_of, list(zip(p.texts("ipc_main"), codes, strict=True)), main_column))
+    p.put("ipc_main", _pair(p.texts("ipc_main"), codes).map(_main_of, main_column))
     cpc_column = p.ctx.name("cpc", "CPC")
-    p.put("cpc_codes", _each(_codes, p.texts("cpc"), cpc_column))
+    p.put("cpc_codes", p.texts("cpc").map(_codes, cpc_column))
 
 
 def _parse_industries(p: _Parsed) -> None:
-    """SEI codes, whether judged and on what basis (:func:`industries_of`): each row gets the index
-    of its distinct classification, whose industries are looked up once and turned into Arrow in
-    :func:`_chunk`. The source's own labels (incoPat 新兴产业分类 / 国民经济分类) are kept beside."""
-    p.values["source_nic_codes"] = _each(_nic, p.texts("nic"))
-    p.values["source_sei_labels"] = labels = _each(_sei, p.texts("sei"))
-    distinct: dict[tuple[Any, ...], int] = {}
-    p.values["_industries"] = [
-        distinct.setdefault((codes or (), None if codes else main, () if codes or main else label), len(distinct))
-        for codes, main, label in zip(p.values["ipc_codes"], p.values["ipc_main"], labels, strict=True)]
-    p.industries = [industries_of(*key) for key in distinct]
+    """SEI codes, whether judged and on what basis (:func:`industries_of`), looked up once per
+    distinct classification. The source's own labels (incoPat 新兴产业分类 / 国民经济分类) are kept beside."""
+    p.parsed["source_nic_codes"] = p.texts("nic").map(_nic)
+    p.parsed["source_sei_labels"] = labels = p.texts("sei").map(_sei)
+    classes = _pair(_pair(p.parsed["ipc_codes"], p.parsed["ipc_main"]), labels)
+    industries = classes.map(_industries_of)
+    for k, field in enumerate(INDUSTRY_FIELDS):
+        p.parsed[field] = industries.part(k)
+
+
+def _industries_of(classes: tuple[tuple[Any, Any], tuple[str, ...]]) -> tuple[Any, ...]:
+    (codes, main), label = classes
+    return industries_of(codes or (), None if codes else main, () if codes or main else label)
 
 
 def _parse_texts(p: _Parsed) -> None:
-    zh, en = p.cells("title_zh"), p.cells("title_en")
-    for i, title in enumerate(zh):
-        if title and not en[i] and not _CJK.search(str(title)):
-            zh[i], en[i] = "", title  # an English title in the only title column
-    for field, values in (("title_zh", zh), ("title_en", en)):
-        p.values[field] = [str(v) if v else None for v in values]
+    zh, en = p.text_column("title_zh"), p.text_column("title_en")
+    # an English title in the only title column
+    english = pc.and_(pc.and_(pc.not_equal(zh, ""), pc.equal(en, "")),
+                      pc.invert(pc.match_substring_regex(zh, _CJK_CLASS)))
+    if pc.any(english).as_py():
+        zh, en = pc.if_else(english, "", zh), pc.if_else(english, zh, en)
+    p.arrays["title_zh"], p.arrays["title_en"] = _blank(zh), _blank(en)
     for field in ("abstract_zh", "abstract_en", "main_claim"):
-        p.values[field] = [str(v) if v else None for v in p.cells(field)]
-    p.values["extra"] = [None] * p.n
+        p.arrays[field] = _blank(p.text_column(field))
 
 
 def _parse_counts(p: _Parsed) -> None:
     for field, source in (("claim_count", "claim_count"), ("family_size", "family_size"),
                           ("backward_citation_count", "cited_count"), ("forward_citation_count", "citing_count")):
         column = p.ctx.name(source, source)
-        p.put(field, _each(_int, p.cells(source), column))
-    p.values["family_members"] = members = _each(_names, p.texts("family_members"))
-    p.values["has_overseas_family"] = list(map(overseas_family, members, p.values["family_size"]))
-    p.values["cited_publications"] = _each(_names, p.texts("cited"))
-    p.values["citing_publications"] = _each(_names, p.texts("citing"))
+        p.put(field, p.cells(source).map(_int, column))
+    members = p.parsed["family_members"] = p.texts("family_members").map(_names)
+    p.parsed["has_overseas_family"] = _pair(members, p.parsed["family_size"]).map(_overseas)
+    p.parsed["cited_publications"] = p.texts("cited").map(_names)
+    p.parsed["citing_publications"] = p.texts("citing").map(_names)
+
+
+def _overseas(pair: tuple[tuple[str, ...], int | None]) -> bool | None:
+    return overseas_family(*pair)
 
 
 def _parse_parties(p: _Parsed) -> None:
-    applicants = _each(_names, p.texts("applicants"))
-    addresses = _each(_address, p.cells("address"))
-    p.values["applicant_names"] = applicants
-    p.values["first_applicant_address"] = [a if names else None for a, names in zip(addresses, applicants, strict=True)]
-    offices = p.values["country"]
-    regions = _each(_region_of, list(zip(applicants, addresses, offices, strict=True)))
-    for k, field in enumerate(("first_applicant_region_code", "first_applicant_province_code",
-                               "first_applicant_city_code", "first_applicant_county_code",
-                               "first_applicant_country")):
-        p.values[field] = _part(regions, k)
-    p.values["inventor_names"] = _each(_inventors, p.texts("inventors"))
-    p.values["agency_names"] = _each(_agencies, p.texts("agencies"))
+    applicants = p.parsed["applicant_names"] = p.texts("applicants").map(_names)
+    placed = _pair(applicants, p.cells("address").map(_address))
+    p.parsed["first_applicant_address"] = placed.map(_first_address)
+    regions = _pair(placed, _encode_arrow(p.arrays["country"])).map(_region_of)
+    for k, field in enumerate(REGION_FIELDS):
+        p.parsed[field] = regions.part(k)
+    p.parsed["inventor_names"] = p.texts("inventors").map(_inventors)
+    p.parsed["agency_names"] = p.texts("agencies").map(_agencies)
+
+
+def _first_address(pair: tuple[tuple[str, ...], str | None]) -> str | None:
+    names, address = pair
+    return address if names else None
 
 
 def _parse_status(p: _Parsed) -> None:
-    statuses = _each(_status_of, list(zip(p.texts("status_text"), p.texts("validity"),
-                                          strict=True)))
-    p.values["status"] = _part(statuses, 0)
-    p.values["status_text"] = _part(statuses, 1)
-    p.values["_events"] = [legal_events(str(c)) if c else () for c in p.cells("legal_events")]
+    statuses = _pair(p.texts("status_text"), p.texts("validity")).map(_status_of)
+    p.parsed["status"] = statuses.part(0)
+    p.parsed["status_text"] = statuses.part(1)
+    p.parsed["legal_events"] = p.cells("legal_events").map(_events_of)
+
+
+def _events_of(cell: Any) -> list[dict[str, Any]]:
+    return [{"event_date": date, "code": code, "description": text}
+            for date, code, text in (legal_events(str(cell)) if cell else ())]
 
 
 def _chunk(p: _Parsed, rejections: list[RowResult]) -> Chunk:
-    keep = [i for i, e in enumerate(p.errors) if e is None]
-    for i, error in enumerate(p.errors):
-        if error is not None:
-            rejections.append(RowResult(p.numbers[i], p.ctx.raw(p.row_cells(i)),
-                                        Rejection(error.field, error.reason), p.ctx.sheet))
-    every = len(keep) == p.n
-    values = p.values if every else {k: v if isinstance(v, _Column) else [v[i] for i in keep]
-                                     for k, v in p.values.items()}
-    arrays: list[pa.Array] = []
-    made: dict[int, pa.Array] = {}
+    arrays = []
     for field in STATE_SCHEMA:
         if field.name == "publications":
-            arrays.append(_publications(values, keep, every))
-        elif field.name == "legal_events":
-            arrays.append(_events(values["_events"]))
-        elif field.name in INDUSTRY_FIELDS:
-            distinct = [industries[INDUSTRY_FIELDS.index(field.name)] for industries in p.industries]
-            arrays.append(pa.array(distinct, type=field.type).take(pa.array(values["_industries"], pa.int32())))
+            arrays.append(_publications(p))
+        elif field.name == "extra":
+            arrays.append(pa.nulls(p.n, pa.string()))
+        elif field.name in p.arrays:
+            arrays.append(p.arrays[field.name])
         else:
-            arrays.append(_array(values[field.name], field.type, keep, every, made))
+            arrays.append(p.parsed[field.name].arrow(field.type))
     states = pa.Table.from_arrays(arrays, schema=STATE_SCHEMA)
+    numbers = list(p.numbers)
+    derived_numbers = p.derived_numbers
+    from_publication = p.arrays.get("_derived_grant")
+    if p.errors:
+        for i, error in sorted(p.errors.items()):
+            rejections.append(RowResult(p.numbers[i], p.ctx.raw(p.row_cells(i)),
+                                        Rejection(error.field, error.reason), p.ctx.sheet))
+        keep = pa.array([i not in p.errors for i in range(p.n)], pa.bool_())
+        states = states.filter(keep)
+        numbers = [number for i, number in enumerate(numbers) if i not in p.errors]
+        derived_numbers = [d for i, d in enumerate(derived_numbers) if i not in p.errors]
+        if from_publication is not None:
+            from_publication = pc.filter(from_publication, keep)
     rejections.sort(key=lambda r: r.row)
-    derived = Counter(d for d in values["_derived_number"] if d)
-    derived["grant_date_from_grant_publication"] += sum(values["_derived_grant"])
-    numbers = p.numbers if len(keep) == p.n else [p.numbers[i] for i in keep]
-    return Chunk(states, list(numbers), rejections, +derived)
+    derived = Counter(d for d in derived_numbers if d)
+    if from_publication is not None:
+        derived["grant_date_from_grant_publication"] += pc.sum(from_publication.cast(pa.int64())).as_py() or 0
+    return Chunk(states, numbers, rejections, +derived)
 
 
-def _array(values: list[Any], arrow_type: pa.DataType, keep: list[int], every: bool,
-           made: dict[int, pa.Array]) -> pa.Array:
-    """The kept rows' values as Arrow; a parsed column converts its distinct values once (``made``:
-    the chunk's codes already turned into Arrow, by the id of their list)."""
-    if not isinstance(values, _Column):
-        return pa.array(values, type=arrow_type)
-    distinct = [None if value.__class__ is FieldError else value for value in values.distinct]
-    codes = made.get(id(values.codes))  # columns split from one parse share their codes
-    if codes is None:
-        codes = made[id(values.codes)] = pa.array(values.codes if every else [values.codes[i] for i in keep],
-                                                  pa.int32())
-    return pa.array(distinct, type=arrow_type).take(codes)
-
-
-def _offsets(lengths: list[int]) -> pa.Array:
-    return pa.array(accumulate(lengths, initial=0), type=pa.int32())
-
-
-def _publications(values: dict[str, list[Any]], keep: list[int], every: bool) -> pa.Array:
-    present = [i for i, number in enumerate(values["publication_number"]) if number]
-    date = values["publication_date"]  # a parsed column: one value per row read
-    dates = date if every or not isinstance(date, _Column) else [date[i] for i in keep]
-    fields = [pa.array([(dates if name == "publication_date" else values[name])[i] for i in present], type=t.type)
-              for name, t in zip(("publication_number", "publication_kind", "publication_date"), PUBLICATION,
-                                 strict=True)]
+def _publications(p: _Parsed) -> pa.Array:
+    """Each row's publication as a list of one (none without a number)."""
+    number = p.arrays["publication_number"]
+    present = pc.is_valid(number)
+    fields = [pc.filter(number, present), pc.filter(p.parsed["publication_kind"].arrow(pa.string()), present),
+              pc.filter(p.arrays["publication_date"], present)]
     struct = pa.StructArray.from_arrays(fields, fields=list(PUBLICATION))
-    return pa.ListArray.from_arrays(_offsets([1 if n else 0 for n in values["publication_number"]]), struct)
-
-
-def _events(events: list[Any]) -> pa.Array:
-    flat = [e for row in events for e in row]
-    fields = [pa.array([e[k] for e in flat], type=t.type) for k, t in enumerate(LEGAL_EVENT)]
-    struct = pa.StructArray.from_arrays(fields, fields=list(LEGAL_EVENT))
-    return pa.ListArray.from_arrays(_offsets([len(row) for row in events]), struct)
+    offsets = pc.cumulative_sum(present.cast(pa.int32()))
+    return pa.ListArray.from_arrays(pa.concat_arrays([pa.array([0], pa.int32()), offsets]), struct)

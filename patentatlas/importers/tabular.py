@@ -69,11 +69,11 @@ class TableRow:
 @dataclass
 class ColumnRows:
     """Data rows read column by column (the plain-CSV path): their row numbers, each header's
-    cells with the whitespace around them trimmed, which columns hold a spreadsheet artefact
-    (``_x000D_``: cleaned cell by cell), and the cells as read (for a rejected row's record)."""
+    cells with the whitespace around them trimmed (Arrow text), which columns hold a spreadsheet
+    artefact (``_x000D_``: cleaned cell by cell), and the cells as read (for a rejected row's record)."""
 
     numbers: range
-    columns: list[list[str]]
+    columns: list[pa.Array]
     artefacts: set[int]
     source: pa.Table
 
@@ -403,7 +403,7 @@ def _plain(batch: pa.RecordBatch, limit: int) -> pa.RecordBatch:
 
 
 def _to_column_rows(table: pa.Table, first: int) -> ColumnRows:
-    columns = [pc.utf8_trim_whitespace(column).to_pylist() for column in table.columns]
+    columns = [pc.utf8_trim_whitespace(column.combine_chunks()) for column in table.columns]
     artefacts = {i for i, column in enumerate(table.columns) if pc.any(pc.match_substring(column, "_x")).as_py()}
     return ColumnRows(range(first, first + table.num_rows), columns, artefacts, table)
 

@@ -147,6 +147,11 @@ def canonical_numbers(cells: Sequence[object]) -> list[bool]:
         text = pa.array(cells, pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a workbook's numbers: not canonical text
         return [False] * len(cells)
+    return canonical_mask(text).to_pylist()
+
+
+def canonical_mask(text: pa.Array) -> pa.BooleanArray:
+    """:func:`canonical_numbers` of an Arrow column of text, as an Arrow column (nulls: False)."""
     shaped = pc.fill_null(pc.match_substring_regex(text, r"^CN\d{4}[12389]\d{7}\.[0-9X]$"), False)
     text = pc.if_else(shaped, text, "CN000010000000.0")
     total = pa.scalar(0, pa.int32())
@@ -156,7 +161,7 @@ def canonical_numbers(cells: Sequence[object]) -> list[bool]:
     rest = pc.subtract(total, pc.multiply(pc.divide(total, 11), 11))
     expected = pc.if_else(pc.equal(rest, 10), "X", pc.cast(rest, pa.string()))
     right = pc.equal(expected, pc.utf8_slice_codeunits(text, 15, 16))
-    return pc.and_(shaped, right).to_pylist()
+    return pc.and_(shaped, right)
 
 
 def with_check_digit(digits: str) -> str:
