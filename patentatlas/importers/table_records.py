@@ -250,7 +250,7 @@ def _encode_list(cells: Sequence[Any]) -> _Codes:
 
 
 def _constant(value: Any, n: int) -> _Codes:
-    return _Codes(pa.array([0] * n, pa.int32()), [value])
+    return _Codes(pa.repeat(pa.scalar(0, pa.int32()), n), [value])
 
 
 def _pair(first: _Codes, second: _Codes) -> _Codes:

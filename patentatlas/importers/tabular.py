@@ -393,18 +393,35 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
 def _plain(batch: pa.RecordBatch, limit: int) -> pa.RecordBatch:
     """The batch without its blank rows (only spaces and delimiters: no row, as in the csv path);
     a NUL or a cell over ``limit`` characters is for the careful reader."""
-    filled = None
     for column in batch.columns:
-        if (pc.max(pc.utf8_length(column)).as_py() or 0) > limit or pc.any(pc.match_substring(column, "\x00")).as_py():
+        # bytes first (no decoding): a cell of at most ``limit`` bytes has at most as many characters
+        if (pc.max(pc.binary_length(column)).as_py() or 0) > limit and \
+                (pc.max(pc.utf8_length(column)).as_py() or 0) > limit:
             raise _NotPlain
-        cell = pc.not_equal(pc.utf8_trim_whitespace(column), "")
-        filled = cell if filled is None else pc.or_(filled, cell)
-    return batch if filled is None or pc.all(filled).as_py() else batch.filter(filled)
+        if _holds(column, b"\x00"):
+            raise _NotPlain
+    if not batch.num_columns:
+        return batch
+    # a blank row's first cell is blank: only if some first cell is, are the others looked at
+    maybe = pc.equal(pc.utf8_trim_whitespace(batch.column(0)), "")
+    if not pc.any(maybe).as_py():
+        return batch
+    filled = pc.invert(maybe)
+    for column in batch.columns[1:]:
+        filled = pc.or_(filled, pc.not_equal(pc.utf8_trim_whitespace(column), ""))
+    return batch.filter(filled)
+
+
+def _holds(column: pa.Array, needle: bytes) -> bool:
+    """Whether any cell of a text column may hold ``needle``: a search of the column's bytes (a
+    sliced column's buffer may hold more than its cells: a "yes" may be wrong, a "no" never is)."""
+    data = column.buffers()[2]
+    return data is not None and needle in data.to_pybytes()
 
 
 def _to_column_rows(table: pa.Table, first: int) -> ColumnRows:
     columns = [pc.utf8_trim_whitespace(column.combine_chunks()) for column in table.columns]
-    artefacts = {i for i, column in enumerate(table.columns) if pc.any(pc.match_substring(column, "_x")).as_py()}
+    artefacts = {i for i, column in enumerate(columns) if _holds(column, b"_x")}
     return ColumnRows(range(first, first + table.num_rows), columns, artefacts, table)
 
 

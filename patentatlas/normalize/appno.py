@@ -154,9 +154,10 @@ def canonical_mask(text: pa.Array) -> pa.BooleanArray:
     """:func:`canonical_numbers` of an Arrow column of text, as an Arrow column (nulls: False)."""
     shaped = pc.fill_null(pc.match_substring_regex(text, r"^CN\d{4}[12389]\d{7}\.[0-9X]$"), False)
     text = pc.if_else(shaped, text, "CN000010000000.0")
-    total = pa.scalar(0, pa.int32())
-    for k, weight in enumerate(_WEIGHTS_12):
-        digit = pc.cast(pc.utf8_slice_codeunits(text, 2 + k, 3 + k), pa.int32())
+    digits = pc.cast(pc.utf8_slice_codeunits(text, 2, 14), pa.int64())  # the 12 digits as one number
+    total = pa.scalar(0, pa.int64())
+    for k, weight in enumerate(_WEIGHTS_12):  # digit k of 12, by arithmetic (no text per digit)
+        digit = pc.subtract(pc.divide(digits, 10 ** (11 - k)), pc.multiply(pc.divide(digits, 10 ** (12 - k)), 10))
         total = pc.add(total, pc.multiply(digit, weight))
     rest = pc.subtract(total, pc.multiply(pc.divide(total, 11), 11))
     expected = pc.if_else(pc.equal(rest, 10), "X", pc.cast(rest, pa.string()))
