@@ -222,19 +222,25 @@ class _Placer:
         return (chosen, *enterprise_of(normalized, directory, registration))
 
 
-def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = None) -> dict[str, Any]:
-    """Place the patents ``numbers`` (all when None) again; returns how many were placed and moved.
+def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = None, *,
+                  batches: list[int] | None = None) -> dict[str, Any]:
+    """Place the patents ``numbers`` (all when None), or those the import ``batches`` wrote or saw
+    (chosen in the store: an import of a million patents hands none of their numbers to Python),
+    again; returns how many were placed and moved.
 
     >>> place_patents(conn, ["CN202010302257.8"])  # doctest: +SKIP
     {'placed': 1, 'moved': 0, 'seconds': 0.01}
     """
     started = time.perf_counter()
-    if numbers is not None and not numbers:
+    if (numbers is not None and not numbers) or (batches is not None and not batches):
         return {"placed": 0, "moved": 0, "seconds": 0.0}
+    scoped = numbers is not None or batches is not None
     if numbers is not None:
         conn.register("placing_scope", pa.table({"k": pa.array(sorted(set(numbers)), pa.string())}))
-    scope = _SCOPE_SQL.format(numbers=" AND p.application_number IN (SELECT k FROM placing_scope)" if numbers
-                              is not None else "")
+    elif batches is not None:
+        conn.execute("CREATE OR REPLACE TEMP TABLE placing_scope AS SELECT application_number AS k FROM patents "
+                     "WHERE last_batch_id IN (SELECT unnest(?::INTEGER[]))", [batches])
+    scope = _SCOPE_SQL.format(numbers=" AND p.application_number IN (SELECT k FROM placing_scope)" if scoped else "")
     try:
         placer = _Placer(EnterpriseIndex(conn))
         keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
@@ -244,11 +250,13 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
             mark_summaries_stale(conn)
         if moved:  # the search documents of the moved patents hold their old regions
             mark_index_stale(conn)
-        _place_parties(conn, numbers is not None, placer.index)
+        _place_parties(conn, scoped, placer.index)
     finally:
         conn.unregister("placed_keys")
         if numbers is not None:
             conn.unregister("placing_scope")
+        elif batches is not None:
+            conn.execute("DROP TABLE IF EXISTS placing_scope")
     return {"placed": placed, "moved": moved, "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -336,15 +344,6 @@ def _place_parties(conn: duckdb.DuckDBPyConnection, scoped: bool, index: Enterpr
 
 
 # --------------------------------------------------------------------------- what to place again
-
-
-def numbers_of_batches(conn: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> list[str]:
-    """The patents an import wrote or saw (their last batch is one of ``batch_ids``)."""
-    if not batch_ids:
-        return []
-    rows = conn.execute("SELECT application_number FROM patents WHERE last_batch_id IN (SELECT unnest(?))",
-                        [batch_ids]).fetchall()
-    return [r[0] for r in rows]
 
 
 def numbers_of_names(conn: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[str]:
