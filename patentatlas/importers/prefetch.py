@@ -88,6 +88,12 @@ def _next_item(queue: Any, process: Any) -> Any:
                 ) from None
 
 
+def _warm_region_index() -> None:
+    from patentatlas.reference.regions import resolve_region
+
+    resolve_region("", None, None, "CN")
+
+
 def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Chunk]:
     """The file's chunks, produced in a helper process; its errors are raised here."""
     context = mp.get_context("spawn")
@@ -95,9 +101,14 @@ def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Ch
     # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
     process = context.Process(target=_produce, args=(str(path), mapping, queue, os.getpid()), daemon=True)
     process.start()
+    # while the helper reads its first chunk we would only wait: build the region index the
+    # store's writer places parties by meanwhile (about a second, once per process)
+    warming = threading.Thread(target=_warm_region_index, name="region-index", daemon=True)
+    warming.start()
     try:
         while True:
             item = _next_item(queue, process)
+            warming.join()
             if isinstance(item, Chunk):
                 yield item
             elif isinstance(item, BaseException):
