@@ -70,23 +70,24 @@ def finish_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, report: ImportR
     )
 
 
-def fetch_states(conn: duckdb.DuckDBPyConnection, keys: set[str]) -> dict[str, State]:
-    """The stored rows of these applications, as states.
+def fetch_states(conn: duckdb.DuckDBPyConnection, keys: pa.Array | pa.ChunkedArray) -> dict[str, State]:
+    """The stored rows of these applications (repeats allowed), as states.
 
     Asks for the keys first (a scan of one column) and reads whole rows only for those found:
-    in a large import most keys are new, and whole rows are costly to scan for.
+    in a large import most keys are new, and whole rows are costly to scan for. The keys go to
+    DuckDB as the Arrow column they came in, not as Python strings.
     """
-    if not keys:
+    if not len(keys):
         return {}
-    found = _select_in(conn, "SELECT application_number FROM patents", keys).column(0).to_pylist()
-    if not found:
+    found = _select_in(conn, "SELECT application_number FROM patents", keys).column(0)
+    if not len(found):
         return {}
-    rows = _select_in(conn, "SELECT * FROM patents", set(found)).to_pylist()
+    rows = _select_in(conn, "SELECT * FROM patents", found).to_pylist()
     return {row["application_number"]: row for row in rows}
 
 
-def _select_in(conn: duckdb.DuckDBPyConnection, select: str, keys: set[str]) -> pa.Table:
-    conn.register("wanted_keys", pa.table({"k": pa.array(sorted(keys), type=pa.string())}))
+def _select_in(conn: duckdb.DuckDBPyConnection, select: str, keys: pa.Array | pa.ChunkedArray) -> pa.Table:
+    conn.register("wanted_keys", pa.table({"k": keys}))
     try:
         return conn.sql(f"{select} WHERE application_number IN (SELECT k FROM wanted_keys)").to_arrow_table()
     finally:
@@ -174,53 +175,79 @@ def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[lis
     """Party rows not yet written (or now better placed) and the link table of these states.
 
     Works on whole columns: names are flattened and dictionary-encoded, so each distinct name is
-    turned into a party once per chunk.
+    turned into a party once per chunk, and the links are built by Arrow from the distinct names'
+    ids (Python touches each distinct name once, never each link).
     """
     parties: dict[int, dict[str, Any]] = {}
-    tables = []
-    for role, field in _ROLES:
-        lists = states.column(field).combine_chunks()
-        flat = pc.list_flatten(lists)
-        if not len(flat):
-            continue
-        parent = pc.list_parent_indices(lists)
-        seq = pc.add(pc.subtract(pa.array(range(len(flat)), pa.int64()),
-                                 pc.take(lists.offsets.cast(pa.int64()), parent)), 1)
-        encoded = flat.dictionary_encode()
-        names = encoded.dictionary.to_pylist()
-        if role == "applicant":
-            where = _applicant_places(states, seq, parent, encoded.indices, len(names))
-            rows = [_party(n, role, a, o) for n, (a, o) in zip(names, where, strict=True)]
-        else:
-            rows = [_party(n, role, None, None) for n in names]
-        for party in rows:
-            if party["region_confidence"] > written.get(party["party_id"], -1.0):
-                parties[party["party_id"]] = party
-                written[party["party_id"]] = party["region_confidence"]
-        link_roles = ["agent" if role == "agency" and p["kind"] == "individual" else role for p in rows]
-        tables.append(pa.table({
-            "application_number": pc.take(states.column("application_number"), parent),
-            "party_id": pc.take(pa.array([p["party_id"] for p in rows], pa.int64()), encoded.indices),
-            "role": pc.take(pa.array(link_roles, pa.string()), encoded.indices),
-            "seq": seq.cast(pa.int32()),
-        }))
-    links = pa.concat_tables(tables) if tables else pa.table({})
-    return list(parties.values()), links
+    tables = [links for role, field in _ROLES
+              if (links := _role_links(states, role, field, parties, written)) is not None]
+    return list(parties.values()), pa.concat_tables(tables) if tables else pa.table({})
 
 
-def _applicant_places(states: pa.Table, seq: pa.Array, parent: pa.Array, codes: pa.Array,
-                      distinct: int) -> list[tuple[str | None, str | None]]:
-    """For each distinct applicant name (by its code): an address given for it as a first
+def _role_links(states: pa.Table, role: str, field: str, parties: dict[int, dict[str, Any]],
+                written: dict[int, float]) -> pa.Table | None:
+    """The links of the names in one role's column (None when it names nobody); the parties to
+    write go into ``parties``."""
+    lists = states.column(field).combine_chunks()
+    flat = pc.list_flatten(lists)
+    if not len(flat):
+        return None
+    parent = pc.list_parent_indices(lists)
+    seq = _positions(lists, parent)
+    encoded = flat.dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    if role == "applicant":
+        where = _applicant_places(states, seq, parent, encoded.indices)
+        rows = [_party(n, role, a, o) for n, a, o in zip(names, *where, strict=True)]
+    else:
+        rows = [_party(n, role, None, None) for n in names]
+    ids = _note_parties(rows, parties, written)
+    return pa.table({
+        "application_number": pc.take(states.column("application_number"), parent),
+        "party_id": pc.take(ids, encoded.indices),
+        "role": _link_roles(role, rows, encoded.indices),
+        "seq": seq.cast(pa.int32()),
+    })
+
+
+def _positions(lists: pa.ListArray, parent: pa.Array) -> pa.Array:
+    """Each flattened item's place in its list, from 1 (an applicant's seq)."""
+    counting = pc.cumulative_sum(pc.fill_null(pa.nulls(len(parent), pa.int64()), 1))  # 1, 2, 3, …
+    starts = pc.subtract(pc.take(lists.offsets.cast(pa.int64()), parent), lists.offsets[0].cast(pa.int64()))
+    return pc.subtract(counting, starts)
+
+
+def _note_parties(rows: list[dict[str, Any]], parties: dict[int, dict[str, Any]],
+                  written: dict[int, float]) -> pa.Array:
+    """The rows' party ids; a party not yet written in this import, or now better placed, goes
+    into ``parties`` (and ``written``)."""
+    ids = [party["party_id"] for party in rows]
+    for party_key, party in zip(ids, rows, strict=True):
+        confidence = party["region_confidence"]
+        if confidence > written.get(party_key, -1.0):
+            parties[party_key] = party
+            written[party_key] = confidence
+    return pa.array(ids, pa.int64())
+
+
+def _link_roles(role: str, rows: list[dict[str, Any]], codes: pa.Array) -> pa.Array:
+    """The link's role: the column's, except an agency that is a person, who is an agent."""
+    if role != "agency":
+        return pa.repeat(pa.scalar(role, pa.string()), len(codes))
+    return pc.take(pa.array(["agent" if p["kind"] == "individual" else role for p in rows], pa.string()), codes)
+
+
+def _applicant_places(states: pa.Table, seq: pa.Array, parent: pa.Array,
+                      codes: pa.Array) -> tuple[list[str | None], list[str | None]]:
+    """For each distinct applicant name (in code order): an address given for it as a first
     applicant in these states, and the office of an application it filed (for guessing a foreign
-    country) — the last of each in the chunk, grouped by Arrow."""
+    country) — the last of each in the chunk, grouped by Arrow. Every code occurs, so the groups
+    sorted by code are the names in order."""
     address = pc.if_else(pc.equal(seq, 1), pc.take(states.column("first_applicant_address"), parent), None)
     grouped = pa.table({"code": codes, "address": address, "office": pc.take(states.column("country"), parent)}) \
-        .group_by("code", use_threads=False).aggregate([("address", "last"), ("office", "last")])
-    places: list[tuple[str | None, str | None]] = [(None, None)] * distinct
-    for code, where, office in zip(grouped.column("code").to_pylist(), grouped.column("address_last").to_pylist(),
-                                   grouped.column("office_last").to_pylist(), strict=True):
-        places[code] = (where, office)
-    return places
+        .group_by("code", use_threads=False).aggregate([("address", "last"), ("office", "last")]) \
+        .sort_by("code")
+    return grouped.column("address_last").to_pylist(), grouped.column("office_last").to_pylist()
 
 
 @lru_cache(maxsize=1 << 17)
