@@ -15,6 +15,7 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,16 +94,19 @@ def load_file(
     source = open_source(path, mapping)
     chunks = prefetched_chunks(path, mapping) if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
     report = ImportReport(str(path), source.format)
-    loader = _Loader(conn, report, file_checksum(path), observed_on or dt.date.today())
     collecting = gc.isenabled()
     gc.disable()  # an import allocates millions of short-lived objects and makes no cycles
-    try:
-        with _import_threads(conn):
-            for part, part_chunks in enumerate(_parts(chunks, batch_rows), start=1):
-                loader.load_batch(part, part_chunks, progress)
-    finally:
-        if collecting:
-            gc.enable()
+    # the checksum is read beside the first chunk (hashlib lets go of the interpreter), not before it
+    with ThreadPoolExecutor(1, thread_name_prefix="checksum") as hashing:
+        checksum = hashing.submit(file_checksum, path)
+        loader = _Loader(conn, report, checksum, observed_on or dt.date.today())
+        try:
+            with _import_threads(conn):
+                for part, part_chunks in enumerate(_parts(chunks, batch_rows), start=1):
+                    loader.load_batch(part, part_chunks, progress)
+        finally:
+            if collecting:
+                gc.enable()
     return report
 
 
@@ -161,7 +165,7 @@ def _parts(chunks: Iterator[Chunk], rows_limit: int, bytes_limit: int = BATCH_BY
 class _Loader:
     """Loads a file's batches, remembering across them what this import already wrote."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, report: ImportReport, checksum: str,
+    def __init__(self, conn: duckdb.DuckDBPyConnection, report: ImportReport, checksum: Future[str],
                  observed_on: dt.date) -> None:
         self.conn = conn
         self.report = report
@@ -174,7 +178,8 @@ class _Loader:
         """One batch in one transaction: all of it, or (on any failure) none of it."""
         conn, report = self.conn, self.report
         with transaction(conn):
-            batch_id = writer.start_batch(conn, report.file, report.format, self.checksum, part, self.observed_on)
+            batch_id = writer.start_batch(conn, report.file, report.format, self.checksum.result(), part,
+                                          self.observed_on)
             counts = ImportReport(report.file, report.format, [batch_id])
             batch = _Batch(self, counts, batch_id)
             for chunk in chunks:
