@@ -140,7 +140,9 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     """SIGKILL in the middle of a big import: every batch is all there or not there at all, and
     the helper process reading the file exits by itself."""
     db, marker = tmp_path / "crash.duckdb", tmp_path / "written"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    temp = tmp_path / "temp"  # where the helper hands its chunks over
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "TMPDIR": str(temp)}
     cli = [sys.executable, "-m", "patentatlas.cli", "--db", str(db)]
     subprocess.run([*cli, "import", str(THUNDERSOFT)], check=True, env=env, capture_output=True)
     big = write_resampled(VR, tmp_path / "big.csv", 150_000)  # 47 MB: read by a helper process
@@ -161,6 +163,7 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     # within its watchdog's period: the bound only stops a broken helper from hanging the suite
     _, alive = psutil.wait_procs(helpers, timeout=15)
     assert alive == []
+    assert list(temp.iterdir()) == []  # and the chunks it had handed over went with it
     conn = duckdb.connect(str(db))
     batches = conn.execute("SELECT rows_read, loaded + updated + unchanged + quarantined, finished_at IS NOT NULL "
                            "FROM import_batches ORDER BY batch_id").fetchall()

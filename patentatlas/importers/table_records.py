@@ -291,8 +291,8 @@ class _Parsed:
             self.numbers: Sequence[int] = rows.numbers
             self.row_cells: Callable[[int], list[Any]] = rows.cells
             # plain CSV: Arrow text, trimmed; a column with a spreadsheet artefact is cleaned per distinct cell
-            self.columns: dict[str, pa.Array] | None = {f: rows.columns[ctx.columns[f]] for f in fields}
-            self._dirty = {f for f in fields if ctx.columns[f] in rows.artefacts}
+            self.columns: dict[str, pa.Array] | None = {f: rows.column(ctx.columns[f]) for f in fields}
+            self._dirty = {f for f in fields if rows.has_artefact(ctx.columns[f])}
             self._lists: dict[str, Sequence[Any]] = {}
         else:
             self.numbers = [r.row for r in rows]

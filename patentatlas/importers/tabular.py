@@ -68,17 +68,31 @@ class TableRow:
 
 @dataclass
 class ColumnRows:
-    """Data rows read column by column (the plain-CSV path): their row numbers, each header's
-    cells with the whitespace around them trimmed (Arrow text), which columns hold a spreadsheet
-    artefact (``_x000D_``: cleaned cell by cell), and the cells as read (for a rejected row's record)."""
+    """Data rows read column by column (the plain-CSV path): their row numbers and the cells as
+    read (kept for a rejected row's record). A column is handed out trimmed of the whitespace
+    around its cells (Arrow text), and said to hold a spreadsheet artefact (``_x000D_``: to be
+    cleaned cell by cell) or not; both only for the columns asked for (an export's columns no
+    field reads cost nothing)."""
 
     numbers: range
-    columns: list[pa.Array]
-    artefacts: set[int]
     source: pa.Table
+
+    def __post_init__(self) -> None:
+        self._trimmed: dict[int, pa.Array] = {}
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def column(self, index: int) -> pa.Array:
+        """The ``index``-th column's cells, trimmed."""
+        trimmed = self._trimmed.get(index)
+        if trimmed is None:
+            trimmed = self._trimmed[index] = pc.utf8_trim_whitespace(self.source.column(index).combine_chunks())
+        return trimmed
+
+    def has_artefact(self, index: int) -> bool:
+        """Whether a cell of the ``index``-th column may hold a spreadsheet artefact."""
+        return _holds(self.column(index), _ARTEFACT)
 
     def cells(self, index: int) -> list[str]:
         """The cells of the ``index``-th row of these, as read."""
@@ -354,6 +368,13 @@ def _column_rows(path: Path, delimiter: str, width: int, size: int) -> Iterator[
                 yield row
 
 
+# After the first chunk, a plain CSV comes in chunks this many times larger, up to this many bytes
+# of cells: each chunk costs the store fixed work (a look-up of its keys among the stored ones),
+# and the columns' distinct cells are parsed once per chunk.
+LATER_CHUNKS = 5
+COLUMN_CHUNK_BYTES = 48 << 20
+
+
 def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterator[ColumnRows]:
     invalid: list[Any] = []
 
@@ -372,18 +393,22 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
     )
     limit, number = max_cell_chars(), 2
     pending: list[pa.RecordBatch] = []
-    count = 0
+    count = held = 0
+    target = size  # the first chunk as asked (the store starts writing early), later ones larger
     for batch in reader:
         if invalid:
             raise _NotPlain
         batch = _plain(batch, limit)
         pending.append(batch)
-        count += batch.num_rows
-        while count >= size:
+        count, held = count + batch.num_rows, held + batch.nbytes
+        while count >= target or (count and held >= COLUMN_CHUNK_BYTES):
             table = pa.Table.from_batches(pending).combine_chunks()
-            yield _to_column_rows(table.slice(0, size), number)
-            number += size
-            pending, count = table.slice(size).to_batches(), count - size
+            taken = min(count, target)
+            yield _to_column_rows(table.slice(0, taken), number)
+            number += taken
+            pending, count = table.slice(taken).to_batches(), count - taken
+            held = held * count // (count + taken)
+            target = size * LATER_CHUNKS
     if invalid:  # in the last block (or in a file of no good row)
         raise _NotPlain
     if count:
@@ -398,7 +423,7 @@ def _plain(batch: pa.RecordBatch, limit: int) -> pa.RecordBatch:
         if (pc.max(pc.binary_length(column)).as_py() or 0) > limit and \
                 (pc.max(pc.utf8_length(column)).as_py() or 0) > limit:
             raise _NotPlain
-        if _holds(column, b"\x00"):
+        if _holds(column, _NUL):
             raise _NotPlain
     if not batch.num_columns:
         return batch
@@ -412,17 +437,19 @@ def _plain(batch: pa.RecordBatch, limit: int) -> pa.RecordBatch:
     return batch.filter(filled)
 
 
-def _holds(column: pa.Array, needle: bytes) -> bool:
-    """Whether any cell of a text column may hold ``needle``: a search of the column's bytes (a
-    sliced column's buffer may hold more than its cells: a "yes" may be wrong, a "no" never is)."""
+_NUL, _ARTEFACT = re.compile(b"\x00"), re.compile(b"_x")
+
+
+def _holds(column: pa.Array, needle: re.Pattern[bytes]) -> bool:
+    """Whether any cell of a text column may hold ``needle``: a search of the column's bytes where
+    they lie (a sliced column's buffer may hold more than its cells: a "yes" may be wrong, a "no"
+    never is)."""
     data = column.buffers()[2]
-    return data is not None and needle in data.to_pybytes()
+    return data is not None and needle.search(memoryview(data)) is not None
 
 
 def _to_column_rows(table: pa.Table, first: int) -> ColumnRows:
-    columns = [pc.utf8_trim_whitespace(column.combine_chunks()) for column in table.columns]
-    artefacts = {i for i, column in enumerate(columns) if _holds(column, b"_x")}
-    return ColumnRows(range(first, first + table.num_rows), columns, artefacts, table)
+    return ColumnRows(range(first, first + table.num_rows), table)
 
 
 class _Budget:
