@@ -282,7 +282,6 @@ class _Parsed:
         self.n = len(rows)
         self.parsed: dict[str, _Codes] = {}
         self.arrays: dict[str, pa.Array] = {}
-        self.industries: list[tuple[tuple[str, ...], bool, str | None]] = []  # see _parse_industries
         self.errors: dict[int, FieldError] = {}
         self.derived_numbers: list[str | None] = []  # how each number was derived (numbers written otherwise)
         self._coded: dict[str, _Codes] = {}
@@ -368,7 +367,7 @@ def _parse_identity(p: _Parsed) -> None:
     if numbers is not None and pc.all(canonical_mask(numbers)).as_py() is not False:
         # the common case: every number canonical, its type in its digits
         p.arrays["application_number"] = numbers
-        p.arrays["country"] = pa.array(["CN"] * p.n, pa.string())
+        p.arrays["country"] = pa.repeat(pa.scalar("CN", pa.string()), p.n)
         type_digits = _encode_arrow(pc.utf8_slice_codeunits(numbers, 6, 7))
         p.parsed["patent_type"] = type_digits.map(TYPE_BY_DIGIT.__getitem__)
     else:
