@@ -63,3 +63,25 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def settings(conn: duckdb.DuckDBPyConnection, **values: int | bool) -> Iterator[None]:
+    """DuckDB settings for a block of work, then back to what they were (they are the database's,
+    not the connection's: keep the block short).
+
+    >>> conn = duckdb.connect()
+    >>> with settings(conn, preserve_insertion_order=False):
+    ...     scalar(conn, "SELECT current_setting('preserve_insertion_order')")
+    False
+    >>> scalar(conn, "SELECT current_setting('preserve_insertion_order')")
+    True
+    """
+    before = {name: scalar(conn, f"SELECT current_setting('{name}')") for name in values}
+    for name, value in values.items():
+        conn.execute(f"SET {name} = {str(value).lower() if isinstance(value, bool) else int(value)}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(f"SET {name} = {str(value).lower() if isinstance(value, bool) else value}")
