@@ -7,6 +7,7 @@ which only the careful reader reads."""
 from __future__ import annotations
 
 import csv
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,25 @@ def test_spaces_around_cells_and_spreadsheet_artefacts_are_cleaned_the_same_way(
     assert titles[numbers.index(3001)] == "一种显示装置"
     assert states.column("applicant_names").to_pylist()[numbers.index(3002)] == ["北京理工大学"]
     assert rejected[0][0] == 3003 and rejected[1]["标题"] == rows[3002][2]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_gbk_row_of_another_width_in_a_utf8_file_is_quarantined_quietly(tmp_path: Path) -> None:
+    """A row saved as GBK inside a UTF-8 file, and short: the careful reader takes over from its
+    batch and quarantines it (row 5001); nothing is printed about it on the way (Arrow's handler of
+    bad rows once printed "Exception ignored" when it could not decode such a row)."""
+    rows = _rows(VR)
+    data = b"".join(_csv_bytes(part, encoding) for part, encoding in (
+        (rows[:5000], "utf-8"), ([rows[5000][:21]], "gb18030"), (rows[5001:], "utf-8")))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(data)
+    chunks = list(open_source(path).chunks)
+    assert sum(c.states.num_rows for c in chunks) == 7804
+    assert [(r.row, r.outcome.field, r.outcome.reason) for c in chunks for r in c.rejections] == [
+        (5001, "(row)", "row has 21 cells but the header has 24")]
+
+
+def _csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
+    with StringIO() as out:
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode(encoding)

@@ -376,18 +376,13 @@ COLUMN_CHUNK_BYTES = 48 << 20
 
 
 def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterator[ColumnRows]:
-    invalid: list[Any] = []
-
-    def refuse(row: Any) -> str:
-        invalid.append(row)
-        return "skip"
-
+    """The rows in chunks of columns while the file is plain; a row of another width (or bytes
+    that are not UTF-8) is Arrow's error, which hands the rest to the careful reader."""
     names = [f"c{i}" for i in range(width)]
     reader = pa_csv.open_csv(
         path,
         read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, block_size=4 << 20),
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                          invalid_row_handler=refuse),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                               strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
@@ -396,8 +391,6 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
     count = held = 0
     target = size  # the first chunk as asked (the store starts writing early), later ones larger
     for batch in reader:
-        if invalid:
-            raise _NotPlain
         batch = _plain(batch, limit)
         pending.append(batch)
         count, held = count + batch.num_rows, held + batch.nbytes
@@ -409,8 +402,6 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
             pending, count = table.slice(taken).to_batches(), count - taken
             held = held * count // (count + taken)
             target = size * LATER_CHUNKS
-    if invalid:  # in the last block (or in a file of no good row)
-        raise _NotPlain
     if count:
         yield _to_column_rows(pa.Table.from_batches(pending), number)
 
