@@ -44,12 +44,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--layout", choices=sorted(LAYOUTS), default="patentics")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--distinct-applicants", action="store_true",
+                        help="every row's applicants new names (a real file's many applicants; see resample.py)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="patentatlas-bench-"))
-    source = workdir / f"resampled_{args.layout}_{args.records}.csv"
+    distinct = "_distinct" if args.distinct_applicants else ""
+    source = workdir / f"resampled_{args.layout}_{args.records}{distinct}.csv"
     if not source.exists():
         t0 = time.perf_counter()
-        write_resampled(LAYOUTS[args.layout], source, args.records)
+        write_resampled(LAYOUTS[args.layout], source, args.records, distinct_applicants=args.distinct_applicants)
         print(f"wrote {source} ({source.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     db = workdir / "bench.duckdb"
     db.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -168,3 +169,30 @@ def test_a_pending_registration_places_nothing_until_verified(db: Path) -> None:
         assert placed_now == [("registration", "330108")]
     finally:
         conn.close()
+
+
+def test_placing_in_slices_places_as_placing_at_once(samples_db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Placement goes through a large scope a slice at a time (a million distinct applicants at
+    once ran out of the store's memory); 500 patents a slice (17 slices here) places every patent
+    as one slice does."""
+    from patentatlas.domain import placement
+
+    def placed_after_directory(name: str) -> tuple[list[Any], list[Any], int]:
+        copy = tmp_path / name
+        shutil.copy(samples_db, copy)
+        with duckdb.connect(str(copy)) as conn:  # as an old store: no placements yet
+            conn.execute("DELETE FROM placements")
+        run(copy, "directory", "import", str(SZSE_CSV), "--json")
+        placed = run(copy, "directory", "place", "--json")["placed"]  # every patent again
+        with duckdb.connect(str(copy), read_only=True) as conn:
+            placements = conn.execute("SELECT * FROM placements ORDER BY application_number").fetchall()
+            regions = conn.execute("SELECT application_number, first_applicant_region_code, "
+                                   "first_applicant_county_code FROM patents ORDER BY 1").fetchall()
+        return placements, regions, placed
+
+    at_once = placed_after_directory("once.duckdb")
+    monkeypatch.setattr(placement, "SLICE_PATENTS", 500)
+    sliced = placed_after_directory("sliced.duckdb")
+    assert sliced == at_once
+    assert len(at_once[0]) == at_once[2] == 8_314  # every patent with an applicant

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -243,21 +244,45 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
     scope = _SCOPE_SQL.format(numbers=" AND p.application_number IN (SELECT k FROM placing_scope)" if scoped else "")
     try:
         placer = _Placer(EnterpriseIndex(conn))
-        keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
-        conn.register("placed_keys", _staged(keys, placer))
-        placed, moved = _write(conn, scope)
+        placed = moved = 0
+        for part in _slices(conn, scope):
+            part_placed, part_moved = _place_slice(conn, part, placer)
+            placed, moved = placed + part_placed, moved + part_moved
         if placed:  # regions and enterprises the summaries count by may have changed: read patents until a refresh
             mark_summaries_stale(conn)
         if moved:  # the search documents of the moved patents hold their old regions
             mark_index_stale(conn)
         _place_parties(conn, scoped, placer.index)
-    finally:
-        conn.unregister("placed_keys")
-        if numbers is not None:
-            conn.unregister("placing_scope")
-        elif batches is not None:
-            conn.execute("DROP TABLE IF EXISTS placing_scope")
+    finally:  # quietly: a failed statement has aborted the transaction, and its error is the one to see
+        with suppress(duckdb.Error):
+            if numbers is not None:
+                conn.unregister("placing_scope")
+            elif batches is not None:
+                conn.execute("DROP TABLE IF EXISTS placing_scope")
     return {"placed": placed, "moved": moved, "seconds": round(time.perf_counter() - started, 2)}
+
+
+SLICE_PATENTS = 200_000  # patents placed at a time: their placements are staged in the store's memory
+
+
+def _slices(conn: duckdb.DuckDBPyConnection, scope: str) -> list[str]:
+    """The scope in slices of about :data:`SLICE_PATENTS` patents (by a hash of the number): a
+    million patents of a million distinct applicants staged at once ran out of the store's 512 MB."""
+    count = conn.execute(f"SELECT count(*) FROM patents p WHERE {scope}").fetchall()[0][0]
+    parts = max(1, -(-count // SLICE_PATENTS))
+    if parts == 1:
+        return [scope]
+    return [f"{scope} AND hash(p.application_number) % {parts} = {part}" for part in range(parts)]
+
+
+def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer) -> tuple[int, int]:
+    keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
+    conn.register("placed_keys", _staged(keys, placer))
+    try:
+        return _write(conn, scope)
+    finally:
+        with suppress(duckdb.Error):
+            conn.unregister("placed_keys")
 
 
 def _staged(keys: list[tuple[Any, ...]], placer: _Placer) -> pa.Table:
@@ -290,7 +315,8 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
         conn.execute("INSERT INTO placements BY NAME SELECT application_number, enterprise_key, enterprise_name, "
                      "method, confidence, township_method, evidence FROM placed_now WHERE placement_changed")
     finally:
-        conn.execute("DROP TABLE IF EXISTS placed_now")
+        with suppress(duckdb.Error):  # an aborted transaction: its error is the one to see
+            conn.execute("DROP TABLE IF EXISTS placed_now")
     return int(placed), int(moved)
 
 
