@@ -256,16 +256,22 @@ def _store_years(db: Path) -> dict[int, int]:
             "SELECT coalesce(year(filing_date), 0), count(*) FROM patents GROUP BY ALL").fetchall())
 
 
+def _exported_years(out: Path) -> dict[int, int]:
+    """Patents per filing year in a Parquet export, read from its partitions."""
+    with duckdb.connect() as conn:
+        return dict(conn.execute(
+            f"SELECT filing_year, count(*) FROM read_parquet('{out}/patents/*/*.parquet', hive_partitioning=true) "
+            "GROUP BY ALL").fetchall())
+
+
 def test_export_parquet_partitioned_by_filing_year(thundersoft_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(thundersoft_db, "export", "--format", "parquet", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "patents").iterdir()) == sorted(
         f"filing_year={y}" for y in THUNDERSOFT_YEARS)
+    per_year = _exported_years(out)
     with duckdb.connect() as conn:
-        per_year = dict(conn.execute(
-            f"SELECT filing_year, count(*) FROM read_parquet('{out}/patents/*/*.parquet', hive_partitioning=true) "
-            "GROUP BY ALL").fetchall())
         parties = conn.execute(f"SELECT count(*) FROM '{out}/patent_parties.parquet'").fetchall()[0][0]
     assert per_year == _store_years(thundersoft_db)
     assert per_year == {int(y): n for y, n in THUNDERSOFT_YEARS.items()}
@@ -282,10 +288,8 @@ def test_export_parquet_stays_within_the_memory_limit(observed_db: Path, tmp_pat
     out = tmp_path / "out"
     result = run(copied_store(observed_db, tmp_path), "export", "--format", "parquet", "-o", str(out))
     assert result.exit_code == 0, result.output
+    per_year = _exported_years(out)
     with duckdb.connect() as conn:
-        per_year = dict(conn.execute(
-            f"SELECT filing_year, count(*) FROM read_parquet('{out}/patents/*/*.parquet', hive_partitioning=true) "
-            "GROUP BY ALL").fetchall())
         cited = conn.execute(f"SELECT count(*) FROM read_parquet('{out}/citations/*/*.parquet')").fetchall()[0][0]
     assert per_year == _store_years(observed_db)
     assert sum(per_year.values()) == 15_149
