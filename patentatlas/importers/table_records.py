@@ -36,6 +36,7 @@ from patentatlas.importers.chunks import (
 from patentatlas.importers.records import Rejection, RowResult
 from patentatlas.importers.tabular import ColumnRows, TableRow
 from patentatlas.normalize import ipc as ipc_norm
+from patentatlas.normalize import missing
 from patentatlas.normalize.appno import (
     TYPE_BY_DIGIT,
     ApplicationNumber,
@@ -377,20 +378,18 @@ def _parse_identity(p: _Parsed) -> None:
     # a kind is read from a number's last two characters (when it has four): parsed once per ending
     endings = pc.if_else(pc.fill_null(pc.greater_equal(pc.utf8_length(publication), 4), False),
                          pc.utf8_slice_codeunits(publication, -2), "")
-    kinds = p.parsed["publication_kind"] = _encode_arrow(endings).map(_kind_of_ending)
+    kinds = _encode_arrow(endings).map(_kind_of_ending)
+    p.arrays["publication_kind"] = kinds.arrow(pa.string())
     p.parsed["biblio_rank"] = kinds.map(kind_rank)
 
 
 def _without_placeholders(column: pa.Array) -> pa.Array:
     """Null where a cell says "no value" (``-``, ``无`` …): only short cells can, so only those are looked at."""
-    short = pc.filter(column, pc.fill_null(pc.less_equal(pc.utf8_length(column), _PLACEHOLDER_CHARS), False))
+    short = pc.filter(column, pc.fill_null(pc.less_equal(pc.utf8_length(column), missing.LONGEST), False))
     said = [value for value in pc.unique(short).to_pylist() if is_placeholder(value)]
     if not said:
         return column
     return pc.if_else(pc.is_in(column, pa.array(said, pa.string())), pa.scalar(None, pa.string()), column)
-
-
-_PLACEHOLDER_CHARS = 10  # no placeholder is longer (missing.is_placeholder)
 
 
 def _kind_of_ending(ending: str) -> str | None:
@@ -426,8 +425,8 @@ def _parse_dates(p: _Parsed) -> None:
                                   for f in ("filing_date", "publication_date", "grant_date"))
     # a grant publication's date is its grant announcement
     from_publication = pc.and_(pc.and_(pc.is_null(granted), pc.is_valid(published)),
-                               pc.fill_null(pc.is_in(p.parsed["publication_kind"].arrow(pa.string()),
-                                                     pa.array(sorted(GRANT_KINDS))), False))
+                               pc.fill_null(pc.is_in(p.arrays["publication_kind"], pa.array(sorted(GRANT_KINDS))),
+                                            False))
     if pc.any(from_publication).as_py():
         granted = pc.if_else(from_publication, published, granted)
         p.arrays["_derived_grant"] = from_publication
@@ -563,7 +562,7 @@ def _publications(p: _Parsed) -> pa.Array:
     """Each row's publication as a list of one (none without a number)."""
     number = p.arrays["publication_number"]
     present = pc.is_valid(number)
-    fields = [pc.filter(number, present), pc.filter(p.parsed["publication_kind"].arrow(pa.string()), present),
+    fields = [pc.filter(number, present), pc.filter(p.arrays["publication_kind"], present),
               pc.filter(p.arrays["publication_date"], present)]
     struct = pa.StructArray.from_arrays(fields, fields=list(PUBLICATION))
     offsets = pc.cumulative_sum(present.cast(pa.int32()))

@@ -29,7 +29,7 @@ DATE_PLACEHOLDERS = frozenset({
     "1900-01-01", "19000101", "1900/01/01", "1900.01.01", "1900-1-1", "1900/1/1", "1900-01-01 00:00:00",
     "1899-12-30", "1899-12-31", "18991230", "18991231",
 })
-_LONGEST = 10  # no placeholder is longer (9 characters, a space either side)
+LONGEST = 10  # no placeholder is longer (9 characters, a space either side)
 EPOCH_DATES = frozenset({dt.date(1899, 12, 30), dt.date(1899, 12, 31), dt.date(1900, 1, 1)})
 
 
@@ -40,7 +40,7 @@ def _key(text: str) -> str:
 
 def is_placeholder(value: object, *, zero_is_value: bool = False) -> bool:
     """Whether a cell says "no value" (None, empty, or one of :data:`PLACEHOLDERS`)."""
-    if value.__class__ is str and len(value) > _LONGEST:  # the common case: a real value, said at once
+    if value.__class__ is str and len(value) > LONGEST:  # the common case: a real value, said at once
         return False
     if value is None:
         return True

@@ -212,7 +212,7 @@ def _role_links(states: pa.Table, role: str, field: str, parties: dict[int, dict
 
 def _positions(lists: pa.ListArray, parent: pa.Array) -> pa.Array:
     """Each flattened item's place in its list, from 1 (an applicant's seq)."""
-    counting = pc.cumulative_sum(pc.fill_null(pa.nulls(len(parent), pa.int64()), 1))  # 1, 2, 3, …
+    counting = pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), len(parent)))  # 1, 2, 3, …
     starts = pc.subtract(pc.take(lists.offsets.cast(pa.int64()), parent), lists.offsets[0].cast(pa.int64()))
     return pc.subtract(counting, starts)
 
