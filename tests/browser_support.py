@@ -100,7 +100,6 @@ def only_local(page: Any, server: str) -> tuple[list[str], list[str]]:
     internet); returns the addresses it asked elsewhere (refused) and its script errors, both
     filled as it runs, for the test to check."""
     outside: list[str] = []
-    errors: list[str] = []
 
     def route(request_route: Any) -> None:
         if request_route.request.url.startswith(server + "/"):
@@ -110,8 +109,15 @@ def only_local(page: Any, server: str) -> tuple[list[str], list[str]]:
             request_route.abort()
 
     page.route("**/*", route)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return outside, errors
+    return outside, script_errors(page)
+
+
+def script_errors(page: Any) -> list[str]:
+    """The script errors ``page`` throws from now on, filled as it runs: each message with the
+    address it was thrown on and its stack, so that one seen once in CI can be traced."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"{exc} (on {page.url})\n{exc.stack}"))
+    return errors
 
 
 @contextmanager

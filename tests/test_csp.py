@@ -17,7 +17,7 @@ from patentatlas.domain import accounts
 from patentatlas.domain import enterprises as ent
 from patentatlas.store import open_store
 from patentatlas.web.app import HERE
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, require_browser, script_errors, served_copy
 from tests.web_support import client_on_copy
 
 PAGES = ["/", "/patents", "/regions/330100", "/industries", "/regions/330100/patents", "/sign-in", "/openapi.json"]
@@ -92,9 +92,8 @@ def test_pages_draw_without_csp_violations(server: str) -> None:
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         violations: list[str] = []
-        errors: list[str] = []
+        errors = script_errors(page)
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         for path, chart in (("/patents", "#years-chart"), ("/regions/330100", "#trends-chart"),
                             ("/industries", "#sei-chart")):
             page.goto(server + path)

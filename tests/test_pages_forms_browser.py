@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD
-from tests.browser_support import chromium, require_browser, served_demo
+from tests.browser_support import chromium, require_browser, script_errors, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -29,8 +29,7 @@ def server(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def page(server: str) -> Iterator[Any]:
     with chromium() as browser:
         tab = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        errors = script_errors(tab)
         yield tab
         assert errors == []
 

@@ -17,7 +17,7 @@ from patentatlas.commands.accounts import (
     DEMO_ENTERPRISE_USER,
     DEMO_PASSWORD,
 )
-from tests.browser_support import chromium, require_browser, served_demo
+from tests.browser_support import chromium, require_browser, script_errors, served_demo
 
 require_browser()  # skipped without Chromium, failed when CI is set
 
@@ -71,8 +71,7 @@ def _signed_in(browser: Any, server: str, who: str | None, width: int) -> Any:
 @pytest.mark.parametrize("who", list(PAGES), ids=["public", "enterprise", "analyst", "admin"])
 def test_every_page_fits_a_phone(browser: Any, server: str, who: str | None) -> None:
     page = _signed_in(browser, server, who, PHONE)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = script_errors(page)
     for path in PAGES[who]:
         assert page.goto(server + path).status == 200, path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, path

@@ -15,7 +15,7 @@ import pytest
 from patentatlas.commands.accounts import DEMO_ANALYST, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.domain.directory import import_directory
 from patentatlas.store import open_store
-from tests.browser_support import chromium, require_browser, served_copy
+from tests.browser_support import chromium, require_browser, script_errors, served_copy
 from tests.conftest import DATA
 
 require_browser()  # skipped without Chromium, failed when CI is set
@@ -45,8 +45,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def page(server: str) -> Iterator[Any]:
     with chromium() as browser:
         tab = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        errors = script_errors(tab)
         yield tab
         assert errors == []
 

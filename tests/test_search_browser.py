@@ -13,7 +13,7 @@ import pytest
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.store import open_store
 from tests import search_support
-from tests.browser_support import chromium, only_local, require_browser, served_copy
+from tests.browser_support import chromium, only_local, require_browser, script_errors, served_copy
 from tests.search_support import CHAT_RETRIEVAL, copy_with_index
 
 require_browser()  # skipped without Chromium, failed when CI is set
@@ -66,9 +66,8 @@ CHART_DATA = """id => { const o = echarts.getInstanceByDom(document.getElementBy
 def test_the_result_sets_charts_and_saving_the_search(server: str) -> None:
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        errors: list[str] = []
+        errors = script_errors(page)
         outside: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("request", lambda r: None if r.url.startswith(server) else outside.append(r.url))
         page.goto(server + "/sign-in")
         page.fill("input[name=email]", DEMO_ENTERPRISE_USER)
