@@ -174,8 +174,8 @@ def test_a_pending_registration_places_nothing_until_verified(db: Path) -> None:
 def test_placing_in_slices_places_as_placing_at_once(samples_db: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Placement goes through a large scope a slice at a time (a million distinct applicants at
-    once ran out of the store's memory); 500 patents a slice (17 slices here) places every patent
-    as one slice does."""
+    once ran out of the store's memory); 200 first applicants a slice places every patent as one
+    slice does."""
     from patentatlas.domain import placement
 
     def placed_after_directory(name: str) -> tuple[list[Any], list[Any], int]:
@@ -191,8 +191,19 @@ def test_placing_in_slices_places_as_placing_at_once(samples_db: Path, tmp_path:
                                    "first_applicant_county_code FROM patents ORDER BY 1").fetchall()
         return placements, regions, placed
 
+    slices: list[int] = []
+    cut = placement._slices
+
+    def counted(conn: duckdb.DuckDBPyConnection, scope: str) -> list[str]:
+        parts = cut(conn, scope)
+        slices.append(len(parts))
+        return parts
+
+    monkeypatch.setattr(placement, "_slices", counted)
     at_once = placed_after_directory("once.duckdb")
-    monkeypatch.setattr(placement, "SLICE_PATENTS", 500)
+    monkeypatch.setattr(placement, "SLICE_KEYS", 200)
     sliced = placed_after_directory("sliced.duckdb")
     assert sliced == at_once
+    # the directory's import places its names' patents, then `place` every patent: once at once, once in slices
+    assert slices == [1, 1, 1, 16]  # about 3,100 distinct first applicants, 200 a slice
     assert len(at_once[0]) == at_once[2] == 8_314  # every patent with an applicant
