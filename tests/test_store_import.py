@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import psutil
+import pytest
 
 from benchmarks.resample import write_resampled
 from patentatlas.imports import import_file
@@ -149,7 +150,7 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", _IMPORT_TELLING_PROGRESS, str(db), str(big), str(marker)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # two batches of 20,000 rows written (the first committed), the rest of 150,000 to come
+        # two chunks written (5,000 rows, then 100,000: the first batch committed), the rest of 150,000 to come
         _wait_for(lambda: _rows_written(marker) >= 40_000 or proc.poll() is not None, "40,000 rows written", 180)
         assert proc.poll() is None, "the import finished before it could be interrupted"
         helpers = psutil.Process(proc.pid).children()
@@ -168,9 +169,11 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     batches = conn.execute("SELECT rows_read, loaded + updated + unchanged + quarantined, finished_at IS NOT NULL "
                            "FROM import_batches ORDER BY batch_id").fetchall()
     assert batches[0] == (511, 511, True)
-    # each batch of the killed import is all there (20,000 rows read and accounted for) or absent
-    assert len(batches) >= 2 and batches[1:] == [(20_000, 20_000, True)] * (len(batches) - 1)
-    assert len(batches) - 1 <= _rows_written(marker) // 20_000 < 150_000 // 20_000
+    # each batch of the killed import is all there (every row read accounted for, finished) or absent
+    killed = batches[1:]
+    assert killed and all(read == accounted and finished for read, accounted, finished in killed), killed
+    assert killed[0][0] == 5_000  # the file's first chunk, a quarter of 20,000, is its first batch
+    assert sum(read for read, _, _ in killed) <= _rows_written(marker) < 150_000
     (loaded,) = conn.execute("SELECT sum(loaded) FROM import_batches").fetchall()[0]
     assert conn.execute("SELECT count(*) FROM patents").fetchall()[0] == (loaded,)
 
@@ -191,3 +194,67 @@ def test_batches_imported_before_observed_on_existed_are_dated_by_when_they_fini
     assert 3 in schema.migrate(conn)
     assert conn.execute("SELECT observed_on FROM import_batches").fetchall() == [(dt.date(2025, 3, 2),)]
     conn.close()
+
+
+def _stored(conn: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return conn.execute("SELECT application_number, patent_type, status, filing_date, applicant_names, ipc_codes, "
+                        "first_applicant_region_code FROM patents ORDER BY application_number").fetchall()
+
+
+def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path) -> None:
+    """The helper process (``apart``) hands over the same chunks: Toyota's 5,048 rows load, merge
+    and quarantine exactly as when this process reads them."""
+    from patentatlas.store import open_store
+    from patentatlas.store.loader import load_file
+
+    here, apart = open_store(tmp_path / "here.duckdb"), open_store(tmp_path / "apart.duckdb")
+    counts = [(r.read, r.loaded, r.updated, r.unchanged, r.quarantined)
+              for r in (load_file(here, TOYOTA), load_file(apart, TOYOTA, apart=True))]
+    assert counts == [(5048, 4041, 1006, 0, 1)] * 2
+    assert _stored(apart) == _stored(here) and len(_stored(here)) == 4041
+
+
+def test_an_error_in_the_helper_is_raised_here(tmp_path: Path) -> None:
+    """A file the helper cannot read is the same error, with the same message, as read here."""
+    from patentatlas.errors import UnknownFormatError
+    from patentatlas.store import open_store
+    from patentatlas.store.loader import load_file
+
+    odd = tmp_path / "odd.csv"
+    odd.write_text("编号,名称\n1,一件专利\n", encoding="utf-8")
+    said = []
+    for apart in (False, True):
+        with pytest.raises(UnknownFormatError) as raised:
+            load_file(open_store(tmp_path / f"{apart}.duckdb"), odd, apart=apart)
+        said.append(str(raised.value))
+    assert said[0] == said[1] and "no column holds the application number" in said[0]
+
+
+def test_a_helper_that_dies_is_an_import_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper killed while it reads (here: waiting on a pipe that never fills): the import
+    fails with the helper's exit code instead of waiting for ever, and its chunks' folder goes."""
+    import threading
+
+    from patentatlas.importers.prefetch import ImportHelperError, prefetched_chunks
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    fifo = tmp_path / "never.csv"
+    os.mkfifo(fifo)
+    failed: list[BaseException] = []
+    reading = threading.Thread(target=lambda: failed.extend(_raised(lambda: next(prefetched_chunks(fifo, None)))))
+    reading.start()
+    helper = _wait_for(lambda: [p for p in psutil.Process().children() if "helper_main" in " ".join(p.cmdline())],
+                       "the helper started", 30)[0]
+    helper.kill()
+    reading.join(timeout=30)
+    assert [type(e) for e in failed] == [ImportHelperError]
+    assert str(failed[0]) == "the process reading the file stopped unexpectedly (exit code -9)"
+    assert [p.name for p in tmp_path.iterdir()] == ["never.csv"]
+
+
+def _raised(call) -> list[BaseException]:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - handed to the test
+        return [exc]
+    return []

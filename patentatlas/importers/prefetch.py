@@ -1,29 +1,34 @@
 """Reading a large file in a second process while the store writes what it already has.
 
 Parsing is Python work and writing is DuckDB work: on two cores they overlap when the chunks are
-produced by a helper process (started fresh with ``spawn``, so nothing of the parent's DuckDB
-threads is copied). A chunk's states cross as an Arrow IPC file in a folder of the import's own,
-which the importing process maps rather than reads (through the queue's pipe, a million states
-cost it a second of copying); the rest of the chunk (row numbers, rejections) is pickled. A watchdog
-thread in the helper ends it within :data:`PARENT_CHECK_SECONDS` of its parent's death (a killed
-import leaves no process parsing on), whether it is parsing or waiting on a full queue.
+produced by a helper process (:func:`helper_main`), a fresh interpreter that imports the
+importers only (multiprocessing's ``spawn`` imported the importing program's main module again:
+the benchmark's cost the helper 0.6 s before its first chunk). A chunk's states cross as an
+Arrow IPC file in a folder of the import's own, which the importing process maps rather than
+reads; the rest of the chunk (row numbers, rejections) is pickled through a pipe, up to
+:data:`_QUEUE_DEPTH` chunks ahead. A watchdog thread in the helper ends it within
+:data:`PARENT_CHECK_SECONDS` of its parent's death (a killed import leaves no process parsing
+on), whether it is parsing or waiting on a full pipe.
 
 >>> chunks = prefetched_chunks(Path("big.csv"), None)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
+import queue
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
-from queue import Empty, Full
 from typing import Any
 
 import pyarrow as pa
@@ -79,7 +84,7 @@ def _receive(shipped: _Shipped) -> Chunk:
     return Chunk(states, shipped.rows, shipped.rejections, shipped.derived)
 
 
-def _produce(path: str, mapping: dict[str, str] | None, queue: Any, parent: int, folder: str) -> None:
+def _produce(path: str, mapping: dict[str, str] | None, channel: Connection, parent: int, folder: str) -> None:
     """In the helper process: every chunk of the file, then a done marker (or the error). Then it
     stays until the importing process ends it, having read the chunks' files; if that process dies
     first, the watchdog takes the folder with it (nothing is left in the temporary folder)."""
@@ -89,43 +94,53 @@ def _produce(path: str, mapping: dict[str, str] | None, queue: Any, parent: int,
 
     gc.disable()
     threading.Thread(target=_exit_when_orphaned, args=(parent, folder), name="parent-watch", daemon=True).start()
+    outbox: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)  # parsing goes on while one is sent
+    threading.Thread(target=_send, args=(outbox, channel), name="sender", daemon=True).start()
     try:
         for number, chunk in enumerate(open_source(Path(path), mapping).chunks):
-            _put(queue, _ship(chunk, Path(folder), number), parent)
-        _put(queue, _DONE, parent)
+            _put(outbox, _ship(chunk, Path(folder), number), parent)
+        _put(outbox, _DONE, parent)
     except _ParentGone:
-        queue.cancel_join_thread()  # nobody reads the pipe: exit without flushing it
-        shutil.rmtree(folder, ignore_errors=True)  # nor the chunks handed over
+        shutil.rmtree(folder, ignore_errors=True)  # nobody will read the chunks handed over
         return
     except BaseException as exc:  # handed to the parent, which raises it
-        _put(queue, exc, parent)
+        _put(outbox, exc, parent)
     threading.Event().wait()
+
+
+def _send(outbox: queue.Queue[Any], channel: Connection) -> None:
+    """In the helper: what is put in the outbox, through the pipe, in order (blocking while the
+    importing process has not read the last one)."""
+    while True:
+        channel.send(outbox.get())
 
 
 class _ParentGone(Exception):
     """The importing process is gone: nobody will read what we produce."""
 
 
-def _put(queue: Any, item: Any, parent: int) -> None:
+def _put(outbox: queue.Queue[Any], item: Any, parent: int) -> None:
     while True:
         try:
-            queue.put(item, timeout=1.0)
+            outbox.put(item, timeout=1.0)
             return
-        except Full:
+        except queue.Full:
             if os.getppid() != parent:
                 raise _ParentGone from None
 
 
-def _next_item(queue: Any, process: Any) -> Any:
+def _next_item(channel: Connection, process: subprocess.Popen[bytes]) -> Any:
     """The helper's next item; an error if it died without saying why."""
-    while True:
-        try:
-            return queue.get(timeout=1.0)
-        except Empty:
-            if not process.is_alive():
-                raise ImportHelperError(
-                    f"the process reading the file stopped unexpectedly (exit code {process.exitcode})"
-                ) from None
+    while not channel.poll(1.0):
+        if process.poll() is not None:
+            break
+    try:
+        return channel.recv()
+    except EOFError:
+        process.wait()
+        raise ImportHelperError(
+            f"the process reading the file stopped unexpectedly (exit code {process.returncode})"
+        ) from None
 
 
 def _warm_region_index() -> None:
@@ -134,21 +149,42 @@ def _warm_region_index() -> None:
     resolve_region("", None, None, "CN")
 
 
+_HELPER = "from patentatlas.importers.prefetch import helper_main; helper_main()"
+
+
+def _start_helper(path: Path, mapping: dict[str, str] | None,
+                  folder: str) -> tuple[subprocess.Popen[bytes], Connection]:
+    """The helper process, and the end of the pipe it writes to."""
+    reading, writing = os.pipe()
+    try:
+        # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
+        arguments = [str(writing), str(path), json.dumps(mapping), str(os.getpid()), folder]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # where we found ourselves
+        process = subprocess.Popen([sys.executable, "-c", _HELPER, *arguments],
+                                   pass_fds=[writing], env=env, stdin=subprocess.DEVNULL)
+    except BaseException:
+        os.close(reading)
+        raise
+    finally:
+        os.close(writing)  # the helper's now: the pipe ends (EOFError here) when the helper does
+    return process, Connection(reading, writable=False)
+
+
 def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Chunk]:
     """The file's chunks, produced in a helper process; its errors are raised here."""
-    context = mp.get_context("spawn")
-    queue = context.Queue(maxsize=_QUEUE_DEPTH)
     folder = tempfile.mkdtemp(prefix="patentatlas-chunks-")
-    # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
-    process = context.Process(target=_produce, args=(str(path), mapping, queue, os.getpid(), folder), daemon=True)
-    process.start()
+    try:
+        process, channel = _start_helper(path, mapping, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     # while the helper reads its first chunk we would only wait: build the region index the
     # store's writer places parties by meanwhile (about a second, once per process)
     warming = threading.Thread(target=_warm_region_index, name="region-index", daemon=True)
     warming.start()
     try:
         while True:
-            item = _next_item(queue, process)
+            item = _next_item(channel, process)
             warming.join()
             if isinstance(item, _Shipped):
                 yield _receive(item)
@@ -157,7 +193,15 @@ def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Ch
             else:
                 return
     finally:
-        if process.is_alive():
+        if process.poll() is None:
             process.terminate()
-        process.join()
+        process.wait()
+        channel.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def helper_main() -> None:
+    """The helper process's program (:data:`_HELPER`): its arguments are the pipe's descriptor, the
+    file, the mapping (JSON), the importing process's pid and the chunks' folder."""
+    fd, path, mapping, parent, folder = sys.argv[1:]
+    _produce(path, json.loads(mapping), Connection(int(fd), readable=False), int(parent), folder)

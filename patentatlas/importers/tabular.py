@@ -368,9 +368,12 @@ def _column_rows(path: Path, delimiter: str, width: int, size: int) -> Iterator[
                 yield row
 
 
-# After the first chunk, a plain CSV comes in chunks this many times larger, up to this many bytes
-# of cells: each chunk costs the store fixed work (a look-up of its keys among the stored ones),
-# and the columns' distinct cells are parsed once per chunk.
+# A plain CSV's first chunk is a quarter of the size asked (the store starts writing sooner: 5,000
+# rows came 0.4 s before 20,000), the later ones this many times the size asked, up to this many
+# bytes of cells: each chunk costs the store fixed work (a look-up of its keys among the stored
+# ones), and the columns' distinct cells are parsed once per chunk. (Growing fourfold from the
+# first was no faster than jumping.)
+FIRST_CHUNK_PART = 4
 LATER_CHUNKS = 5
 COLUMN_CHUNK_BYTES = 48 << 20
 
@@ -389,7 +392,7 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
     limit, number = max_cell_chars(), 2
     pending: list[pa.RecordBatch] = []
     count = held = 0
-    target = size  # the first chunk as asked (the store starts writing early), later ones larger
+    target = max(1, size // FIRST_CHUNK_PART)
     for batch in reader:
         batch = _plain(batch, limit)
         pending.append(batch)
