@@ -40,6 +40,9 @@ SETTINGS = (
     Setting("payment_list_max_mb", "10", "Largest payment list (CSV) an enterprise may upload, in MB."),
     Setting("home_region", "330000", "The office's own region (adcode): where the region link of the menu opens "
             "(a county office sets its county, e.g. 330122 桐庐县)."),
+    Setting("cache_dir", "", "Folder where structures built from the reference tables (the region index, the IPC "
+            "classes) are kept between processes (default: $XDG_CACHE_HOME/patentatlas or ~/.cache/patentatlas; "
+            "off: none kept)."),
     Setting("memory_limit", "512MB", "DuckDB's memory limit for the store (big imports spill to disk beyond it)."),
     Setting("scheduler", "on", "Whether the web server runs the daily warning job and the deliveries itself "
             "(off: run 'patentatlas alerts run' from cron instead)."),

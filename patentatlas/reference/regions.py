@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from patentatlas.reference.region_table import (  # noqa: F401 (the table's functions, re-exported)
     LEVELS,
@@ -277,7 +278,12 @@ class _Index:
 
 @functools.cache
 def _index() -> _Index:
-    return _Index(_table())
+    """The name indexes, built once (kept between processes: :mod:`patentatlas.reference.cache`)."""
+    from patentatlas.reference import region_table
+    from patentatlas.reference.cache import DATA, cached
+
+    return cached("region-index", lambda: _Index(_table()), DATA / "regions.csv", DATA / "region_crosswalk.csv",
+                  Path(__file__), Path(region_table.__file__))
 
 
 # --------------------------------------------------------------------------- walking a text

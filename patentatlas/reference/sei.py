@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 UNCOVERED_PREFIXES = ("H01L", "H10")  # absent from the concordance (see SOURCES.md)
 
@@ -56,6 +57,12 @@ def sei_industries() -> tuple[SeiIndustry, ...]:
 
 @cache
 def _concordance() -> dict[str, tuple[str, ...]]:
+    from patentatlas.reference.cache import DATA, cached
+
+    return cached("sei-concordance", _read_concordance, DATA / "sei_ipc_2021.csv", Path(__file__))
+
+
+def _read_concordance() -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = defaultdict(list)
     with (files("patentatlas.reference") / "data" / "sei_ipc_2021.csv").open(encoding="utf-8") as fh:
         rows = csv.reader(fh)
