@@ -19,11 +19,11 @@ import pyarrow as pa
 
 from patentatlas.domain.directory import import_directory
 from patentatlas.domain.placement import place_patents
+from patentatlas.importers.parties import party_id
 from patentatlas.imports import import_file
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.store import open_store, transaction
 from patentatlas.store.reference import ensure_reference
-from patentatlas.store.writer import party_id
 
 SZSE = Path("enterprise_directory") / "szse_a_share_list_2025-10-22.csv"
 _FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "集团公司", "公司")

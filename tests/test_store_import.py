@@ -196,22 +196,32 @@ def test_batches_imported_before_observed_on_existed_are_dated_by_when_they_fini
     conn.close()
 
 
-def _stored(conn: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
-    return conn.execute("SELECT application_number, patent_type, status, filing_date, applicant_names, ipc_codes, "
-                        "first_applicant_region_code FROM patents ORDER BY application_number").fetchall()
+def _stored(conn: duckdb.DuckDBPyConnection) -> list[list[tuple[object, ...]]]:
+    """The patents, their parties and the links between them, in order."""
+    return [conn.execute(sql).fetchall() for sql in (
+        "SELECT application_number, patent_type, status, filing_date, applicant_names, ipc_codes, "
+        "first_applicant_region_code FROM patents ORDER BY application_number",
+        "SELECT * FROM parties ORDER BY party_id",
+        "SELECT * FROM patent_parties ORDER BY ALL")]
 
 
-def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path) -> None:
-    """The helper process (``apart``) hands over the same chunks: Toyota's 5,048 rows load, merge
-    and quarantine exactly as when this process reads them."""
+@pytest.mark.parametrize(("source", "counts", "sizes"), [
+    (TOYOTA, (5048, 4041, 1006, 0, 1), [4041, 171, 4468]),  # its first chunk merges rows: parties worked out here
+    (VR, (7805, 7805, 0, 0, 0), [7805, 15070, 30223]),  # nothing merges: the helper's parties are written
+], ids=["toyota", "vr"])
+def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path, source: Path,
+                                                          counts: tuple[int, ...], sizes: list[int]) -> None:
+    """The helper process (``apart``) hands over the same chunks and parties: the rows load, merge
+    and quarantine, and the parties and their links are written, exactly as when this process
+    reads the file."""
     from patentatlas.store import open_store
     from patentatlas.store.loader import load_file
 
     here, apart = open_store(tmp_path / "here.duckdb"), open_store(tmp_path / "apart.duckdb")
-    counts = [(r.read, r.loaded, r.updated, r.unchanged, r.quarantined)
-              for r in (load_file(here, TOYOTA), load_file(apart, TOYOTA, apart=True))]
-    assert counts == [(5048, 4041, 1006, 0, 1)] * 2
-    assert _stored(apart) == _stored(here) and len(_stored(here)) == 4041
+    reports = [load_file(here, source), load_file(apart, source, apart=True)]
+    assert [(r.read, r.loaded, r.updated, r.unchanged, r.quarantined) for r in reports] == [counts] * 2
+    assert _stored(apart) == _stored(here)
+    assert [len(rows) for rows in _stored(here)] == sizes
 
 
 def test_an_error_in_the_helper_is_raised_here(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -22,6 +22,9 @@ from patentatlas.importers.records import PatentRecord, Rejection, RowResult
 from patentatlas.normalize.kinds import kind_rank
 from patentatlas.reference.regions import resolve_region
 from patentatlas.reference.sei import industries_of
+
+if TYPE_CHECKING:
+    from patentatlas.importers.parties import ChunkParties
 
 _STRINGS = pa.list_(pa.string())
 PUBLICATION = pa.struct([("publication_number", pa.string()), ("kind", pa.string()),
@@ -66,6 +69,7 @@ class Chunk:
     rows: list[int]
     rejections: list[RowResult] = field(default_factory=list)
     derived: Counter[str] = field(default_factory=Counter)  # values derived, by how (importers.coverage)
+    parties: ChunkParties | None = None  # the states' parties, when the helper reading the file worked them out
 
     @property
     def read(self) -> int:

@@ -36,6 +36,8 @@ import pyarrow.ipc
 
 from patentatlas.errors import PatentAtlasError
 from patentatlas.importers.chunks import Chunk
+from patentatlas.importers.parties import COLUMNS as PARTY_COLUMNS
+from patentatlas.importers.parties import ChunkParties, chunk_parties
 from patentatlas.importers.records import RowResult
 
 
@@ -61,27 +63,41 @@ def _exit_when_orphaned(parent: int, folder: str) -> None:
 
 @dataclass
 class _Shipped:
-    """A chunk on its way: its states in an Arrow IPC file, the rest as it is."""
+    """A chunk on its way: its states and its parties' links in Arrow IPC files, the rest as it is."""
 
     states: str
     rows: list[int]
     rejections: list[RowResult]
     derived: Counter[str]
+    links: str
+    parties: list[dict[str, Any]]
 
 
 def _ship(chunk: Chunk, folder: Path, number: int) -> _Shipped:
-    path = folder / f"{number}.arrow"
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, chunk.states.schema) as writer:
-        writer.write_table(chunk.states)
-    return _Shipped(str(path), chunk.rows, chunk.rejections, chunk.derived)
+    """The chunk on its way, with its parties worked out here (the importing process would
+    otherwise, while this one waits)."""
+    found = chunk_parties(chunk.states.select(list(PARTY_COLUMNS)))
+    states, links = _write(chunk.states, folder / f"{number}.arrow"), _write(found.links, folder / f"{number}.links")
+    return _Shipped(states, chunk.rows, chunk.rejections, chunk.derived, links, found.rows)
+
+
+def _write(table: pa.Table, path: Path) -> str:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return str(path)
 
 
 def _receive(shipped: _Shipped) -> Chunk:
-    """The chunk, its states mapped from their file (which is gone once nothing maps it)."""
-    with pa.memory_map(shipped.states) as source:
-        states = pa.ipc.open_file(source).read_all()
-    os.unlink(shipped.states)
-    return Chunk(states, shipped.rows, shipped.rejections, shipped.derived)
+    """The chunk, its tables mapped from their files (which are gone once nothing maps them)."""
+    states, links = _read(shipped.states), _read(shipped.links)
+    return Chunk(states, shipped.rows, shipped.rejections, shipped.derived, ChunkParties(shipped.parties, links))
+
+
+def _read(path: str) -> pa.Table:
+    with pa.memory_map(path) as source:
+        table = pa.ipc.open_file(source).read_all()
+    os.unlink(path)
+    return table
 
 
 def _produce(path: str, mapping: dict[str, str] | None, channel: Connection, parent: int, folder: str) -> None:
@@ -178,8 +194,8 @@ def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Ch
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    # while the helper reads its first chunk we would only wait: build the region index the
-    # store's writer places parties by meanwhile (about a second, once per process)
+    # while the helper reads its first chunk we would only wait: load the region index the store's
+    # writer places parties by where the helper's parties do not serve (a chunk that merges rows)
     warming = threading.Thread(target=_warm_region_index, name="region-index", daemon=True)
     warming.start()
     try:

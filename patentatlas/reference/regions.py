@@ -421,6 +421,7 @@ def _redistricted(text: str, code: str) -> tuple[str, bool]:
     return code, False
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an applicant is resolved with and without its country: read once
 def _from_address(address: str) -> RegionMatch | None:
     """Resolve a postcode + address string; None when no place is found."""
     postcode = _POSTCODE.match(address)
@@ -466,6 +467,7 @@ def _district_after_city(text: str, code: str, end: int) -> str:
     return code
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _from_chinese_name(name: str) -> RegionMatch | None:
     """Resolve a place at the start of a name (a city's district by its short name too: 杭州滨江…)
     or a whole bracketed place in it."""

@@ -226,7 +226,8 @@ class _Batch:
             new = chunk.states.take(pc.indices_nonzero(pc.invert(merging)))
             changed = self._merge(chunk.states.take(pc.indices_nonzero(merging)).to_pylist(), stored)
         self.report.loaded += new.num_rows
-        writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties)
+        writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties,
+                            chunk.parties if merging is None else None)
         writer.mark_seen(self.conn, [k for k in self.unchanged if k not in changed], self.batch_id)
         self.unchanged.clear()
         changes = self._status_changes(changed)

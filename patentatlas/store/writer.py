@@ -4,20 +4,17 @@ transaction. The loader decides what changed; this module only writes it."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from patentatlas.errors import safe, shown
 from patentatlas.i18n import message_json
 from patentatlas.importers.chunks import State, states_table
-from patentatlas.normalize.names import normalize_name, party_kind
-from patentatlas.reference.regions import resolve_region
+from patentatlas.importers.parties import COLUMNS as PARTY_COLUMNS
+from patentatlas.importers.parties import ChunkParties, chunk_parties
 from patentatlas.store import scalar, utc_now
 
 if TYPE_CHECKING:
@@ -101,12 +98,15 @@ def write_states(
     existing: set[str],
     batch_id: int,
     written_parties: dict[int, float],
+    found: ChunkParties | None = None,
 ) -> None:
     """Insert ``new`` states (applications not in the store), replace the ``changed`` ones, and
     write their parties and links.
 
     ``written_parties`` (party id → region confidence already written in this import) spares
-    re-writing a party seen in an earlier chunk unless its region got better.
+    re-writing a party seen in an earlier chunk unless its region got better. ``found``: the
+    parties of ``new`` worked out already (by the helper process reading the file), when nothing
+    changed.
     """
     replaced = [k for k in changed if k in existing]
     if replaced:
@@ -125,15 +125,14 @@ def write_states(
     written = new.select(list(_WRITTEN_COLUMNS))
     if changed:
         written = pa.concat_tables([written, states_table(list(changed.values())).select(list(_WRITTEN_COLUMNS))])
-    parties, links = _parties_and_links(written.select(list(_PARTY_COLUMNS)), written_parties)
+    parties, links = _parties_and_links(written.select(list(PARTY_COLUMNS)), written_parties,
+                                        None if changed else found)
     _upsert_parties(conn, parties)
     _insert_table(conn, "patent_parties", links)
     _write_citations(conn, written)
 
 
-_PARTY_COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address", "inventor_names",
-                  "agency_names")
-_WRITTEN_COLUMNS = (*_PARTY_COLUMNS, "cited_publications", "citing_publications")
+_WRITTEN_COLUMNS = (*PARTY_COLUMNS, "cited_publications", "citing_publications")
 # the citations of the patents just written, one row per publication their lists name (schema migration 17)
 CITATION_ROWS = """SELECT * FROM (
   SELECT application_number, 'backward' AS direction, unnest(cited_publications) AS publication_number FROM {source}
@@ -163,115 +162,19 @@ def _insert_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -
         conn.unregister("stage_rows")
 
 
-def party_id(normalized: str) -> int:
-    """A stable 64-bit id from a normalised name."""
-    return int.from_bytes(hashlib.blake2b(normalized.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-_ROLES = (("applicant", "applicant_names"), ("inventor", "inventor_names"), ("agency", "agency_names"))
-
-
-def _parties_and_links(states: pa.Table, written: dict[int, float]) -> tuple[list[dict[str, Any]], pa.Table]:
-    """Party rows not yet written (or now better placed) and the link table of these states.
-
-    Works on whole columns: names are flattened and dictionary-encoded, so each distinct name is
-    turned into a party once per chunk, and the links are built by Arrow from the distinct names'
-    ids (Python touches each distinct name once, never each link).
-    """
+def _parties_and_links(states: pa.Table, written: dict[int, float],
+                       found: ChunkParties | None = None) -> tuple[list[dict[str, Any]], pa.Table]:
+    """Party rows not yet written in this import (or now better placed) and the link table of
+    these states; ``found``: what :func:`chunk_parties` gave for these very states already (the
+    helper process reading the file works it out while this one writes)."""
+    found = found or chunk_parties(states)
     parties: dict[int, dict[str, Any]] = {}
-    tables = [links for role, field in _ROLES
-              if (links := _role_links(states, role, field, parties, written)) is not None]
-    return list(parties.values()), pa.concat_tables(tables) if tables else pa.table({})
-
-
-def _role_links(states: pa.Table, role: str, field: str, parties: dict[int, dict[str, Any]],
-                written: dict[int, float]) -> pa.Table | None:
-    """The links of the names in one role's column (None when it names nobody); the parties to
-    write go into ``parties``."""
-    lists = states.column(field).combine_chunks()
-    flat = pc.list_flatten(lists)
-    if not len(flat):
-        return None
-    parent = pc.list_parent_indices(lists)
-    seq = _positions(lists, parent)
-    encoded = flat.dictionary_encode()
-    names = encoded.dictionary.to_pylist()
-    if role == "applicant":
-        where = _applicant_places(states, seq, parent, encoded.indices)
-        rows = [_party(n, role, a, o) for n, a, o in zip(names, *where, strict=True)]
-    else:
-        rows = [_party(n, role, None, None) for n in names]
-    ids = _note_parties(rows, parties, written)
-    return pa.table({
-        "application_number": pc.take(states.column("application_number"), parent),
-        "party_id": pc.take(ids, encoded.indices),
-        "role": _link_roles(role, rows, encoded.indices),
-        "seq": seq.cast(pa.int32()),
-    })
-
-
-def _positions(lists: pa.ListArray, parent: pa.Array) -> pa.Array:
-    """Each flattened item's place in its list, from 1 (an applicant's seq)."""
-    counting = pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), len(parent)))  # 1, 2, 3, …
-    starts = pc.subtract(pc.take(lists.offsets.cast(pa.int64()), parent), lists.offsets[0].cast(pa.int64()))
-    return pc.subtract(counting, starts)
-
-
-def _note_parties(rows: list[dict[str, Any]], parties: dict[int, dict[str, Any]],
-                  written: dict[int, float]) -> pa.Array:
-    """The rows' party ids; a party not yet written in this import, or now better placed, goes
-    into ``parties`` (and ``written``)."""
-    ids = [party["party_id"] for party in rows]
-    for party_key, party in zip(ids, rows, strict=True):
-        confidence = party["region_confidence"]
+    for party in found.rows:
+        party_key, confidence = party["party_id"], party["region_confidence"]
         if confidence > written.get(party_key, -1.0):
             parties[party_key] = party
             written[party_key] = confidence
-    return pa.array(ids, pa.int64())
-
-
-def _link_roles(role: str, rows: list[dict[str, Any]], codes: pa.Array) -> pa.Array:
-    """The link's role: the column's, except an agency that is a person, who is an agent."""
-    if role != "agency":
-        return pa.repeat(pa.scalar(role, pa.string()), len(codes))
-    return pc.take(pa.array(["agent" if p["kind"] == "individual" else role for p in rows], pa.string()), codes)
-
-
-def _applicant_places(states: pa.Table, seq: pa.Array, parent: pa.Array,
-                      codes: pa.Array) -> tuple[list[str | None], list[str | None]]:
-    """For each distinct applicant name (in code order): an address given for it as a first
-    applicant in these states, and the office of an application it filed (for guessing a foreign
-    country) — the last of each in the chunk, grouped by Arrow. Every code occurs, so the groups
-    sorted by code are the names in order."""
-    address = pc.if_else(pc.equal(seq, 1), pc.take(states.column("first_applicant_address"), parent), None)
-    grouped = pa.table({"code": codes, "address": address, "office": pc.take(states.column("country"), parent)}) \
-        .group_by("code", use_threads=False).aggregate([("address", "last"), ("office", "last")]) \
-        .sort_by("code")
-    return grouped.column("address_last").to_pylist(), grouped.column("office_last").to_pylist()
-
-
-@lru_cache(maxsize=1 << 17)
-def _party(name: str, role: str, address: str | None, office: str | None) -> dict[str, Any]:
-    """The parties row for a name in a role (cached: names repeat across patents; read only)."""
-    normalized = normalize_name(name)
-    kind = "individual" if role == "inventor" else party_kind(name)
-    row: dict[str, Any] = {
-        "party_id": party_id(normalized),
-        "name": name,
-        "normalized_name": normalized,
-        "kind": kind,
-        "address": address,
-        "region_confidence": 0.0,
-    }
-    if role == "applicant":
-        match = resolve_region(name, address, None, office)
-        row.update(
-            country=match.country, province_code=match.province_code, city_code=match.city_code,
-            county_code=match.county_code, township_code=match.township_code,
-            region_code=match.region_code, region_method=match.method,
-            region_confidence=match.confidence,
-        )
-    return row
+    return list(parties.values()), found.links
 
 
 def _upsert_parties(conn: duckdb.DuckDBPyConnection, parties: list[dict[str, Any]]) -> None:
