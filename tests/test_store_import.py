@@ -150,7 +150,7 @@ def test_crash_mid_import_leaves_store_as_before(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", _IMPORT_TELLING_PROGRESS, str(db), str(big), str(marker)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        # two chunks written (5,000 rows, then 100,000: the first batch committed), the rest of 150,000 to come
+        # chunks of 5,000, 20,000 and 80,000 rows written (the first batches committed), the rest to come
         _wait_for(lambda: _rows_written(marker) >= 40_000 or proc.poll() is not None, "40,000 rows written", 180)
         assert proc.poll() is None, "the import finished before it could be interrupted"
         helpers = psutil.Process(proc.pid).children()
