@@ -399,7 +399,7 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
         pending.append(batch)
         count, held = count + batch.num_rows, held + batch.nbytes
         while count >= target or (count and held >= COLUMN_CHUNK_BYTES):
-            table = pa.Table.from_batches(pending).combine_chunks()
+            table = pa.Table.from_batches(pending)  # no copy: a column is made whole only if a field reads it
             taken = min(count, target)
             yield _to_column_rows(table.slice(0, taken), number)
             number += taken

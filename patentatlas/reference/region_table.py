@@ -44,17 +44,14 @@ def _table() -> dict[str, Region]:
     """Load regions.csv once: code → Region."""
     path = files("patentatlas.reference") / "data" / "regions.csv"
     with path.open("r", encoding="utf-8") as handle:
+        rows = csv.reader(handle)  # a plain reader: every process reads 44,700 rows (DictReader took twice as long)
+        at = {name: i for i, name in enumerate(next(rows))}
+        code, name, level, parent = at["code"], at["name"], at["level"], at["parent_code"]
+        population, lng, lat = at["population_2020"], at["lng"], at["lat"]
         return {
-            row["code"]: Region(
-                row["code"],
-                row["name"],
-                row["level"],
-                row["parent_code"] or None,
-                _optional_int(row["population_2020"]),
-                _optional_float(row["lng"]),
-                _optional_float(row["lat"]),
-            )
-            for row in csv.DictReader(handle)
+            row[code]: Region(row[code], row[name], row[level], row[parent] or None, _optional_int(row[population]),
+                              _optional_float(row[lng]), _optional_float(row[lat]))
+            for row in rows
         }
 
 
