@@ -82,7 +82,7 @@ def ipc_classes() -> frozenset[str]:
     def build() -> frozenset[str]:
         return frozenset(code for code, level, _, _ in ipc.iter_ipc() if level == "class")
 
-    return cached("ipc-classes", build, DATA / "ipc.csv.gz", Path(ipc.__file__))
+    return cached("ipc-classes", build, DATA / "ipc.csv.gz", Path(ipc.__file__), Path(__file__))
 
 
 @lru_cache(maxsize=65536)

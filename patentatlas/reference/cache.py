@@ -39,8 +39,12 @@ def cache_folder() -> Path | None:
         return None
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "patentatlas"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "patentatlas"
+    try:
+        return Path.home() / ".cache" / "patentatlas"
+    except RuntimeError:  # no home directory to be found: nothing kept
+        return None
 
 
 def cached(name: str, build: Callable[[], T], *inputs: Traversable | Path) -> T:
