@@ -184,6 +184,22 @@ def test_region_map_drills_down_and_back(server: str, page: Any) -> None:
     assert {"710000", "810000", "820000"} <= set(drawn["regions"])  # drawn, without figures in our table
 
 
+def test_a_window_too_narrow_for_the_map_breaks_nothing(server: str, page: Any) -> None:
+    """A window narrowed until the map's box has no width (a phone turned, a full-page screenshot
+    on the way): ECharts cannot lay a map out in it and threw on every resize (CI saw it once);
+    the page waits for a box of some size, then draws the map to it."""
+    _open(page, server + "/regions/330000")
+    size = "() => [window.regionPage.chart.getWidth(), document.getElementById('region-map').clientWidth]"
+    for width in (20, 1):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function("document.getElementById('region-map').clientWidth === 0")
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.wait_for_function(f"({size})()[0] === ({size})()[1]")
+    drawn, box = page.evaluate(size)
+    assert drawn == box and 900 < box < 1000
+    assert page.evaluate("echarts.getMap('region-330000').geoJSON.features.length") == 11
+
+
 def test_indicator_selector_redraws_the_map(server: str, page: Any) -> None:
     _open(page, server + "/regions/330000")
     with page.expect_navigation():

@@ -153,8 +153,9 @@
   }
   var trendsEl = document.getElementById("trends-chart");
   if (trendsEl) { drawTrends(trendsEl); }
-  window.addEventListener("resize", function () {
-    if (api.chart) { api.chart.resize(); }
-    if (api.trends) { api.trends.resize(); }
-  });
+  function resize(chart) {  // a map cannot be laid out in a box of no size (ECharts throws): wait for the next
+    var el = chart && chart.getDom();
+    if (el && el.clientWidth > 0 && el.clientHeight > 0) { chart.resize(); }
+  }
+  window.addEventListener("resize", function () { resize(api.chart); resize(api.trends); });
 })();
