@@ -268,3 +268,22 @@ def _raised(call) -> list[BaseException]:  # type: ignore[no-untyped-def]
     except BaseException as exc:  # noqa: BLE001 - handed to the test
         return [exc]
     return []
+
+
+def test_an_error_the_helper_cannot_pickle_still_reaches_the_import() -> None:
+    """An error the helper cannot hand over as it is goes as its text: the import fails, it does
+    not wait for ever (through a real pipe, as the helper sends)."""
+    import queue
+    import threading
+    from multiprocessing import Pipe
+
+    from patentatlas.importers import prefetch
+
+    reading, writing = Pipe(duplex=False)
+    outbox: queue.Queue[object] = queue.Queue()
+    outbox.put(ValueError("a cell", lambda: None))  # a lambda does not pickle
+    threading.Thread(target=prefetch._send, args=(outbox, writing), daemon=True).start()
+    assert reading.poll(10)
+    got = reading.recv()
+    assert isinstance(got, prefetch.ImportHelperError)
+    assert str(got).startswith("the process reading the file failed: ValueError('a cell', <function ")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import queue
 import shutil
 import subprocess
@@ -126,9 +127,17 @@ def _produce(path: str, mapping: dict[str, str] | None, channel: Connection, par
 
 def _send(outbox: queue.Queue[Any], channel: Connection) -> None:
     """In the helper: what is put in the outbox, through the pipe, in order (blocking while the
-    importing process has not read the last one)."""
+    importing process has not read the last one). An error that cannot be pickled goes as its
+    text (the importing process would otherwise wait for ever); a pipe with no reader ends the
+    sending (the importing process is gone: the watchdog ends this one)."""
     while True:
-        channel.send(outbox.get())
+        item = outbox.get()
+        try:
+            channel.send(item)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            channel.send(ImportHelperError(f"the process reading the file failed: {item!r}"))
+        except OSError:
+            return
 
 
 class _ParentGone(Exception):
