@@ -20,7 +20,14 @@ from patentatlas.domain.placement import place_patents
 from patentatlas.domain.value import refresh_values
 from patentatlas.search.upkeep import after_import
 from patentatlas.store import transaction
-from patentatlas.store.loader import BATCH_ROWS, ImportReport, Progress, load_file, record_patent_figures
+from patentatlas.store.loader import (
+    BATCH_ROWS,
+    ImportReport,
+    Progress,
+    drop_first_applicants,
+    load_file,
+    record_patent_figures,
+)
 from patentatlas.store.version import changes_held
 
 
@@ -36,7 +43,8 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[st
                            batch_rows=batch_rows, apart=apart)
         recompute_specialty(conn)  # specialty databases follow the data (one query each; none defined: none)
         with transaction(conn):  # the directory and registrations may place the imported patents better
-            place_patents(conn, batches=report.batch_ids)
+            place_patents(conn, batches=report.batch_ids, resolved=report.first_applicants)
+        drop_first_applicants(conn, report)
         record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
         refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
         after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches

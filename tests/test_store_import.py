@@ -202,23 +202,26 @@ def _stored(conn: duckdb.DuckDBPyConnection) -> list[list[tuple[object, ...]]]:
         "SELECT application_number, patent_type, status, filing_date, applicant_names, ipc_codes, "
         "first_applicant_region_code FROM patents ORDER BY application_number",
         "SELECT * FROM parties ORDER BY party_id",
-        "SELECT * FROM patent_parties ORDER BY ALL")]
+        "SELECT * FROM patent_parties ORDER BY ALL",
+        "SELECT * FROM placements ORDER BY application_number")]
 
 
 @pytest.mark.parametrize(("source", "counts", "sizes"), [
-    (TOYOTA, (5048, 4041, 1006, 0, 1), [4041, 171, 4468]),  # its first chunk merges rows: parties worked out here
-    (VR, (7805, 7805, 0, 0, 0), [7805, 15070, 30223]),  # nothing merges: the helper's parties are written
+    (TOYOTA, (5048, 4041, 1006, 0, 1), [4041, 171, 4468, 4041]),  # its first chunk merges rows: parties worked out here
+    (VR, (7805, 7805, 0, 0, 0), [7805, 15070, 30223, 7805]),  # nothing merges: the helper's parties are written
 ], ids=["toyota", "vr"])
 def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path, source: Path,
                                                           counts: tuple[int, ...], sizes: list[int]) -> None:
-    """The helper process (``apart``) hands over the same chunks and parties: the rows load, merge
-    and quarantine, and the parties and their links are written, exactly as when this process
-    reads the file."""
+    """The helper process (``apart``) hands over the same chunks, parties and first applicants'
+    regions: the rows load, merge and quarantine, the parties and their links are written, and
+    the patents are placed, exactly as when this process reads the file."""
     from patentatlas.store import open_store
-    from patentatlas.store.loader import load_file
+    from patentatlas.store.reference import ensure_reference
 
     here, apart = open_store(tmp_path / "here.duckdb"), open_store(tmp_path / "apart.duckdb")
-    reports = [load_file(here, source), load_file(apart, source, apart=True)]
+    for conn in (here, apart):
+        ensure_reference(conn)
+    reports = [import_file(here, source), import_file(apart, source, apart=True)]
     assert [(r.read, r.loaded, r.updated, r.unchanged, r.quarantined) for r in reports] == [counts] * 2
     assert _stored(apart) == _stored(here)
     assert [len(rows) for rows in _stored(here)] == sizes

@@ -187,6 +187,11 @@ def _record_evidence(name: str, address: str | None, office: str | None) -> Evid
 _SCOPE_SQL = "p.applicant_names[1] IS NOT NULL{numbers}"
 _DISTINCT_SQL = ("SELECT DISTINCT p.applicant_names[1], p.first_applicant_address, p.country FROM patents p "
                  "WHERE {scope}")
+# the same, with where the record puts each one where an import's helper resolved it already
+# (importers.parties.first_applicants: one row per key, or several equal ones)
+_RESOLVED_SQL = """SELECT k.*, r.method, r.confidence, r.country, r.province, r.city, r.county, r.township
+FROM ({distinct}) k(name, address, office) LEFT JOIN (SELECT DISTINCT * FROM {resolved}) r
+  ON r.name = k.name AND r.address IS NOT DISTINCT FROM k.address AND r.office IS NOT DISTINCT FROM k.office"""
 _STAGED = ("name", "address", "office", "enterprise_key", "enterprise_name", "method", "confidence", "township_method",
            "evidence", *_REGION_COLUMNS)
 # every patent of the scope joined to the placement of its (first applicant, address, office)
@@ -212,22 +217,25 @@ class _Placer:
     def __init__(self, index: EnterpriseIndex) -> None:
         self.index = index
 
-    def place(self, name: str, address: str | None, office: str | None) -> tuple[Evidence, str, str]:
+    def place(self, name: str, address: str | None, office: str | None,
+              record: Evidence | None = None) -> tuple[Evidence, str, str]:
+        """``record``: the record's evidence where it was resolved already (an import's helper)."""
         normalized = normalize_name(name)
         directory, registration = self.index.lookup(normalized) if self.index else (None, None)
         strong = choose([directory, registration])
         if strong.township or (strong.county and not address):
             chosen = strong  # the record could add nothing: no need to read it
         else:
-            chosen = choose([directory, registration, _record_evidence(name, address, office)])
+            chosen = choose([directory, registration, record or _record_evidence(name, address, office)])
         return (chosen, *enterprise_of(normalized, directory, registration))
 
 
 def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = None, *,
-                  batches: list[int] | None = None) -> dict[str, Any]:
+                  batches: list[int] | None = None, resolved: str | None = None) -> dict[str, Any]:
     """Place the patents ``numbers`` (all when None), or those the import ``batches`` wrote or saw
     (chosen in the store: an import of a million patents hands none of their numbers to Python),
-    again; returns how many were placed and moved.
+    again; returns how many were placed and moved. ``resolved``: a table of first applicants
+    already placed by their record (:func:`patentatlas.importers.parties.first_applicants`).
 
     >>> place_patents(conn, ["CN202010302257.8"])  # doctest: +SKIP
     {'placed': 1, 'moved': 0, 'seconds': 0.01}
@@ -246,7 +254,7 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
         placer = _Placer(EnterpriseIndex(conn))
         placed = moved = 0
         for part in _slices(conn, scope):
-            part_placed, part_moved = _place_slice(conn, part, placer)
+            part_placed, part_moved = _place_slice(conn, part, placer, resolved)
             placed, moved = placed + part_placed, moved + part_moved
         if placed:  # regions and enterprises the summaries count by may have changed: read patents until a refresh
             mark_summaries_stale(conn)
@@ -278,8 +286,10 @@ def _slices(conn: duckdb.DuckDBPyConnection, scope: str) -> list[str]:
     return [f"{scope} AND {_KEY_HASH} % {parts} = {part}" for part in range(parts)]
 
 
-def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer) -> tuple[int, int]:
-    keys = conn.execute(_DISTINCT_SQL.format(scope=scope)).fetchall()
+def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer,
+                 resolved: str | None) -> tuple[int, int]:
+    distinct = _DISTINCT_SQL.format(scope=scope)
+    keys = conn.execute(_RESOLVED_SQL.format(distinct=distinct, resolved=resolved) if resolved else distinct).fetchall()
     conn.register("placed_keys", _staged(keys, placer))
     try:
         return _write(conn, scope)
@@ -291,14 +301,23 @@ def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer) -
 def _staged(keys: list[tuple[Any, ...]], placer: _Placer) -> pa.Table:
     """One row per distinct (first applicant, address, office): its placement."""
     out: dict[str, list[Any]] = {k: [] for k in _STAGED}
-    for name, address, office in keys:
-        evidence, key, display = placer.place(name, address, office)
+    for name, address, office, *resolved in keys:
+        evidence, key, display = placer.place(name, address, office, _resolved(name, address, resolved))
         values = (name, address or "", office or "", key, display, evidence.method, evidence.confidence,
                   evidence.township_method, evidence.source, evidence.region_code, evidence.province,
                   evidence.city, evidence.county, evidence.country)
         for column, value in zip(_STAGED, values, strict=True):
             out[column].append(value)
     return pa.table({k: pa.array(v, pa.float64() if k == "confidence" else pa.string()) for k, v in out.items()})
+
+
+def _resolved(name: str, address: str | None, match: list[Any]) -> Evidence | None:
+    """The record's evidence from a resolved first applicant's row, as :func:`_record_evidence` gives it."""
+    if not match or match[0] is None:
+        return None
+    method, confidence, country, province, city, county, township = match
+    return Evidence(method, confidence, country, province, city, county, township,
+                    source=address if method == "address" else name)
 
 
 def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:

@@ -30,10 +30,38 @@ COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_
 @dataclass
 class ChunkParties:
     """Every distinct name of some states as a parties row (applicants first, then inventors, then
-    agencies; a name in two roles twice), and the links of the states to them."""
+    agencies; a name in two roles twice), the links of the states to them, and where each distinct
+    first applicant (name, address, office) is by its record (:func:`first_applicants`)."""
 
     rows: list[dict[str, Any]]
     links: pa.Table
+    first_applicants: pa.Table | None = None
+
+
+# where a patent's record puts its first applicant, as placement reads it (domain.placement)
+FIRST_APPLICANT_SCHEMA = pa.schema([(name, pa.float64() if name == "confidence" else pa.string()) for name in (
+    "name", "address", "office", "method", "confidence", "country", "province", "city", "county", "township")])
+
+
+def first_applicants(states: pa.Table) -> pa.Table:
+    """Each distinct (first applicant, its address, the office) of ``states`` with the region its
+    record gives (``resolve_region(name, address, None, office)``, as placement asks it): the
+    helper reading a file has resolved them already, placement need not again."""
+    lists = states.column("applicant_names").combine_chunks()
+    firsts = pc.list_slice(lists, 0, 1)
+    parent = pc.list_parent_indices(firsts)
+    keys = pa.table({"name": pc.list_flatten(firsts),
+                     "address": pc.take(states.column("first_applicant_address"), parent),
+                     "office": pc.take(states.column("country"), parent)})
+    keys = keys.group_by(["name", "address", "office"], use_threads=False).aggregate([])
+    out: dict[str, list[Any]] = {name: [] for name in FIRST_APPLICANT_SCHEMA.names}
+    for name, address, office in zip(*(keys.column(k).to_pylist() for k in ("name", "address", "office")), strict=True):
+        match = resolve_region(name, address, None, office)
+        for column, value in zip(FIRST_APPLICANT_SCHEMA.names, (
+                name, address, office, match.method, match.confidence, match.country, match.province_code,
+                match.city_code, match.county_code, match.township_code), strict=True):
+            out[column].append(value)
+    return pa.table(out, schema=FIRST_APPLICANT_SCHEMA)
 
 
 def party_id(normalized: str) -> int:

@@ -38,7 +38,7 @@ import pyarrow.ipc
 from patentatlas.errors import PatentAtlasError
 from patentatlas.importers.chunks import Chunk
 from patentatlas.importers.parties import COLUMNS as PARTY_COLUMNS
-from patentatlas.importers.parties import ChunkParties, chunk_parties
+from patentatlas.importers.parties import ChunkParties, chunk_parties, first_applicants
 from patentatlas.importers.records import RowResult
 
 
@@ -72,6 +72,7 @@ class _Shipped:
     derived: Counter[str]
     links: str
     parties: list[dict[str, Any]]
+    first_applicants: str
 
 
 def _ship(chunk: Chunk, folder: Path, number: int) -> _Shipped:
@@ -79,7 +80,8 @@ def _ship(chunk: Chunk, folder: Path, number: int) -> _Shipped:
     otherwise, while this one waits)."""
     found = chunk_parties(chunk.states.select(list(PARTY_COLUMNS)))
     states, links = _write(chunk.states, folder / f"{number}.arrow"), _write(found.links, folder / f"{number}.links")
-    return _Shipped(states, chunk.rows, chunk.rejections, chunk.derived, links, found.rows)
+    firsts = _write(first_applicants(chunk.states), folder / f"{number}.firsts")
+    return _Shipped(states, chunk.rows, chunk.rejections, chunk.derived, links, found.rows, firsts)
 
 
 def _write(table: pa.Table, path: Path) -> str:
@@ -90,8 +92,9 @@ def _write(table: pa.Table, path: Path) -> str:
 
 def _receive(shipped: _Shipped) -> Chunk:
     """The chunk, its tables mapped from their files (which are gone once nothing maps them)."""
-    states, links = _read(shipped.states), _read(shipped.links)
-    return Chunk(states, shipped.rows, shipped.rejections, shipped.derived, ChunkParties(shipped.parties, links))
+    states, links, firsts = _read(shipped.states), _read(shipped.links), _read(shipped.first_applicants)
+    parties = ChunkParties(shipped.parties, links, firsts)
+    return Chunk(states, shipped.rows, shipped.rejections, shipped.derived, parties)
 
 
 def _read(path: str) -> pa.Table:

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from patentatlas.importers import open_source
 from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
+from patentatlas.importers.parties import FIRST_APPLICANT_SCHEMA
 from patentatlas.importers.prefetch import prefetched_chunks
 from patentatlas.store import scalar, transaction, writer
 from patentatlas.store.merge import merge_state
@@ -50,6 +51,9 @@ class ImportReport:
     unchanged: int = 0
     quarantined: int = 0
     coverage: Coverage = field(default_factory=Coverage)
+    # the temporary table of the first applicants the helper reading the file placed by their record
+    # (importers.parties.first_applicants), for placement; None when this process read the file
+    first_applicants: str | None = None
 
     def counts(self) -> dict[str, Any]:
         """The figures as the CLI's ``--json`` prints them: the counts, what the file carried
@@ -93,6 +97,8 @@ def load_file(
     source = open_source(path, mapping)
     chunks = prefetched_chunks(path, mapping) if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
     report = ImportReport(str(path), source.format)
+    if chunks is not source.chunks:
+        report.first_applicants = _first_applicants_table(conn)
     collecting = gc.isenabled()
     gc.disable()  # an import allocates millions of short-lived objects and makes no cycles
     # the checksum is read beside the first chunk (hashlib lets go of the interpreter), not before it
@@ -107,6 +113,23 @@ def load_file(
             if collecting:
                 gc.enable()
     return report
+
+
+FIRST_APPLICANTS = "import_first_applicants"
+
+
+def _first_applicants_table(conn: duckdb.DuckDBPyConnection) -> str:
+    """A temporary table (this connection's, gone with it) for the chunks' resolved first applicants."""
+    columns = ", ".join(f"{f.name} {'DOUBLE' if f.name == 'confidence' else 'VARCHAR'}" for f in FIRST_APPLICANT_SCHEMA)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {FIRST_APPLICANTS} ({columns})")
+    return FIRST_APPLICANTS
+
+
+def drop_first_applicants(conn: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Drop the import's table of resolved first applicants (placement has read it)."""
+    if report.first_applicants:
+        conn.execute(f"DROP TABLE IF EXISTS {report.first_applicants}")
+        report.first_applicants = None
 
 
 class _ImportThreads:
@@ -228,6 +251,10 @@ class _Batch:
         self.report.loaded += new.num_rows
         writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties,
                             chunk.parties if merging is None else None)
+        if chunk.parties is not None and chunk.parties.first_applicants is not None:  # whatever merged: keys
+            self.conn.register("chunk_first_applicants", chunk.parties.first_applicants)
+            self.conn.execute(f"INSERT INTO {FIRST_APPLICANTS} SELECT * FROM chunk_first_applicants")
+            self.conn.unregister("chunk_first_applicants")
         writer.mark_seen(self.conn, [k for k in self.unchanged if k not in changed], self.batch_id)
         self.unchanged.clear()
         changes = self._status_changes(changed)
