@@ -54,14 +54,11 @@ def first_applicants(states: pa.Table) -> pa.Table:
                      "address": pc.take(states.column("first_applicant_address"), parent),
                      "office": pc.take(states.column("country"), parent)})
     keys = keys.group_by(["name", "address", "office"], use_threads=False).aggregate([])
-    out: dict[str, list[Any]] = {name: [] for name in FIRST_APPLICANT_SCHEMA.names}
-    for name, address, office in zip(*(keys.column(k).to_pylist() for k in ("name", "address", "office")), strict=True):
-        match = resolve_region(name, address, None, office)
-        for column, value in zip(FIRST_APPLICANT_SCHEMA.names, (
-                name, address, office, match.method, match.confidence, match.country, match.province_code,
-                match.city_code, match.county_code, match.township_code), strict=True):
-            out[column].append(value)
-    return pa.table(out, schema=FIRST_APPLICANT_SCHEMA)
+    names, addresses, offices = (keys.column(k).to_pylist() for k in ("name", "address", "office"))
+    found = [resolve_region(n, a, None, o) for n, a, o in zip(names, addresses, offices, strict=True)]
+    return pa.table([names, addresses, offices, [m.method for m in found], [m.confidence for m in found],
+                     [m.country for m in found], [m.province_code for m in found], [m.city_code for m in found],
+                     [m.county_code for m in found], [m.township_code for m in found]], schema=FIRST_APPLICANT_SCHEMA)
 
 
 def party_id(normalized: str) -> int:
