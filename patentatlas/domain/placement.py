@@ -356,6 +356,9 @@ _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "towns
 def _place_parties(conn: duckdb.DuckDBPyConnection, scoped: bool, index: EnterpriseIndex) -> None:
     """Applicants (every one, not only the first) take the enterprise evidence and its key; one that
     no longer has any goes back to what its name and address say."""
+    if not index and not conn.execute("SELECT 1 FROM parties WHERE region_method IN ('directory', "
+                                      "'registration') OR enterprise_key IS NOT NULL LIMIT 1").fetchall():
+        return  # no evidence about enterprises, now or before: nothing below would be chosen
     where = "AND pp.application_number IN (SELECT k FROM placing_scope)" if scoped else ""
     conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
     try:
