@@ -36,7 +36,7 @@ import pyarrow as pa
 from patentatlas.analytics.summaries import mark_summaries_stale
 from patentatlas.normalize.names import legal_form_key, normalize_name
 from patentatlas.reference.region_table import LEVELS, _chain, region_level
-from patentatlas.reference.regions import resolve_region
+from patentatlas.reference.regions import RegionMatch, record_region
 from patentatlas.search.freshness import mark_index_stale
 
 METHODS = ("directory", "registration", "address", "name", "source_country", "filing_office", "none")
@@ -175,7 +175,11 @@ def enterprise_of(normalized: str, directory: Evidence | None, registration: Evi
 
 
 def _record_evidence(name: str, address: str | None, office: str | None) -> Evidence:
-    match = resolve_region(name, address, None, office)
+    return _evidence(record_region(name, address, office), name, address)
+
+
+def _evidence(match: RegionMatch, name: str, address: str | None) -> Evidence:
+    """The record's evidence for an applicant its name and address put at ``match``."""
     source = address if match.method == "address" else name
     return Evidence(match.method, match.confidence, match.country, match.province_code, match.city_code,
                     match.county_code, match.township_code, source=source)
@@ -311,13 +315,12 @@ def _staged(keys: list[tuple[Any, ...]], placer: _Placer) -> pa.Table:
     return pa.table({k: pa.array(v, pa.float64() if k == "confidence" else pa.string()) for k, v in out.items()})
 
 
-def _resolved(name: str, address: str | None, match: list[Any]) -> Evidence | None:
+def _resolved(name: str, address: str | None, row: list[Any]) -> Evidence | None:
     """The record's evidence from a resolved first applicant's row, as :func:`_record_evidence` gives it."""
-    if not match or match[0] is None:
+    if not row or row[0] is None:
         return None
-    method, confidence, country, province, city, county, township = match
-    return Evidence(method, confidence, country, province, city, county, township,
-                    source=address if method == "address" else name)
+    method, confidence, country, province, city, county, township = row
+    return _evidence(RegionMatch(country, province, city, county, township, method, confidence), name, address)
 
 
 def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:

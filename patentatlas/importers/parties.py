@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from patentatlas.normalize.names import normalize_name, party_kind
-from patentatlas.reference.regions import resolve_region
+from patentatlas.reference.regions import record_region
 
 _ROLES = (("applicant", "applicant_names"), ("inventor", "inventor_names"), ("agency", "agency_names"))
 COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address", "inventor_names",
@@ -45,7 +45,7 @@ FIRST_APPLICANT_SCHEMA = pa.schema([(name, pa.float64() if name == "confidence" 
 
 def first_applicants(states: pa.Table) -> pa.Table:
     """Each distinct (first applicant, its address, the office) of ``states`` with the region its
-    record gives (``resolve_region(name, address, None, office)``, as placement asks it): the
+    record gives (:func:`~patentatlas.reference.regions.record_region`, as placement asks it): the
     helper reading a file has resolved them already, placement need not again."""
     lists = states.column("applicant_names").combine_chunks()
     firsts = pc.list_slice(lists, 0, 1)
@@ -55,7 +55,7 @@ def first_applicants(states: pa.Table) -> pa.Table:
                      "office": pc.take(states.column("country"), parent)})
     keys = keys.group_by(["name", "address", "office"], use_threads=False).aggregate([])
     names, addresses, offices = (keys.column(k).to_pylist() for k in ("name", "address", "office"))
-    found = [resolve_region(n, a, None, o) for n, a, o in zip(names, addresses, offices, strict=True)]
+    found = [record_region(n, a, o) for n, a, o in zip(names, addresses, offices, strict=True)]
     return pa.table([names, addresses, offices, [m.method for m in found], [m.confidence for m in found],
                      [m.country for m in found], [m.province_code for m in found], [m.city_code for m in found],
                      [m.county_code for m in found], [m.township_code for m in found]], schema=FIRST_APPLICANT_SCHEMA)
@@ -140,7 +140,7 @@ def _party(name: str, role: str, address: str | None, office: str | None) -> dic
         "region_confidence": 0.0,
     }
     if role == "applicant":
-        match = resolve_region(name, address, None, office)
+        match = record_region(name, address, office)
         row.update(
             country=match.country, province_code=match.province_code, city_code=match.city_code,
             county_code=match.county_code, township_code=match.township_code,

@@ -56,10 +56,8 @@ def cached(name: str, build: Callable[[], T], *inputs: Traversable | Path) -> T:
     try:
         with path.open("rb") as kept:
             return pickle.load(kept)
-    except FileNotFoundError:
-        pass
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        pass  # unreadable, or written by another version of the code: built again below
+        pass  # not kept yet, unreadable, or written by another version of the code: built below
     value = build()
     _keep(folder, name, path, value)
     return value

@@ -526,5 +526,16 @@ def resolve_region(
     return RegionMatch(None)
 
 
+def record_region(name: str, address: str | None, office: str | None) -> RegionMatch:
+    """Where a record puts an applicant: by its name and address, the office as a last resort, never
+    the source's own country (placing again from the store does not know it). The parties, placement
+    and the helper process reading an import all ask this one question, so their answers agree.
+
+    >>> record_region("中科创达软件股份有限公司", "100191 北京市海淀区龙翔路甲1号", "CN").county_code
+    '110108'
+    """
+    return resolve_region(name, address, None, office)
+
+
 # offices that grant for several countries: their filings say nothing of the applicant's
 _REGIONAL_OFFICES = frozenset({"CN", "WO", "EP", "EA", "AP", "OA", "GC", "IB"})

@@ -121,9 +121,13 @@ FIRST_APPLICANTS = "import_first_applicants"
 
 
 def _first_applicants_table(conn: duckdb.DuckDBPyConnection) -> str:
-    """A temporary table (this connection's, gone with it) for the chunks' resolved first applicants."""
-    columns = ", ".join(f"{f.name} {'DOUBLE' if f.name == 'confidence' else 'VARCHAR'}" for f in FIRST_APPLICANT_SCHEMA)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE {FIRST_APPLICANTS} ({columns})")
+    """A temporary table (this connection's, gone with it) for the chunks' resolved first applicants,
+    of the columns the helper ships them in."""
+    conn.register("first_applicants_shape", FIRST_APPLICANT_SCHEMA.empty_table())
+    try:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {FIRST_APPLICANTS} AS SELECT * FROM first_applicants_shape")
+    finally:
+        conn.unregister("first_applicants_shape")
     return FIRST_APPLICANTS
 
 
@@ -253,10 +257,8 @@ class _Batch:
         self.report.loaded += new.num_rows
         writer.write_states(self.conn, new, changed, set(stored), self.batch_id, self.loader.written_parties,
                             chunk.parties if merging is None else None)
-        if chunk.parties is not None and chunk.parties.first_applicants is not None:  # whatever merged: keys
-            self.conn.register("chunk_first_applicants", chunk.parties.first_applicants)
-            self.conn.execute(f"INSERT INTO {FIRST_APPLICANTS} SELECT * FROM chunk_first_applicants")
-            self.conn.unregister("chunk_first_applicants")
+        if chunk.parties is not None and chunk.parties.first_applicants is not None:  # keys: whatever merged
+            writer.insert_table(self.conn, FIRST_APPLICANTS, chunk.parties.first_applicants)
         writer.mark_seen(self.conn, [k for k in self.unchanged if k not in changed], self.batch_id)
         self.unchanged.clear()
         changes = self._status_changes(changed)

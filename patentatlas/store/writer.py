@@ -120,7 +120,7 @@ def write_states(
         state["last_batch_id"] = batch_id
     if new.num_rows:
         ids = pa.array([batch_id] * new.num_rows, type=pa.int32())
-        _insert_table(conn, "patents", new.append_column("first_batch_id", ids).append_column("last_batch_id", ids))
+        insert_table(conn, "patents", new.append_column("first_batch_id", ids).append_column("last_batch_id", ids))
     _insert(conn, "patents", list(changed.values()))
     written = new.select(list(_WRITTEN_COLUMNS))
     if changed:
@@ -128,7 +128,7 @@ def write_states(
     parties, links = _parties_and_links(written.select(list(PARTY_COLUMNS)), written_parties,
                                         None if changed else found)
     _upsert_parties(conn, parties)
-    _insert_table(conn, "patent_parties", links)
+    insert_table(conn, "patent_parties", links)
     _write_citations(conn, written)
 
 
@@ -152,10 +152,11 @@ def _write_citations(conn: duckdb.DuckDBPyConnection, written: pa.Table) -> None
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
     if rows:
-        _insert_table(conn, table, _arrow(conn, table, rows))
+        insert_table(conn, table, _arrow(conn, table, rows))
 
 
-def _insert_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+def insert_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    """``data``'s rows into ``table``, its columns matched by name."""
     if data.num_rows:
         conn.register("stage_rows", data)
         conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM stage_rows")
