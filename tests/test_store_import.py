@@ -262,6 +262,7 @@ def test_a_helper_that_dies_is_an_import_error(tmp_path: Path, monkeypatch: pyte
     reading.join(timeout=30)
     assert [type(e) for e in failed] == [ImportHelperError]
     assert str(failed[0]) == "the process reading the file stopped unexpectedly (exit code -9)"
+    assert failed[0].said("zh") == "读取文件的进程意外退出（退出码 -9）"  # type: ignore[attr-defined]
     assert [p.name for p in tmp_path.iterdir()] == ["never.csv"]
 
 
@@ -290,3 +291,4 @@ def test_an_error_the_helper_cannot_pickle_still_reaches_the_import() -> None:
     got = reading.recv()
     assert isinstance(got, prefetch.ImportHelperError)
     assert str(got).startswith("the process reading the file failed: ValueError('a cell', <function ")
+    assert got.said("zh").startswith("读取文件的进程出错：ValueError('a cell', <function ")

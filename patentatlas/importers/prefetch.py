@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.ipc
 
 from patentatlas.errors import PatentAtlasError
+from patentatlas.i18n import message
 from patentatlas.importers.chunks import Chunk
 from patentatlas.importers.parties import COLUMNS as PARTY_COLUMNS
 from patentatlas.importers.parties import ChunkParties, chunk_parties, first_applicants
@@ -138,7 +139,7 @@ def _send(outbox: queue.Queue[Any], channel: Connection) -> None:
         try:
             channel.send(item)
         except (pickle.PicklingError, TypeError, AttributeError):
-            channel.send(ImportHelperError(f"the process reading the file failed: {item!r}"))
+            channel.send(ImportHelperError(message("err_import_helper_failed", error=repr(item))))
         except OSError:
             return
 
@@ -166,9 +167,7 @@ def _next_item(channel: Connection, process: subprocess.Popen[bytes]) -> Any:
         return channel.recv()
     except EOFError:
         process.wait()
-        raise ImportHelperError(
-            f"the process reading the file stopped unexpectedly (exit code {process.returncode})"
-        ) from None
+        raise ImportHelperError(message("err_import_helper_stopped", code=process.returncode)) from None
 
 
 def _warm_region_index() -> None:
