@@ -194,8 +194,8 @@ def test_placing_in_slices_places_as_placing_at_once(samples_db: Path, tmp_path:
     slices: list[int] = []
     cut = placement._slices
 
-    def counted(conn: duckdb.DuckDBPyConnection, scope: str) -> list[str]:
-        parts = cut(conn, scope)
+    def counted(conn: duckdb.DuckDBPyConnection, scope: str, at_most: int | None = None) -> list[str]:
+        parts = cut(conn, scope, at_most)
         slices.append(len(parts))
         return parts
 

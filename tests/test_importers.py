@@ -96,8 +96,31 @@ def test_patentics_thundersoft_row(loaded: duckdb.DuckDBPyConnection) -> None:
         ("agency", 1, "北京思格颂知识产权代理有限公司", "enterprise", None, None),
         ("agent", 2, "李中永", "individual", None, None),
         ("applicant", 1, "西安中科创达软件有限公司", "enterprise", "610100", "CN"),
-        ("inventor", 1, "王子健", "individual", None, None),
     ]
+    assert row["inventor_names"] == ["王子健"]  # an inventor is no party: a name names no one person
+
+
+def test_migration_19_lets_inventors_go_from_the_parties(loaded_db: Path, tmp_path: Path) -> None:
+    """A store from before 19 linked inventors as parties: the links go, and the parties that were only
+    an inventor's; a name that is also an applicant's stays with its applicant links."""
+    from patentatlas.store import open_store
+    from patentatlas.store.schema import migrate
+    from tests.conftest import copied_store
+
+    conn = open_store(copied_store(loaded_db, tmp_path))
+    applicant = conn.execute("SELECT party_id, application_number FROM patent_parties WHERE role = 'applicant' "
+                             "ORDER BY application_number LIMIT 1").fetchall()[0]
+    conn.execute("INSERT INTO parties (party_id, name, normalized_name, kind) VALUES (7, '王子健', '王子健', 'individual')")
+    conn.execute("INSERT INTO patent_parties VALUES ('CN202210836006.7', 7, 'inventor', 1), (?, ?, 'inventor', 2)",
+                 [applicant[1], applicant[0]])
+    parties, links = (conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("parties", "patent_parties"))
+    conn.execute("DELETE FROM schema_migrations WHERE version = 19")
+    assert migrate(conn) == [19]
+    assert conn.execute("SELECT count(*) FROM patent_parties WHERE role = 'inventor'").fetchall() == [(0,)]
+    assert conn.execute("SELECT count(*) FROM parties").fetchall() == [(parties - 1,)]  # 王子健 only
+    assert conn.execute("SELECT count(*) FROM patent_parties").fetchall() == [(links - 2,)]
+    assert conn.execute("SELECT count(*) FROM parties WHERE party_id = ?", [applicant[0]]).fetchall() == [(1,)]
+    conn.close()
 
 
 def test_patentics_legal_events_and_citations(loaded: duckdb.DuckDBPyConnection) -> None:

@@ -1,5 +1,7 @@
-"""The parties of some patents' states (applicants, inventors, agencies) and the links between
-them, as the store writes them (``parties``, ``patent_parties``).
+"""The parties of some patents' states (applicants and agencies) and the links between them, as
+the store writes them (``parties``, ``patent_parties``). Inventors are not parties: a party is
+one per normalised name, and an inventor's name names no one person (two 张伟 are two people); a
+patent's inventors are its ``inventor_names``, in their order (schema migration 19).
 
 Works on whole columns: names are flattened and dictionary-encoded, so each distinct name is
 turned into a party once, and the links are built by Arrow from the distinct names' ids (Python
@@ -22,15 +24,15 @@ import pyarrow.compute as pc
 from patentatlas.normalize.names import normalize_name, party_kind
 from patentatlas.reference.regions import record_region
 
-_ROLES = (("applicant", "applicant_names"), ("inventor", "inventor_names"), ("agency", "agency_names"))
-COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address", "inventor_names",
+_ROLES = (("applicant", "applicant_names"), ("agency", "agency_names"))
+COLUMNS = ("application_number", "country", "applicant_names", "first_applicant_address",
            "agency_names")  # what the parties are read from
 
 
 @dataclass
 class ChunkParties:
-    """Every distinct name of some states as a parties row (applicants first, then inventors, then
-    agencies; a name in two roles twice), the links of the states to them, and where each distinct
+    """Every distinct name of some states as a parties row (applicants first, then agencies; a name
+    in both roles twice), the links of the states to them, and where each distinct
     first applicant (name, address, office) is by its record (:func:`first_applicants`)."""
 
     rows: list[dict[str, Any]]
@@ -130,7 +132,7 @@ def _applicant_places(states: pa.Table, seq: pa.Array, parent: pa.Array,
 def _party(name: str, role: str, address: str | None, office: str | None) -> dict[str, Any]:
     """The parties row for a name in a role (cached: names repeat across patents; read only)."""
     normalized = normalize_name(name)
-    kind = "individual" if role == "inventor" else party_kind(name)
+    kind = party_kind(name)
     row: dict[str, Any] = {
         "party_id": party_id(normalized),
         "name": name,

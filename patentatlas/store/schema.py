@@ -750,6 +750,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE quarantine ADD COLUMN reason_said JSON;
         """,
     ),
+    (
+        19,
+        "inventors are no parties: a patent's inventors are its inventor_names",
+        """
+        -- a party is one per normalised name, and an inventor's name names no one person; the links were
+        -- 72 % of patent_parties and read only to list a patent's inventors, which inventor_names holds
+        -- in the same order. A name that was only an inventor's goes with its links.
+        DELETE FROM parties WHERE party_id IN (
+            SELECT party_id FROM patent_parties WHERE role = 'inventor'
+            EXCEPT SELECT party_id FROM patent_parties WHERE role <> 'inventor');
+        DELETE FROM patent_parties WHERE role = 'inventor';
+        """,
+    ),
 ]
 
 
