@@ -110,7 +110,8 @@ def test_migration_19_lets_inventors_go_from_the_parties(loaded_db: Path, tmp_pa
     conn = open_store(copied_store(loaded_db, tmp_path))
     applicant = conn.execute("SELECT party_id, application_number FROM patent_parties WHERE role = 'applicant' "
                              "ORDER BY application_number LIMIT 1").fetchall()[0]
-    conn.execute("INSERT INTO parties (party_id, name, normalized_name, kind) VALUES (7, '王子健', '王子健', 'individual')")
+    conn.execute("INSERT INTO parties (party_id, name, normalized_name, kind) "
+                 "VALUES (7, '王子健', '王子健', 'individual')")
     conn.execute("INSERT INTO patent_parties VALUES ('CN202210836006.7', 7, 'inventor', 1), (?, ?, 'inventor', 2)",
                  [applicant[1], applicant[0]])
     parties, links = (conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("parties", "patent_parties"))

@@ -57,7 +57,7 @@ def get_patent(conn: duckdb.DuckDBPyConnection, number: str) -> dict[str, Any]:
                            "region_method", "region_confidence")}
         for p in parties if p["role"] == "applicant"
     ]
-    patent["inventors"] = list(patent["inventor_names"] or [])  # in the record's order: no parties (a name is no person)
+    patent["inventors"] = list(patent["inventor_names"] or [])  # the record's order (no parties: a name is no person)
     patent["agencies"] = [p["name"] for p in parties if p["role"] in ("agency", "agent")]
     for field in ("first_batch_id", "last_batch_id", "biblio_rank"):
         patent.pop(field)

@@ -249,13 +249,7 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
     started = time.perf_counter()
     if (numbers is not None and not numbers) or (batches is not None and not batches):
         return {"placed": 0, "moved": 0, "seconds": 0.0}
-    scoped = numbers is not None or batches is not None
-    if numbers is not None:
-        conn.register("placing_scope", pa.table({"k": pa.array(sorted(set(numbers)), pa.string())}))
-    elif batches is not None:
-        conn.execute("CREATE OR REPLACE TEMP TABLE placing_scope AS SELECT application_number AS k FROM patents "
-                     "WHERE last_batch_id IN (SELECT unnest(?::INTEGER[]))", [batches])
-    scope = _SCOPE_SQL.format(numbers=" AND p.application_number IN (SELECT k FROM placing_scope)" if scoped else "")
+    chosen, scope = _scope(conn, numbers, batches)
     try:
         placer = _Placer(EnterpriseIndex(conn))
         placed = moved = 0
@@ -266,14 +260,28 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
             mark_summaries_stale(conn)
         if moved:  # the search documents of the moved patents hold their old regions
             mark_index_stale(conn)
-        _place_parties(conn, scoped, placer.index)
+        _place_parties(conn, chosen, placer.index)
     finally:  # quietly: a failed statement has aborted the transaction, and its error is the one to see
-        with suppress(duckdb.Error):
-            if numbers is not None:
+        if numbers is not None:
+            with suppress(duckdb.Error):
                 conn.unregister("placing_scope")
-            elif batches is not None:
-                conn.execute("DROP TABLE IF EXISTS placing_scope")
     return {"placed": placed, "moved": moved, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _scope(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None,
+           batches: list[int] | None) -> tuple[str | None, str]:
+    """(a query of the chosen patents' numbers, None for all; the condition on patents ``p`` placement
+    reads). An import's batches are read by their column: a batch's rows lie together, the store skips
+    the others (an import places each batch as it is written)."""
+    if numbers is not None:
+        conn.register("placing_scope", pa.table({"k": pa.array(sorted(set(numbers)), pa.string())}))
+        return "SELECT k FROM placing_scope", _SCOPE_SQL.format(
+            numbers=" AND p.application_number IN (SELECT k FROM placing_scope)")
+    if batches is not None:
+        listed = ", ".join(str(int(b)) for b in batches)
+        return (f"SELECT application_number FROM patents WHERE last_batch_id IN ({listed})",
+                _SCOPE_SQL.format(numbers=f" AND p.last_batch_id IN ({listed})"))
+    return None, _SCOPE_SQL.format(numbers="")
 
 
 SLICE_KEYS = 200_000  # distinct first applicants placed at a time: their placements are staged in the store's memory
@@ -344,8 +352,9 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
     """Write the placements and the changed codes; (patents placed, patents whose codes changed)."""
     conn.execute(_PLACING_SQL.format(differs=_DIFFERS, scope=scope))
     try:
-        placed, moved, replaced = conn.execute("SELECT count(*), coalesce(count_if(moves), 0), "
-                                               "coalesce(count_if(changed AND replaces), 0) FROM placed_now").fetchall()[0]
+        placed, moved, replaced = conn.execute(
+            "SELECT count(*), coalesce(count_if(moves), 0), coalesce(count_if(changed AND replaces), 0) "
+            "FROM placed_now").fetchall()[0]
         if moved:
             sets = ", ".join(f"{c} = s.{c}" for c in _REGION_COLUMNS)
             conn.execute(f"UPDATE patents SET {sets} FROM placed_now w JOIN placed_keys s USING (key) "
@@ -373,13 +382,13 @@ _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "towns
                   "region_method", "region_confidence")
 
 
-def _place_parties(conn: duckdb.DuckDBPyConnection, scoped: bool, index: EnterpriseIndex) -> None:
+def _place_parties(conn: duckdb.DuckDBPyConnection, chosen: str | None, index: EnterpriseIndex) -> None:
     """Applicants (every one, not only the first) take the enterprise evidence and its key; one that
     no longer has any goes back to what its name and address say."""
     if not index and not conn.execute("SELECT 1 FROM parties WHERE region_method IN ('directory', "
                                       "'registration') OR enterprise_key IS NOT NULL LIMIT 1").fetchall():
         return  # no evidence about enterprises, now or before: nothing below would be chosen
-    where = "AND pp.application_number IN (SELECT k FROM placing_scope)" if scoped else ""
+    where = f"AND pp.application_number IN ({chosen})" if chosen else ""
     conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
     try:
         rows = conn.execute(_PARTIES_SQL.format(where=where, loose=LEGAL_FORM_SQL.format(
