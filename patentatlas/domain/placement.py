@@ -38,6 +38,7 @@ from patentatlas.normalize.names import legal_form_key, normalize_name
 from patentatlas.reference.region_table import LEVELS, _chain, region_level
 from patentatlas.reference.regions import RegionMatch, record_region
 from patentatlas.search.freshness import mark_index_stale
+from patentatlas.store import in_batches
 
 METHODS = ("directory", "registration", "address", "name", "source_country", "filing_office", "none")
 STRONG = frozenset({"directory", "registration"})  # evidence about the enterprise, not about one record
@@ -278,9 +279,8 @@ def _scope(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None,
         return "SELECT k FROM placing_scope", _SCOPE_SQL.format(
             numbers=" AND p.application_number IN (SELECT k FROM placing_scope)")
     if batches is not None:
-        listed = ", ".join(str(int(b)) for b in batches)
-        return (f"SELECT application_number FROM patents WHERE last_batch_id IN ({listed})",
-                _SCOPE_SQL.format(numbers=f" AND p.last_batch_id IN ({listed})"))
+        return (f"SELECT application_number FROM patents WHERE {in_batches('last_batch_id', batches)}",
+                _SCOPE_SQL.format(numbers=f" AND {in_batches('p.last_batch_id', batches)}"))
     return None, _SCOPE_SQL.format(numbers="")
 
 

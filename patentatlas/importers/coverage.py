@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from patentatlas.normalize.status import status_reading
 from patentatlas.reference.sei import label_codes
+from patentatlas.store import in_batches
 
 # figures over the merged patents an import touched (Coverage.add_patent_figures), in this order
 _PATENT_FIGURES = ("patents", "patents.granted_grant_date_unknown", "patents.inventions_granted_grant_date_unknown",
@@ -32,7 +33,7 @@ _PATENT_FIGURES_SQL = """SELECT count(*), count_if(status = 'in_force' AND grant
   count_if(first_applicant_country = 'CN'),
   count_if(first_applicant_country = 'CN' AND first_applicant_county_code IS NOT NULL),
   count_if(first_applicant_country = 'CN' AND length(first_applicant_region_code) = 9)
-FROM patents WHERE last_batch_id IN (SELECT unnest(?))"""
+FROM patents WHERE {batches}"""
 # the fields whose presence is counted (see Coverage.add_states for the state column of each)
 CARRIED = ("filing_date", "ipc", "ipc_main", "grant_date", "status", "applicant_address", "applicants")
 DERIVED = ("check_digit_computed", "pct", "grant_date_from_grant_publication", "granted_grant_date_unknown")
@@ -108,14 +109,14 @@ class Coverage:
     def add_patent_figures(self, conn: Any, batch_ids: list[int]) -> None:
         """Figures over the merged patents an import last touched (rows of one application merge:
         incoPat's A row has no grant date, its B row has)."""
-        row = conn.execute(_PATENT_FIGURES_SQL, [batch_ids]).fetchone()
+        row = conn.execute(_PATENT_FIGURES_SQL.format(batches=in_batches("last_batch_id", batch_ids))).fetchone()
         for name, value in zip(_PATENT_FIGURES, row or (0,) * len(_PATENT_FIGURES), strict=True):
             self.counts[name] += int(value or 0)  # count_if over no rows is NULL
         try:
             methods = conn.execute(
                 "SELECT pl.method, count(*) FROM placements pl JOIN patents p USING (application_number) "
-                "WHERE p.last_batch_id IN (SELECT unnest(?)) AND p.first_applicant_country = 'CN' GROUP BY 1",
-                [batch_ids]).fetchall()
+                f"WHERE {in_batches('p.last_batch_id', batch_ids)} AND p.first_applicant_country = 'CN' GROUP BY 1"
+            ).fetchall()
         except duckdb.CatalogException:  # a store before placements
             methods = []
         for method, n in methods:

@@ -200,6 +200,9 @@ class _Index:
         self.implied_city: dict[str, str] = {}
         self.bracketed_counties = _Names()  # 昆山 alone names a place only inside brackets
         self.district_short: dict[str, _Names] = {}  # 滨江 for 滨江区, only right after its city in a name
+        # each code's level and parent: what resolving asks of the table (a process with a kept index
+        # reads no table: 0.2 s before an import's helper parses its first chunk)
+        self.regions: dict[str, tuple[str, str | None]] = {code: (r.level, r.parent_code) for code, r in table.items()}
         for region in table.values():
             if region.level == "city" and _is_pseudo_city(region, table):
                 self._add_pseudo_city(region)
@@ -314,9 +317,30 @@ def _start(text: str, hint: str | None) -> tuple[str | None, int, bool]:
     return code, (best[0] if code else 0), tie_broken
 
 
+def _level(code: str) -> str:
+    """A known code's level (from the index: a process with a kept index need not read the table)."""
+    return _index().regions[code][0]
+
+
+def _known(code: str) -> bool:
+    return code in _index().regions
+
+
+def _ancestors(code: str) -> dict[str, str]:
+    """Level → code for a region and all its ancestors (region_table._chain, from the index)."""
+    regions = _index().regions
+    found: dict[str, str] = {}
+    current: str | None = code
+    while current is not None and current in regions:
+        level, parent = regions[current]
+        found[level] = current
+        current = parent
+    return found
+
+
 def _child_levels(code: str) -> tuple[str, ...]:
     """Levels to look for right after a place: a province's cities, else its counties, …"""
-    level = _table()[code].level
+    level = _level(code)
     if level == "province":
         return ("city", "county")
     if level == "city":
@@ -343,7 +367,7 @@ def _descend(text: str, code: str, pos: int) -> tuple[str, int]:
 def _search_below(text: str, code: str, pos: int) -> str:
     """A county (in a city) or township (in a county) named further on in an address."""
     index = _index()
-    level = _table()[code].level
+    level = _level(code)
     wanted = {"city": ("county", "township"), "county": ("township",)}.get(level, ())
     for child_level in wanted:
         names = index.loose.get((code, child_level))
@@ -374,7 +398,7 @@ def _walk(text: str, hint: str | None, search: bool) -> tuple[str | None, bool]:
 
 
 def _match(code: str, country: str, method: str, confidence: float) -> RegionMatch:
-    chain = _chain(code)
+    chain = _ancestors(code)
     return RegionMatch(
         country,
         chain.get("province"),
@@ -408,7 +432,7 @@ def _redistricted(text: str, code: str) -> tuple[str, bool]:
     """An address written before a re-districting (Hangzhou 2021): a township the old unit handed
     to a new one moves there (余杭区临平街道 → 临平区); an abolished unit named without such a
     township stays in its main part, marked uncertain (江干区 → 上城区, unless 下沙/白杨街道)."""
-    county = _chain(code).get("county")
+    county = _ancestors(code).get("county")
     for old_code, rows in crosswalk().items():
         if rows[0].new_code != county or rows[0].old_name not in text:
             continue
@@ -416,7 +440,7 @@ def _redistricted(text: str, code: str) -> tuple[str, bool]:
             for town in row.townships:
                 if town in text and (row.new_code, town) in _township_codes():
                     return _township_codes()[(row.new_code, town)], False
-        if old_code not in _table() and len(rows) > 1 and code == county:
+        if not _known(old_code) and len(rows) > 1 and code == county:
             return code, True
     return code, False
 
@@ -431,7 +455,7 @@ def _from_address(address: str) -> RegionMatch | None:
     if code is None:
         return None
     code, split_unit = _redistricted(text, code)
-    confidence = _ADDRESS_CONFIDENCE[_table()[code].level]
+    confidence = _ADDRESS_CONFIDENCE[_level(code)]
     if tie_broken or split_unit:
         confidence = round(confidence - _TIE_BROKEN_PENALTY, 2)
     return _match(code, "CN", "address", confidence)
@@ -476,19 +500,19 @@ def _from_chinese_name(name: str) -> RegionMatch | None:
     if code is not None:
         code, end = _descend(text, code, end)
         code = _implied_city(code)
-        if _table()[code].level == "city":
+        if _level(code) == "city":
             code = _district_after_city(text, code, end)
     code = code or _bracketed_place(text)
     if code is None:
         return None
-    return _match(code, "CN", "name", _NAME_CONFIDENCE[_table()[code].level])
+    return _match(code, "CN", "name", _NAME_CONFIDENCE[_level(code)])
 
 
 def _from_foreign_markers(name: str) -> RegionMatch | None:
     """A country told by the name itself: 株式会社 → JP, 주식회사 → KR, GmbH → DE, 台湾 → TW."""
     for pattern, country in _FOREIGN:
         if pattern.search(name):
-            if country == "TW" and _TAIWAN_CODE in _table():
+            if country == "TW" and _known(_TAIWAN_CODE):
                 return RegionMatch(country, _TAIWAN_CODE, method="name", confidence=0.8)
             return RegionMatch(country, method="name", confidence=0.8)
     return None

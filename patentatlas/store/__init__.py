@@ -48,6 +48,13 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
     return rows[0][0] if rows else None
 
 
+def in_batches(column: str, batch_ids: list[int]) -> str:
+    """SQL: ``column`` is one of these batches, the ids written out: the store reads a condition of
+    constants against each row group's bounds and skips the groups of other batches (a batch's rows
+    lie together), which it does not for a list bound as a parameter."""
+    return f"{column} IN ({', '.join(str(int(b)) for b in batch_ids) or 'NULL'})"
+
+
 def utc_now() -> dt.datetime:
     """The current UTC time, naive: the store keeps UTC timestamps (and its clock is set to UTC)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
