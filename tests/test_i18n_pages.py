@@ -112,6 +112,7 @@ def _data_values(conn: Any) -> str:
     """What the store holds as data (titles, names, addresses, source texts), one per line."""
     queries = ["SELECT title_zh FROM patents", "SELECT title_en FROM patents", "SELECT abstract_zh FROM patents",
                "SELECT abstract_en FROM patents", "SELECT name FROM parties", "SELECT address FROM parties",
+               "SELECT unnest(inventor_names) FROM patents",
                "SELECT description FROM legal_events", "SELECT name FROM regions", "SELECT file FROM import_batches",
                "SELECT raw FROM quarantine", "SELECT name FROM enterprises",
                "SELECT unnest(name_variants) FROM enterprises",
