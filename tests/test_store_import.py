@@ -254,6 +254,21 @@ def test_a_file_read_partly_here_and_partly_by_the_helper_loads_as_one_read_here
     assert _stored(split) == _stored(here)
 
 
+def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper imports the patentatlas this process runs, not a checkout in the working folder
+    (an import started from another checkout's folder once ran that one's helper)."""
+    from patentatlas.store import open_store
+    from patentatlas.store.loader import load_file
+
+    other = tmp_path / "checkout" / "patentatlas"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("raise ImportError('another checkout')\n", encoding="utf-8")
+    monkeypatch.chdir(other.parent)
+    report = load_file(open_store(tmp_path / "store.duckdb"), VR, apart=True)
+    assert (report.read, report.loaded) == (7805, 7805)
+
+
 def test_long_rows_are_built_here_in_fewer_chunks() -> None:
     """This process builds the first chunks within the file's first 40 MB, by the length of its rows
     read as CSV: Patentics' 300-byte rows three chunks (105,000 rows, 33 MB), incoPat's 2 KB rows,

@@ -199,7 +199,8 @@ def _start_helper(path: Path, mapping: dict[str, str] | None, skip: int,
         # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
         arguments = [str(writing), str(path), json.dumps(mapping), str(skip), str(os.getpid()), folder]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # where we found ourselves
-        process = subprocess.Popen([sys.executable, "-c", _HELPER, *arguments],
+        # -P: not the working folder first (a checkout there would be another patentatlas than ours)
+        process = subprocess.Popen([sys.executable, "-P", "-c", _HELPER, *arguments],
                                    pass_fds=[writing], env=env, stdin=subprocess.DEVNULL)
     except BaseException:
         os.close(reading)
