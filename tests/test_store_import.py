@@ -269,15 +269,6 @@ def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
     assert (report.read, report.loaded) == (7805, 7805)
 
 
-def test_long_rows_are_built_here_in_fewer_chunks() -> None:
-    """This process builds the first chunks within the file's first 40 MB, by the length of its rows
-    read as CSV: Patentics' 300-byte rows three chunks (105,000 rows, 33 MB), incoPat's 2 KB rows,
-    whose abstracts break lines, one (5,000 rows; 25,000 would be 52 MB)."""
-    from patentatlas.store.loader import _here_chunks
-
-    assert [_here_chunks(source) for source in (VR, TOYOTA)] == [3, 1]
-
-
 def _counted(built: list[int], arguments: tuple[Any, ...]) -> Iterator[Any]:
     from patentatlas.importers.prefetch import prefetched_chunks
 

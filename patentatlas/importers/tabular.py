@@ -379,16 +379,6 @@ LATER_CHUNKS = 5
 COLUMN_CHUNK_BYTES = 48 << 20
 
 
-def chunk_rows_growing(size: int) -> Iterator[int]:
-    """The rows of a plain CSV's chunks, one after another (fewer where their cells reach
-    :data:`COLUMN_CHUNK_BYTES`): a quarter of ``size``, then each four times the last, up to
-    :data:`LATER_CHUNKS` times ``size``."""
-    target = max(1, size // CHUNK_GROWTH)
-    while True:
-        yield target
-        target = min(target * CHUNK_GROWTH, size * LATER_CHUNKS)
-
-
 def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterator[ColumnRows]:
     """The rows in chunks of columns while the file is plain; a row of another width (or bytes
     that are not UTF-8) is Arrow's error, which hands the rest to the careful reader."""
@@ -403,8 +393,7 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
     limit, number = max_cell_chars(), 2
     pending: list[pa.RecordBatch] = []
     count = held = 0
-    targets = chunk_rows_growing(size)
-    target = next(targets)
+    target = max(1, size // CHUNK_GROWTH)
     for batch in reader:
         batch = _plain(batch, limit)
         pending.append(batch)
@@ -416,7 +405,7 @@ def _plain_batches(path: Path, delimiter: str, width: int, size: int) -> Iterato
             number += taken
             pending, count = table.slice(taken).to_batches(), count - taken
             held = held * count // (count + taken)
-            target = next(targets)
+            target = min(target * CHUNK_GROWTH, size * LATER_CHUNKS)
     if count:
         yield _to_column_rows(pa.Table.from_batches(pending), number)
 

@@ -10,11 +10,9 @@ it (what follows the data: specialty databases, placement, value scores, the sea
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
 import hashlib
-import io
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,25 +24,21 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from patentatlas.importers import CHUNK_ROWS, open_source
+from patentatlas.importers import open_source
 from patentatlas.importers.chunks import REGION_FIELDS, Chunk, State
 from patentatlas.importers.coverage import Coverage
 from patentatlas.importers.parties import FIRST_APPLICANT_SCHEMA
 from patentatlas.importers.prefetch import prefetched_chunks
-from patentatlas.importers.tabular import chunk_rows_growing
 from patentatlas.store import scalar, transaction, writer
 from patentatlas.store.merge import merge_state
 
 Progress = Callable[[int], None]
 PREFETCH_BYTES = 32 * 1024 * 1024  # from this size a helper process reads while the store writes
-# …all but the first chunks (up to three: 5,000, 20,000 and 80,000 rows of a plain CSV, as long as they
-# lie within its first HERE_BYTES), which this process builds while the helper starts and builds the
-# next ones: the first chunks' cells are mostly new, and the store would only wait for them (a million
-# Patentics rows: 105,000 here, 33 MB). Not with ``apart`` (a server keeps this process for its pages);
-# of long rows fewer (incoPat's abstracts, 2 KB a row: 5,000 rows here; three chunks, 105 MB, held
-# 1,260 MB at the peak against 936-969)
+# …all but the first chunks (5,000, 20,000 and 80,000 rows of a plain CSV), which this process builds
+# while the helper starts and builds the next ones: the first chunks' cells are mostly new, and the
+# store would only wait for them (the import would not, with ``apart``: a server keeps this process
+# for its pages)
 HERE_CHUNKS = 3
-HERE_BYTES = 40 << 20
 BATCH_ROWS = 250_000  # rows per transaction: DuckDB holds a transaction's changes in memory
 # …and so do the bytes: a batch ends at whichever limit comes first (80 MB: 300,000 incoPat records with
 # long abstracts peaked at 936–969 MB, against 1,076 MB at 160 MB; a million Patentics records alike)
@@ -108,7 +102,7 @@ def load_file(
     helper process when it is large, or whatever its size when ``apart`` (a server answering pages
     while it imports keeps its interpreter for them)."""
     source = open_source(path, mapping)
-    chunks = prefetched_chunks(path, mapping, 0 if apart else _here_chunks(path)) \
+    chunks = prefetched_chunks(path, mapping, 0 if apart else HERE_CHUNKS) \
         if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
     report = ImportReport(str(path), source.format)
     if chunks is not source.chunks:
@@ -127,23 +121,6 @@ def load_file(
             if collecting:
                 gc.enable()
     return report
-
-
-def _here_chunks(path: Path) -> int:
-    """How many of a large file's first chunks this process builds: up to :data:`HERE_CHUNKS`, those
-    within its first :data:`HERE_BYTES` by the length of the rows in its first MiB (read as CSV: a
-    cell may hold line breaks; another kind of file is as many rows, a rough guess is enough)."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 20)
-    rows_read = sum(1 for _ in csv.reader(io.StringIO(head.decode("utf-8", errors="replace"))))
-    per_row = len(head) / max(1, rows_read)
-    count = rows = 0
-    for size in chunk_rows_growing(CHUNK_ROWS):
-        rows += size
-        if count == HERE_CHUNKS or rows * per_row > HERE_BYTES:
-            return count
-        count += 1
-    return count  # never: the sizes go on
 
 
 FIRST_APPLICANTS = "import_first_applicants"
