@@ -10,9 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import psutil
@@ -229,31 +227,6 @@ def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path, source
     assert [len(rows) for rows in _stored(here)] == sizes
 
 
-@pytest.mark.parametrize("source", [TOYOTA, VR], ids=["toyota", "vr"])
-def test_a_file_read_partly_here_and_partly_by_the_helper_loads_as_one_read_here(
-        tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large file's first chunks are built here while the helper starts and builds the rest (it
-    reads past the first ones): the same chunks, rows, merges, parties and placements as one
-    reading here (a chunk built twice, or by neither, would change the counts). Here the first chunk
-    (5,000 rows) is this process's, the rest the helper's."""
-    from patentatlas.store import loader, open_store
-    from patentatlas.store.reference import ensure_reference
-
-    here, split = open_store(tmp_path / "here.duckdb"), open_store(tmp_path / "split.duckdb")
-    for conn in (here, split):
-        ensure_reference(conn)
-    reports = [import_file(here, source)]
-    monkeypatch.setattr(loader, "PREFETCH_BYTES", 0)  # every file is large
-    monkeypatch.setattr(loader, "HERE_CHUNKS", 1)
-    built: list[int] = []
-    monkeypatch.setattr(loader, "prefetched_chunks", lambda *a: _counted(built, a))
-    reports.append(import_file(split, source))
-    assert built == [1]  # the helper was asked to skip one chunk: this process built it
-    counts = [(r.read, r.loaded, r.updated, r.unchanged, r.quarantined) for r in reports]
-    assert counts[0] == counts[1] and counts[0][0] == (5048 if source == TOYOTA else 7805)
-    assert _stored(split) == _stored(here)
-
-
 def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper imports the patentatlas this process runs, not a checkout in the working folder
@@ -267,13 +240,6 @@ def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
     monkeypatch.chdir(other.parent)
     report = load_file(open_store(tmp_path / "store.duckdb"), VR, apart=True)
     assert (report.read, report.loaded) == (7805, 7805)
-
-
-def _counted(built: list[int], arguments: tuple[Any, ...]) -> Iterator[Any]:
-    from patentatlas.importers.prefetch import prefetched_chunks
-
-    built.append(arguments[2])
-    yield from prefetched_chunks(*arguments)
 
 
 def test_an_error_in_the_helper_is_raised_here(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +52,8 @@ def table_format(headers: list[str]) -> str | None:
     return "generic"
 
 
-def open_source(path: Path, mapping: dict[str, str] | None = None, chunk_rows: int = CHUNK_ROWS,
-                skip: int = 0) -> Source:
-    """Detect the file's format and open it as a stream of chunks (nothing read beyond the head).
-    ``skip``: the first chunks are not built, their rows only read past (another process builds
-    them: every reading of a file cuts it into the same chunks)."""
+def open_source(path: Path, mapping: dict[str, str] | None = None, chunk_rows: int = CHUNK_ROWS) -> Source:
+    """Detect the file's format and open it as a stream of chunks (nothing read beyond the head)."""
     if not path.exists():
         raise InputFileError(str(path), "no such file")
     if path.is_dir():
@@ -65,14 +61,13 @@ def open_source(path: Path, mapping: dict[str, str] | None = None, chunk_rows: i
     with path.open("rb") as fh:
         head = fh.read(4096)
     if head.lstrip().startswith(b"<?xml") or path.suffix.lower() == ".xml":
-        source = _xml_source(path, head, chunk_rows)
-        return Source(path, source.format, islice(source.chunks, skip, None))
+        return _xml_source(path, head, chunk_rows)
     tables = iter_tables(path)
     before: list[Table] = []  # a workbook's cover or notes sheets ahead of its data
     for table in tables:
         if _recognised(table, mapping):
             fmt = "generic" if mapping else table_format(table.headers) or "generic"
-            return Source(path, fmt, _table_chunks(_chain(*before, table, rest=tables), mapping, chunk_rows, skip))
+            return Source(path, fmt, _table_chunks(_chain(*before, table, rest=tables), mapping, chunk_rows))
         before.append(table)
     if not before:
         raise InputFileError(str(path), "holds no table")
@@ -105,19 +100,13 @@ def _unknown(table: Table) -> UnknownFormatError:
     )
 
 
-def _table_chunks(tables: Iterator[Table], mapping: dict[str, str] | None, size: int,
-                  skip: int = 0) -> Iterator[Chunk]:
-    """Every table's rows in chunks, the first ``skip`` of them not built; a table without an
-    application-number column (a workbook's notes sheet) has all its rows quarantined, so they are
-    still accounted for."""
+def _table_chunks(tables: Iterator[Table], mapping: dict[str, str] | None, size: int) -> Iterator[Chunk]:
+    """Every table's rows in chunks; a table without an application-number column (a workbook's
+    notes sheet) has all its rows quarantined, so they are still accounted for."""
     for table in tables:
         fmt = table_format(table.headers) if not mapping else "generic"
         if fmt == "lens":
-            for chunk in chunks_from_results(lens_results(table), size):
-                if skip:
-                    skip -= 1
-                else:
-                    yield chunk
+            yield from chunks_from_results(lens_results(table), size)
             continue
         columns = map_headers(table.headers, mapping)
         if "application_number" not in columns:
@@ -125,9 +114,6 @@ def _table_chunks(tables: Iterator[Table], mapping: dict[str, str] | None, size:
         ctx = TableContext(table.headers, columns, table.sheet, table.text_only)
         items = table.column_rows(size) if table.column_rows and columns else table.rows
         for rows in _batches(items, size):
-            if skip:
-                skip -= 1
-                continue
             if not columns:
                 for row in rows:
                     row.problem = row.problem or _no_number(table)

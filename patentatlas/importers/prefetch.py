@@ -28,7 +28,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -77,21 +76,12 @@ class _Shipped:
     first_applicants: str
 
 
-def _with_parties(chunk: Chunk) -> Chunk:
-    """The chunk with its parties and its first applicants' regions worked out (by whichever process
-    built it: the store's writer and placement then need not)."""
-    found = chunk_parties(chunk.states.select(list(PARTY_COLUMNS)))
-    found.first_applicants = first_applicants(chunk.states)
-    return Chunk(chunk.states, chunk.rows, chunk.rejections, chunk.derived, found)
-
-
 def _ship(chunk: Chunk, folder: Path, number: int) -> _Shipped:
     """The chunk on its way, with its parties worked out here (the importing process would
     otherwise, while this one waits)."""
-    found = _with_parties(chunk).parties
-    assert found is not None and found.first_applicants is not None
+    found = chunk_parties(chunk.states.select(list(PARTY_COLUMNS)))
     states, links = _write(chunk.states, folder / f"{number}.arrow"), _write(found.links, folder / f"{number}.links")
-    firsts = _write(found.first_applicants, folder / f"{number}.firsts")
+    firsts = _write(first_applicants(chunk.states), folder / f"{number}.firsts")
     return _Shipped(states, chunk.rows, chunk.rejections, chunk.derived, links, found.rows, firsts)
 
 
@@ -115,10 +105,8 @@ def _read(path: str) -> pa.Table:
     return table
 
 
-def _produce(path: str, mapping: dict[str, str] | None, skip: int, channel: Connection, parent: int,
-             folder: str) -> None:
-    """In the helper process: every chunk of the file after the first ``skip`` (the importing process
-    builds those), then a done marker (or the error). Then it
+def _produce(path: str, mapping: dict[str, str] | None, channel: Connection, parent: int, folder: str) -> None:
+    """In the helper process: every chunk of the file, then a done marker (or the error). Then it
     stays until the importing process ends it, having read the chunks' files; if that process dies
     first, the watchdog takes the folder with it (nothing is left in the temporary folder)."""
     import gc
@@ -130,7 +118,7 @@ def _produce(path: str, mapping: dict[str, str] | None, skip: int, channel: Conn
     outbox: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_DEPTH)  # parsing goes on while one is sent
     threading.Thread(target=_send, args=(outbox, channel), name="sender", daemon=True).start()
     try:
-        for number, chunk in enumerate(open_source(Path(path), mapping, skip=skip).chunks):
+        for number, chunk in enumerate(open_source(Path(path), mapping).chunks):
             _put(outbox, _ship(chunk, Path(folder), number), parent)
         _put(outbox, _DONE, parent)
     except _ParentGone:
@@ -191,13 +179,13 @@ def _warm_region_index() -> None:
 _HELPER = "from patentatlas.importers.prefetch import helper_main; helper_main()"
 
 
-def _start_helper(path: Path, mapping: dict[str, str] | None, skip: int,
+def _start_helper(path: Path, mapping: dict[str, str] | None,
                   folder: str) -> tuple[subprocess.Popen[bytes], Connection]:
     """The helper process, and the end of the pipe it writes to."""
     reading, writing = os.pipe()
     try:
         # our pid, not the helper's getppid(): a parent killed before the helper starts is noticed too
-        arguments = [str(writing), str(path), json.dumps(mapping), str(skip), str(os.getpid()), folder]
+        arguments = [str(writing), str(path), json.dumps(mapping), str(os.getpid()), folder]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # where we found ourselves
         # -P: not the working folder first (a checkout there would be another patentatlas than ours)
         process = subprocess.Popen([sys.executable, "-P", "-c", _HELPER, *arguments],
@@ -210,28 +198,22 @@ def _start_helper(path: Path, mapping: dict[str, str] | None, skip: int,
     return process, Connection(reading, writable=False)
 
 
-def prefetched_chunks(path: Path, mapping: dict[str, str] | None, here: int = 0) -> Iterator[Chunk]:
-    """The file's chunks, produced in a helper process but for the first ``here``, built in this one
-    meanwhile (the first chunks of a file are the slowest: most of their cells are new, and the
-    store would only wait for them); the helper's errors are raised here."""
+def prefetched_chunks(path: Path, mapping: dict[str, str] | None) -> Iterator[Chunk]:
+    """The file's chunks, produced in a helper process; its errors are raised here."""
     folder = tempfile.mkdtemp(prefix="patentatlas-chunks-")
     try:
-        process, channel = _start_helper(path, mapping, here, folder)
+        process, channel = _start_helper(path, mapping, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    # while the helper reads its first chunk we would only wait: build ours, or load the region index the
-    # store's writer places parties by where the helper's parties do not serve (a chunk that merges rows)
+    # while the helper reads its first chunk we would only wait: load the region index the store's
+    # writer places parties by where the helper's parties do not serve (a chunk that merges rows)
     warming = threading.Thread(target=_warm_region_index, name="region-index", daemon=True)
+    warming.start()
     try:
-        if here:
-            yield from _built_here(path, mapping, here)
-        else:
-            warming.start()
         while True:
             item = _next_item(channel, process)
-            if warming.is_alive():
-                warming.join()
+            warming.join()
             if isinstance(item, _Shipped):
                 yield _receive(item)
             elif isinstance(item, BaseException):
@@ -246,22 +228,8 @@ def prefetched_chunks(path: Path, mapping: dict[str, str] | None, here: int = 0)
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _built_here(path: Path, mapping: dict[str, str] | None, count: int) -> Iterator[Chunk]:
-    """The file's first ``count`` chunks, built in this process."""
-    from patentatlas.importers import open_source
-
-    chunks = open_source(path, mapping).chunks
-    try:
-        for chunk in islice(chunks, count):
-            yield _with_parties(chunk)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close:
-            close()
-
-
 def helper_main() -> None:
     """The helper process's program (:data:`_HELPER`): its arguments are the pipe's descriptor, the
-    file, the mapping (JSON), the chunks to skip, the importing process's pid and the chunks' folder."""
-    fd, path, mapping, skip, parent, folder = sys.argv[1:]
-    _produce(path, json.loads(mapping), int(skip), Connection(int(fd), readable=False), int(parent), folder)
+    file, the mapping (JSON), the importing process's pid and the chunks' folder."""
+    fd, path, mapping, parent, folder = sys.argv[1:]
+    _produce(path, json.loads(mapping), Connection(int(fd), readable=False), int(parent), folder)

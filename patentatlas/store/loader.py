@@ -34,11 +34,6 @@ from patentatlas.store.merge import merge_state
 
 Progress = Callable[[int], None]
 PREFETCH_BYTES = 32 * 1024 * 1024  # from this size a helper process reads while the store writes
-# …all but the first chunks (5,000, 20,000 and 80,000 rows of a plain CSV), which this process builds
-# while the helper starts and builds the next ones: the first chunks' cells are mostly new, and the
-# store would only wait for them (the import would not, with ``apart``: a server keeps this process
-# for its pages)
-HERE_CHUNKS = 3
 BATCH_ROWS = 250_000  # rows per transaction: DuckDB holds a transaction's changes in memory
 # …and so do the bytes: a batch ends at whichever limit comes first (80 MB: 300,000 incoPat records with
 # long abstracts peaked at 936–969 MB, against 1,076 MB at 160 MB; a million Patentics records alike)
@@ -102,8 +97,7 @@ def load_file(
     helper process when it is large, or whatever its size when ``apart`` (a server answering pages
     while it imports keeps its interpreter for them)."""
     source = open_source(path, mapping)
-    chunks = prefetched_chunks(path, mapping, 0 if apart else HERE_CHUNKS) \
-        if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
+    chunks = prefetched_chunks(path, mapping) if apart or path.stat().st_size >= PREFETCH_BYTES else source.chunks
     report = ImportReport(str(path), source.format)
     if chunks is not source.chunks:
         report.first_applicants = _first_applicants_table(conn)
