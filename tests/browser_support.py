@@ -120,6 +120,18 @@ def script_errors(page: Any) -> list[str]:
     return errors
 
 
+def wait_until(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Wait until ``expression`` (JavaScript) is true on ``page``, asking it from here every 50 ms.
+    Not Playwright's ``wait_for_function``: from its second try it evaluates the text in the page,
+    which our Content-Security-Policy (no 'unsafe-eval') refuses, so it failed whenever the
+    condition was not true at once (CI, on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven through Playwright's client (never a browser Playwright downloads)."""

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from patentatlas.reference.regions import iter_regions
-from tests.browser_support import chromium, only_local, require_browser, served_copy
+from tests.browser_support import chromium, only_local, require_browser, served_copy, wait_until
 
 SCREENSHOTS = Path("/tmp")
 ZHEJIANG_CITIES = [f"33{n:02d}00" for n in range(1, 12)]
@@ -151,9 +151,8 @@ def test_region_map_drills_down_and_back(server: str, page: Any) -> None:
     # hovering over Hangzhou shows its value
     x, y = _pixel(page, HANGZHOU)
     page.mouse.move(x, y)
-    page.wait_for_function("() => [...document.querySelectorAll('div')].some("
-                           "d => d.textContent.startsWith('杭州市') && getComputedStyle(d).zIndex !== 'auto')",
-                           timeout=5_000)
+    wait_until(page, "[...document.querySelectorAll('div')].some("
+                     "d => d.textContent.startsWith('杭州市') && getComputedStyle(d).zIndex !== 'auto')", 5.0)
     tip = page.evaluate("[...document.querySelectorAll('div')].filter(d => d.textContent.startsWith('杭州市'))"
                         ".map(d => d.textContent).pop()")
     assert f"每万人口有效发明专利拥有量: {values[HANGZHOU]}" in tip
@@ -192,9 +191,9 @@ def test_a_window_too_narrow_for_the_map_breaks_nothing(server: str, page: Any) 
     size = "() => [window.regionPage.chart.getWidth(), document.getElementById('region-map').clientWidth]"
     for width in (20, 1):
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_function("document.getElementById('region-map').clientWidth === 0")
+        wait_until(page, "document.getElementById('region-map').clientWidth === 0")
     page.set_viewport_size({"width": 1000, "height": 900})
-    page.wait_for_function(f"({size})()[0] === ({size})()[1]")
+    wait_until(page, f"({size})()[0] === ({size})()[1]")
     drawn, box = page.evaluate(size)
     assert drawn == box and 900 < box < 1000
     assert page.evaluate("echarts.getMap('region-330000').geoJSON.features.length") == 11

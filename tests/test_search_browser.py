@@ -13,7 +13,7 @@ import pytest
 from patentatlas.commands.accounts import DEMO_ENTERPRISE_USER, DEMO_PASSWORD, seed_demo_accounts
 from patentatlas.store import open_store
 from tests import search_support
-from tests.browser_support import chromium, only_local, require_browser, script_errors, served_copy
+from tests.browser_support import chromium, only_local, require_browser, script_errors, served_copy, wait_until
 from tests.search_support import CHAT_RETRIEVAL, copy_with_index
 
 require_browser()  # skipped without Chromium, failed when CI is set
@@ -76,7 +76,7 @@ def test_the_result_sets_charts_and_saving_the_search(server: str) -> None:
         page.wait_for_load_state()
         address = server + "/search?q=" + quote("title:手术")
         page.goto(address)
-        page.wait_for_function("window.searchCharts && window.searchCharts.ready")
+        wait_until(page, "Boolean(window.searchCharts && window.searchCharts.ready)")
         expected = page.request.get(address + "&format=json").json()["charts"]
         trend = page.evaluate(CHART_DATA, "chart-trend")
         assert trend["labels"][0] == "2009" and trend["labels"][-1] == "2022" and sum(trend["values"]) == 63
