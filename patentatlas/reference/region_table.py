@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -99,11 +99,17 @@ def parent_code(code: str) -> str | None:
 def _chain(code: str) -> dict[str, str]:
     """Level → code for a region and all its ancestors."""
     table = _table()
+    return chain_of(code, lambda c: (region.level, region.parent_code) if (region := table.get(c)) else None)
+
+
+def chain_of(code: str, level_and_parent: Callable[[str], tuple[str, str | None] | None]) -> dict[str, str]:
+    """Level → code for a region and all its ancestors, each code's (level, parent) looked up by
+    ``level_and_parent`` (None for a code it does not know): the table's, or a kept index's."""
     found: dict[str, str] = {}
     current: str | None = code
-    while current is not None and current in table:
-        found[table[current].level] = current
-        current = table[current].parent_code
+    while current is not None and (known := level_and_parent(current)) is not None:
+        found[known[0]] = current
+        current = known[1]
     return found
 
 

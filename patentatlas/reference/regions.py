@@ -38,6 +38,7 @@ from patentatlas.reference.region_table import (  # noqa: F401 (the table's func
     Region,
     _chain,
     _table,
+    chain_of,
     crosswalk,
     iter_regions,
     parent_code,
@@ -328,14 +329,7 @@ def _known(code: str) -> bool:
 
 def _ancestors(code: str) -> dict[str, str]:
     """Level → code for a region and all its ancestors (region_table._chain, from the index)."""
-    regions = _index().regions
-    found: dict[str, str] = {}
-    current: str | None = code
-    while current is not None and current in regions:
-        level, parent = regions[current]
-        found[level] = current
-        current = parent
-    return found
+    return chain_of(code, _index().regions.get)
 
 
 def _child_levels(code: str) -> tuple[str, ...]:
