@@ -42,6 +42,7 @@ from patentatlas.store import in_batches
 
 METHODS = ("directory", "registration", "address", "name", "source_country", "filing_office", "none")
 STRONG = frozenset({"directory", "registration"})  # evidence about the enterprise, not about one record
+_STRONG_SQL = "(" + ", ".join(f"'{method}'" for method in sorted(STRONG)) + ")"  # the same, as SQL
 REGISTRATION_CONFIDENCE = {"province": 0.7, "city": 0.8, "county": 0.9, "township": 0.9}
 LEGAL_FORM_SQL = "regexp_replace({column}, '有限责任公司$', '有限公司')"  # = normalize.names.legal_form_key
 _RANK: dict[str | None, int] = {None: 0, **{level: i for i, level in enumerate(LEVELS, start=1)}}
@@ -208,7 +209,7 @@ SELECT p.application_number, s.key,
     pl.township_method, pl.evidence) IS DISTINCT FROM (s.enterprise_key, s.enterprise_name, s.method,
     s.confidence, s.township_method, s.evidence) AS changed,
   pl.application_number IS NOT NULL AS replaces,
-  ({differs}) AND (s.method IN ('directory', 'registration') OR pl.method IN ('directory', 'registration')
+  ({differs}) AND (s.method IN {strong} OR pl.method IN {strong}
     OR p.first_applicant_country IS NULL OR s.first_applicant_country = p.first_applicant_country) AS moves
 FROM patents p JOIN placed_keys s ON s.name = p.applicant_names[1]
   AND s.address = coalesce(p.first_applicant_address, '') AND s.office = coalesce(p.country, '')
@@ -350,7 +351,7 @@ def _resolved(name: str, address: str | None, row: list[Any]) -> Evidence | None
 
 def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
     """Write the placements and the changed codes; (patents placed, patents whose codes changed)."""
-    conn.execute(_PLACING_SQL.format(differs=_DIFFERS, scope=scope))
+    conn.execute(_PLACING_SQL.format(differs=_DIFFERS, strong=_STRONG_SQL, scope=scope))
     try:
         placed, moved, replaced = conn.execute(
             "SELECT count(*), coalesce(count_if(moves), 0), coalesce(count_if(changed AND replaces), 0) "
@@ -375,7 +376,7 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
 # found (a NULL enterprise_key is the party's own normalised name)
 _PARTIES_SQL = """SELECT DISTINCT pa.party_id, pa.name, pa.normalized_name, pa.address, pa.region_method,
   pa.enterprise_key FROM parties pa JOIN patent_parties pp USING (party_id)
-WHERE pp.role = 'applicant' {where} AND (pa.region_method IN ('directory', 'registration')
+WHERE pp.role = 'applicant' {where} AND (pa.region_method IN {strong}
   OR pa.enterprise_key IS NOT NULL OR pa.normalized_name IN (SELECT n FROM indexed_names)
   OR {loose} IN (SELECT n FROM indexed_names))"""
 _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "township_code", "region_code",
@@ -385,13 +386,13 @@ _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "towns
 def _place_parties(conn: duckdb.DuckDBPyConnection, chosen: str | None, index: EnterpriseIndex) -> None:
     """Applicants (every one, not only the first) take the enterprise evidence and its key; one that
     no longer has any goes back to what its name and address say."""
-    if not index and not conn.execute("SELECT 1 FROM parties WHERE region_method IN ('directory', "
-                                      "'registration') OR enterprise_key IS NOT NULL LIMIT 1").fetchall():
+    if not index and not conn.execute(f"SELECT 1 FROM parties WHERE region_method IN {_STRONG_SQL} "
+                                      "OR enterprise_key IS NOT NULL LIMIT 1").fetchall():
         return  # no evidence about enterprises, now or before: nothing below would be chosen
     where = f"AND pp.application_number IN ({chosen})" if chosen else ""
     conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
     try:
-        rows = conn.execute(_PARTIES_SQL.format(where=where, loose=LEGAL_FORM_SQL.format(
+        rows = conn.execute(_PARTIES_SQL.format(where=where, strong=_STRONG_SQL, loose=LEGAL_FORM_SQL.format(
             column="pa.normalized_name"))).fetchall()
     finally:
         conn.unregister("indexed_names")
