@@ -242,6 +242,21 @@ def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
     assert (report.read, report.loaded) == (7805, 7805)
 
 
+def test_the_helper_asks_for_no_huge_pages(tmp_path: Path) -> None:
+    """The helper runs with Arrow's allocator told not to mark its memory for transparent huge
+    pages (each fault of one waited for the kernel to compact memory: seconds per million rows)."""
+    from patentatlas.importers.prefetch import _start_helper
+
+    process, channel = _start_helper(VR, None, str(tmp_path))
+    try:
+        environment = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        process.terminate()
+        process.wait()
+        channel.close()
+    assert b"MIMALLOC_ALLOW_THP=0" in environment
+
+
 def test_an_error_in_the_helper_is_raised_here(tmp_path: Path) -> None:
     """A file the helper cannot read is the same error, with the same message, as read here."""
     from patentatlas.errors import UnknownFormatError
