@@ -11,6 +11,7 @@ import duckdb
 from click.testing import CliRunner, Result
 
 from patentatlas.cli import main
+from patentatlas.domain.value import stored_value
 from patentatlas.rules import packaged_rule_set
 from tests.conftest import THUNDERSOFT
 
@@ -98,11 +99,19 @@ def test_refresh_stores_every_patent_and_source_figures_correlate(loaded_db: Pat
     summary = json.loads(result.output)
     conn = duckdb.connect(str(db), read_only=True)
     patents = conn.execute("SELECT count(*) FROM patents").fetchall()[0][0]
-    stored = conn.execute("SELECT round(score, 2), round(legal, 2), cohort_size FROM patent_values "
+    stored = conn.execute("SELECT round(score, 2), round(legal, 2) FROM patent_values "
                           "WHERE application_number = ?", [SMART_PHONE]).fetchall()
+    explained = stored_value(conn, SMART_PHONE)
     conn.close()
     assert summary["scored"] == patents and summary["as_of"] == "2023-05-11"
-    assert stored == [(87.52, 99.46, 3)]  # the whole-store query gives the same as the one-cohort one
+    assert stored == [(87.52, 99.46)]  # the whole-store query gives the same as the one-cohort one
+    # the stored score explains itself from its cohort's stored rows as the live one does (the caps
+    # and normalised values of test_value_of_a_real_patent_by_hand)
+    assert explained is not None and explained["cohort"]["patents"] == 3 and explained["score"] == 87.52
+    forward, lag = component(explained, "forward_citations"), component(explained, "grant_lag")
+    assert (forward["raw"], forward["cohort_cap"], forward["normalised"]) == (11.0, 15.9, 0.6918)
+    assert (lag["raw"], lag["cohort_cap"], lag["normalised"]) == (1290.0, 1286.83, 0.0)
+    assert explained["missing"] == ["overseas_family"] and explained["rule_version"] == 1
     result = run(db, "source-figures", str(THUNDERSOFT), "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -133,3 +142,31 @@ def test_weights_that_do_not_sum_to_one_are_refused(loaded_db: Path, tmp_path: P
 def test_unknown_and_malformed_numbers(loaded_db: Path) -> None:
     assert "is not in the store" in run(loaded_db, "value", "CN201910000001.9").output
     assert "is not an application number" in run(loaded_db, "value", "banana").output
+
+
+def test_migration_20_keeps_stored_scores_explained(loaded_db: Path, tmp_path: Path) -> None:
+    """A store from before 20 kept each patent's normalised components, cohort size and missing ones:
+    the columns go, and a stored score still explains itself, from its cohort's stored rows."""
+    from patentatlas.domain.value import refresh_values
+    from patentatlas.store import open_store
+    from patentatlas.store.schema import migrate
+    from tests.conftest import copied_store
+
+    conn = open_store(copied_store(loaded_db, tmp_path))
+    refresh_values(conn)
+    before = conn.execute("SELECT count(*), sum(score) FROM patent_values").fetchall()
+    dropped = ["cohort_size INTEGER", *(f"n_{name} DOUBLE" for name in (
+        "forward_citations", "backward_citations", "family_size", "overseas_family", "claims", "scope",
+        "grant_lag", "remaining_life", "legal_status")), "missing VARCHAR[]"]
+    for column in dropped:
+        conn.execute(f"ALTER TABLE patent_values ADD COLUMN {column}")
+    conn.execute("DELETE FROM schema_migrations WHERE version = 20")
+    assert migrate(conn) == [20]
+    columns = {c for (c,) in conn.execute("SELECT column_name FROM duckdb_columns() "
+                                          "WHERE table_name = 'patent_values'").fetchall()}
+    assert not columns & {"cohort_size", "n_forward_citations", "n_legal_status", "missing"}
+    assert conn.execute("SELECT count(*), sum(score) FROM patent_values").fetchall() == before
+    explained = stored_value(conn, SMART_PHONE)
+    conn.close()
+    assert explained is not None and (explained["score"], explained["cohort"]["patents"]) == (87.52, 3)
+    assert component(explained, "forward_citations")["normalised"] == 0.6918

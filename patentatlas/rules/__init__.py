@@ -48,22 +48,32 @@ def rule_text(value: str | dict[str, str]) -> Bilingual:
     return bilingual(value.get("zh"), value.get("en")) if isinstance(value, dict) else bilingual(value, value)
 
 
-def load_rule_set(conn: duckdb.DuckDBPyConnection | None, name: str) -> dict[str, Any]:
-    """The newest version of a rule set: the store's ``rule_sets`` if it has one, else the packaged one."""
-    if conn is not None:
-        try:
-            rows = conn.execute(
-                "SELECT version, source, body FROM rule_sets WHERE name = ? ORDER BY version DESC LIMIT 1", [name]
-            ).fetchall()
-        except duckdb.CatalogException:  # a store from before the rule_sets migration
-            rows = []
-        if rows:
-            version, source, text = rows[0]
-            body = json.loads(text)
-            if body.get("source", source) != source:  # a copied body's Chinese source is not this one's
-                body.pop("source_zh", None)
-            return {**body, "name": name, "version": version, "source": source}
-    return packaged_rule_set(name)
+def load_rule_set(conn: duckdb.DuckDBPyConnection | None, name: str, version: int | None = None) -> dict[str, Any]:
+    """The newest version of a rule set: the store's ``rule_sets`` if it has one, else the packaged one.
+    With ``version`` (what a stored result was computed by): that version, the store's or the
+    packaged one, where either is it; else the newest."""
+    rows = _stored(conn, name, version)
+    if rows:
+        found, source, text = rows[0]
+        body = json.loads(text)
+        if body.get("source", source) != source:  # a copied body's Chinese source is not this one's
+            body.pop("source_zh", None)
+        return {**body, "name": name, "version": found, "source": source}
+    packaged = packaged_rule_set(name)
+    if version is None or packaged["version"] == version:
+        return packaged
+    return load_rule_set(conn, name)
+
+
+def _stored(conn: duckdb.DuckDBPyConnection | None, name: str, version: int | None) -> list[tuple[Any, ...]]:
+    """The store's newest version of the rule set (or ``version``): (version, source, body) if it has it."""
+    if conn is None:
+        return []
+    try:
+        return conn.execute("SELECT version, source, body FROM rule_sets WHERE name = ? AND version = "
+                            "coalesce(?, version) ORDER BY version DESC LIMIT 1", [name, version]).fetchall()
+    except duckdb.CatalogException:  # a store from before the rule_sets migration
+        return []
 
 
 def counting_rules(indicators: dict[str, Any], annual_fees: dict[str, Any]) -> dict[str, Any]:

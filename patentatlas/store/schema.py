@@ -763,6 +763,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DELETE FROM patent_parties WHERE role = 'inventor';
         """,
     ),
+    (
+        20,
+        "a patent's value row keeps its score and raw components; the rest follows from its cohort's rows",
+        """
+        -- the normalised components, the cohort's size and the missing components follow from the raw
+        -- components of the cohort's rows, as scored together (domain.value.stored_value): a third of
+        -- the columns the value refresh wrote for every patent. The rows kept stay true: their cohort's
+        -- rows are the ones they were normalised among.
+        ALTER TABLE patent_values DROP COLUMN cohort_size;
+        ALTER TABLE patent_values DROP COLUMN n_forward_citations;
+        ALTER TABLE patent_values DROP COLUMN n_backward_citations;
+        ALTER TABLE patent_values DROP COLUMN n_family_size;
+        ALTER TABLE patent_values DROP COLUMN n_overseas_family;
+        ALTER TABLE patent_values DROP COLUMN n_claims;
+        ALTER TABLE patent_values DROP COLUMN n_scope;
+        ALTER TABLE patent_values DROP COLUMN n_grant_lag;
+        ALTER TABLE patent_values DROP COLUMN n_remaining_life;
+        ALTER TABLE patent_values DROP COLUMN n_legal_status;
+        ALTER TABLE patent_values DROP COLUMN missing;
+        """,
+    ),
 ]
 
 
