@@ -102,6 +102,7 @@ _FOREIGN = (
     (re.compile(r"香港"), "HK"),
     (re.compile(r"澳门|澳門"), "MO"),
 )
+_ANY_FOREIGN = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _FOREIGN), re.I)
 _TAIWAN_CODE = "710000"
 
 
@@ -133,19 +134,22 @@ class _Names:
 
     def __init__(self) -> None:
         self.codes: dict[str, tuple[str, ...]] = {}
-        self.lengths: tuple[int, ...] = ()
+        # the lengths of the names starting with each character, longest first: a look-up at a
+        # position tries only those (most characters start no name: none at all)
+        self.lengths: dict[str, tuple[int, ...]] = {}
 
     def add(self, name: str, code: str) -> None:
         known = self.codes.get(name, ())
         if code not in known:
             self.codes[name] = (*known, code)
-        if len(name) not in self.lengths:
-            self.lengths = tuple(sorted((*self.lengths, len(name)), reverse=True))
+        lengths = self.lengths.get(name[:1], ())
+        if len(name) not in lengths:
+            self.lengths[name[:1]] = tuple(sorted((*lengths, len(name)), reverse=True))
 
     def at(self, text: str, pos: int) -> tuple[int, tuple[str, ...]]:
         """Longest name starting at ``pos``: (length, codes), or (0, ()) if none."""
         room = len(text) - pos
-        for length in self.lengths:
+        for length in self.lengths.get(text[pos : pos + 1], ()):
             if length > room:
                 continue
             codes = self.codes.get(text[pos : pos + length])
@@ -504,6 +508,8 @@ def _from_chinese_name(name: str) -> RegionMatch | None:
 
 def _from_foreign_markers(name: str) -> RegionMatch | None:
     """A country told by the name itself: 株式会社 → JP, 주식회사 → KR, GmbH → DE, 台湾 → TW."""
+    if not _ANY_FOREIGN.search(name):  # most names: one search, not one per country
+        return None
     for pattern, country in _FOREIGN:
         if pattern.search(name):
             if country == "TW" and _known(_TAIWAN_CODE):
