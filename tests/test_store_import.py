@@ -227,6 +227,28 @@ def test_a_file_read_by_the_helper_loads_as_one_read_here(tmp_path: Path, source
     assert [len(rows) for rows in _stored(here)] == sizes
 
 
+def test_with_a_directory_a_file_read_by_the_helper_is_placed_as_one_read_here(tmp_path: Path) -> None:
+    """Placement places in SQL the first applicants the helper resolved that no enterprise evidence
+    names, and in Python the others (the directory's 网易, 大华, 新昌丽晶 and the SZSE companies):
+    together, every placement is the one placing in Python alone gives."""
+    from patentatlas.domain.directory import import_directory
+    from patentatlas.store import open_store
+    from patentatlas.store.reference import ensure_reference
+    from tests.conftest import DATA, FIXTURES
+
+    here, apart = open_store(tmp_path / "here.duckdb"), open_store(tmp_path / "apart.duckdb")
+    for conn in (here, apart):
+        ensure_reference(conn)
+        import_directory(conn, DATA / "enterprise_directory" / "szse_a_share_list_2025-10-22.csv")
+        import_directory(conn, FIXTURES / "directory" / "office_v1.csv")
+    for source in (VR, THUNDERSOFT):
+        import_file(here, source)
+        import_file(apart, source, apart=True)
+    assert _stored(apart) == _stored(here)
+    methods = dict(here.execute("SELECT method, count(*) FROM placements GROUP BY method").fetchall())
+    assert methods == {"directory": 573, "address": 202, "name": 6814, "none": 725}
+
+
 def test_the_helper_runs_our_code_whatever_the_working_folder(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper imports the patentatlas this process runs, not a checkout in the working folder

@@ -42,13 +42,14 @@ class ChunkParties:
 
 # where a patent's record puts its first applicant, as placement reads it (domain.placement)
 FIRST_APPLICANT_SCHEMA = pa.schema([(name, pa.float64() if name == "confidence" else pa.string()) for name in (
-    "name", "address", "office", "method", "confidence", "country", "province", "city", "county", "township")])
+    "name", "address", "office", "method", "confidence", "country", "province", "city", "county", "township",
+    "normalized")])
 
 
 def first_applicants(states: pa.Table) -> pa.Table:
     """Each distinct (first applicant, its address, the office) of ``states`` with the region its
-    record gives (:func:`~patentatlas.reference.regions.record_region`, as placement asks it): the
-    helper reading a file has resolved them already, placement need not again."""
+    record gives (:func:`~patentatlas.reference.regions.record_region`, as placement asks it) and its
+    normalised name: the helper reading a file has worked them out already, placement need not again."""
     lists = states.column("applicant_names").combine_chunks()
     firsts = pc.list_slice(lists, 0, 1)
     parent = pc.list_parent_indices(firsts)
@@ -60,7 +61,8 @@ def first_applicants(states: pa.Table) -> pa.Table:
     found = [record_region(n, a, o) for n, a, o in zip(names, addresses, offices, strict=True)]
     return pa.table([names, addresses, offices, [m.method for m in found], [m.confidence for m in found],
                      [m.country for m in found], [m.province_code for m in found], [m.city_code for m in found],
-                     [m.county_code for m in found], [m.township_code for m in found]], schema=FIRST_APPLICANT_SCHEMA)
+                     [m.county_code for m in found], [m.township_code for m in found],
+                     [normalize_name(n) for n in names]], schema=FIRST_APPLICANT_SCHEMA)
 
 
 def party_id(normalized: str) -> int:
