@@ -46,7 +46,7 @@ def import_file(conn: duckdb.DuckDBPyConnection, path: Path, *, mapping: dict[st
             place_patents(conn, batches=report.batch_ids, resolved=report.first_applicants)
         drop_first_applicants(conn, report)
         record_patent_figures(conn, report)  # after placement: how far the file's patents were placed, and how
-        refresh_values(conn)  # value scores follow the data: cohorts change (about 5 s per million patents)
+        refresh_values(conn)  # value scores follow the data: cohorts change (about 1 s per million patents)
         after_import(conn, report.batch_ids)  # the search index (where built), saved searches' new matches
         refresh_summaries(conn)  # the pages' summaries (about 2.6 s per million patents)
         return report
