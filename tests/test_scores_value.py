@@ -170,3 +170,26 @@ def test_migration_20_keeps_stored_scores_explained(loaded_db: Path, tmp_path: P
     conn.close()
     assert explained is not None and (explained["score"], explained["cohort"]["patents"]) == (87.52, 3)
     assert component(explained, "forward_citations")["normalised"] == 0.6918
+
+
+def test_a_stored_score_explains_itself_by_the_rule_set_it_was_scored_by(loaded_db: Path, tmp_path: Path) -> None:
+    """An office's new rule set (v2, another trim) after the refresh: the stored score is still
+    explained by v1, its caps the 99th percentile; scoring now (``value``) follows v2."""
+    from patentatlas.domain.value import refresh_values
+    from patentatlas.store import open_store
+    from tests.conftest import copied_store
+
+    db = copied_store(loaded_db, tmp_path)
+    conn = open_store(db)
+    refresh_values(conn)
+    body = json.loads(json.dumps(packaged_rule_set("patent_value")))
+    body["trim_quantile"] = 0.5
+    conn.execute("INSERT INTO rule_sets (name, version, source, body) VALUES ('patent_value', 2, 'test', ?)",
+                 [json.dumps(body)])
+    stored = stored_value(conn, SMART_PHONE)
+    conn.close()
+    assert stored is not None and stored["rule_set"]["version"] == 1 and stored["score"] == 87.52
+    assert component(stored, "forward_citations")["cohort_cap"] == 15.9  # [7, 11, 16] at 0.99
+    now = json.loads(run(db, "value", SMART_PHONE, "--json").output)
+    forward = component(now, "forward_citations")
+    assert now["rule_set"]["version"] == 2 and (forward["cohort_cap"], forward["normalised"]) == (11.0, 1.0)
