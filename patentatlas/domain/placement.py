@@ -354,7 +354,9 @@ def _stage(conn: duckdb.DuckDBPyConnection, keys: list[tuple[Any, ...]], placer:
 # the keys the record alone places: resolved by the import's helper, their normalised name (and its
 # legal-form key) in no directory entry or registration: what _Placer.place gives them (the record's
 # evidence, a township's method its own; the enterprise their name), set-based, no row in Python (a
-# million new applicants: the Python took 19 s)
+# million new applicants: the Python took 19 s). It says again in SQL what _Placer.place, choose,
+# _evidence and enterprise_of say for such a key: tests/test_store_import.py places files both ways
+# (the helper's, and this process's Python alone), with and without a directory, and compares.
 _BY_RECORD_SQL = "method IS NOT NULL AND normalized IS NOT NULL{unknown}"
 _RECORD_PLACED_SQL = """SELECT name, coalesce(address, '') AS address, coalesce(office, '') AS office,
   'name:' || normalized AS enterprise_key, normalized AS enterprise_name, method, confidence,
