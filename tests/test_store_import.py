@@ -271,7 +271,11 @@ def test_the_helper_asks_for_no_huge_pages(tmp_path: Path) -> None:
 
     process, channel = _start_helper(VR, None, str(tmp_path))
     try:
-        environment = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        # the process is started once its exec began, its new environment set up a moment later
+        deadline = time.monotonic() + 10
+        while not (environment := Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0"))[0] \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         process.terminate()
         process.wait()
