@@ -254,6 +254,7 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
     chosen, scope = _scope(conn, numbers, batches)
     try:
         placer = _Placer(EnterpriseIndex(conn))
+        conn.register("indexed_names", pa.table({"n": pa.array(sorted(placer.index.names()), pa.string())}))
         placed = moved = 0
         for part in _slices(conn, scope, _keys_at_most(conn, numbers, resolved)):
             part_placed, part_moved = _place_slice(conn, part, placer, resolved)
@@ -264,9 +265,9 @@ def place_patents(conn: duckdb.DuckDBPyConnection, numbers: list[str] | None = N
             mark_index_stale(conn)
         _place_parties(conn, chosen, placer.index)
     finally:  # quietly: a failed statement has aborted the transaction, and its error is the one to see
-        if numbers is not None:
+        for name in ("placing_scope", "indexed_names"):
             with suppress(duckdb.Error):
-                conn.unregister("placing_scope")
+                conn.unregister(name)
     return {"placed": placed, "moved": moved, "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -320,7 +321,8 @@ def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer,
     distinct = _DISTINCT_SQL.format(scope=scope)
     try:
         if resolved:  # the keys once, with which way each is placed
-            by_record = _BY_RECORD_SQL.format(unknown=_unknown_to(placer.index, conn))
+            unknown = f" AND NOT {_INDEXED_SQL.format(column='normalized')}" if placer.index else ""
+            by_record = _BY_RECORD_SQL.format(unknown=unknown)
             conn.execute(f"CREATE OR REPLACE TEMP TABLE slice_keys AS SELECT *, {by_record} AS by_record "
                          f"FROM ({_RESOLVED_SQL.format(distinct=distinct, resolved=resolved)})")
             conn.execute("CREATE OR REPLACE TEMP TABLE placed_keys AS "
@@ -328,27 +330,26 @@ def _place_slice(conn: duckdb.DuckDBPyConnection, scope: str, placer: _Placer,
             _stage(conn, conn.execute("SELECT * EXCLUDE (by_record) FROM slice_keys WHERE NOT by_record").fetchall(),
                    placer)
         else:
-            _stage(conn, conn.execute(distinct).fetchall(), placer, into=None)
+            _stage(conn, conn.execute(distinct).fetchall(), placer, first=True)
         return _write(conn, scope)
     finally:
-        for name in ("staged_keys", "indexed_names"):
-            with suppress(duckdb.Error):
-                conn.unregister(name)
+        with suppress(duckdb.Error):
+            conn.unregister("staged_keys")
         with suppress(duckdb.Error):  # an aborted transaction: its error is the one to see
             conn.execute("DROP TABLE IF EXISTS placed_keys; DROP TABLE IF EXISTS slice_keys")
 
 
 def _stage(conn: duckdb.DuckDBPyConnection, keys: list[tuple[Any, ...]], placer: _Placer,
-           into: str | None = "placed_keys") -> None:
-    """The placements of ``keys`` placed in Python, added to ``placed_keys`` (numbered after its
-    rows), or its rows where ``into`` is None."""
-    if into is None:
+           first: bool = False) -> None:
+    """The placements of ``keys`` placed in Python: ``placed_keys`` itself (``first``), or added to
+    it, numbered after its rows."""
+    if first:
         conn.register("staged_keys", _staged(keys, placer))
         conn.execute("CREATE OR REPLACE TEMP TABLE placed_keys AS SELECT * FROM staged_keys")
     elif keys:
-        offset = int(conn.execute(f"SELECT count(*) FROM {into}").fetchall()[0][0])
+        offset = int(conn.execute("SELECT count(*) FROM placed_keys").fetchall()[0][0])
         conn.register("staged_keys", _staged(keys, placer))
-        conn.execute(f"INSERT INTO {into} BY NAME SELECT * REPLACE (key + {offset} AS key) FROM staged_keys")
+        conn.execute(f"INSERT INTO placed_keys BY NAME SELECT * REPLACE (key + {offset} AS key) FROM staged_keys")
 
 
 # the keys the record alone places: resolved by the import's helper, their normalised name (and its
@@ -368,14 +369,10 @@ _RECORD_PLACED_SQL = """SELECT name, coalesce(address, '') AS address, coalesce(
 FROM ({keys})"""
 
 
-def _unknown_to(index: EnterpriseIndex, conn: duckdb.DuckDBPyConnection) -> str:
-    """SQL: the normalised name is one no enterprise evidence knows (empty: there is none), the
-    index's names registered as ``indexed_names`` (the caller unregisters it)."""
-    if not index:
-        return ""
-    conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
-    return (" AND normalized NOT IN (SELECT n FROM indexed_names) AND "
-            f"{LEGAL_FORM_SQL.format(column='normalized')} NOT IN (SELECT n FROM indexed_names)")
+# a normalised name, or its legal-form key, that the enterprise evidence indexes (EnterpriseIndex.names,
+# registered as indexed_names by place_patents): a name the index may know (EnterpriseIndex.lookup)
+_INDEXED_SQL = ("({column} IN (SELECT n FROM indexed_names) OR "
+                f"{LEGAL_FORM_SQL.format(column='{column}')} IN (SELECT n FROM indexed_names))")
 
 
 def _staged(keys: list[tuple[Any, ...]], placer: _Placer) -> pa.Table:
@@ -428,25 +425,21 @@ def _write(conn: duckdb.DuckDBPyConnection, scope: str) -> tuple[int, int]:
 _PARTIES_SQL = """SELECT DISTINCT pa.party_id, pa.name, pa.normalized_name, pa.address, pa.region_method,
   pa.enterprise_key FROM parties pa JOIN patent_parties pp USING (party_id)
 WHERE pp.role = 'applicant' {where} AND (pa.region_method IN {strong}
-  OR pa.enterprise_key IS NOT NULL OR pa.normalized_name IN (SELECT n FROM indexed_names)
-  OR {loose} IN (SELECT n FROM indexed_names))"""
+  OR pa.enterprise_key IS NOT NULL OR {indexed})"""
 _PARTY_COLUMNS = ("country", "province_code", "city_code", "county_code", "township_code", "region_code",
                   "region_method", "region_confidence")
 
 
 def _place_parties(conn: duckdb.DuckDBPyConnection, chosen: str | None, index: EnterpriseIndex) -> None:
     """Applicants (every one, not only the first) take the enterprise evidence and its key; one that
-    no longer has any goes back to what its name and address say."""
+    no longer has any goes back to what its name and address say (the index's names registered as
+    ``indexed_names``)."""
     if not index and not conn.execute(f"SELECT 1 FROM parties WHERE region_method IN {_STRONG_SQL} "
                                       "OR enterprise_key IS NOT NULL LIMIT 1").fetchall():
         return  # no evidence about enterprises, now or before: nothing below would be chosen
     where = f"AND pp.application_number IN ({chosen})" if chosen else ""
-    conn.register("indexed_names", pa.table({"n": pa.array(sorted(index.names()), pa.string())}))
-    try:
-        rows = conn.execute(_PARTIES_SQL.format(where=where, strong=_STRONG_SQL, loose=LEGAL_FORM_SQL.format(
-            column="pa.normalized_name"))).fetchall()
-    finally:
-        conn.unregister("indexed_names")
+    rows = conn.execute(_PARTIES_SQL.format(where=where, strong=_STRONG_SQL,
+                                            indexed=_INDEXED_SQL.format(column="pa.normalized_name"))).fetchall()
     out: list[dict[str, Any]] = []
     for party_id, name, normalized, address, method, old_key in rows:
         directory, registration = index.lookup(normalized) if index else (None, None)

@@ -179,8 +179,8 @@ def _warm_region_index() -> None:
 _HELPER = "from patentatlas.importers.prefetch import helper_main; helper_main()"
 # Arrow's allocator (mimalloc) marks its arenas for transparent huge pages; where the kernel compacts
 # memory for pages so marked (THP defrag "madvise", the kernel's default), a fault in one waits for a
-# 2 MB page, and each purge gives the page back to fault again: the helper spent 1.5-3.8 s of system
-# time on a million rows, 0.5-1.1 s without (the same user time), and the store's load took 2 s less.
+# 2 MB page, and each purge gives the page back to fault again: the helper spent 2.3-3.8 s of system
+# time on a million rows, 0.7-1.1 s without (the same user time), and the store's load took 2 s less.
 # What the caller's environment sets wins.
 HELPER_ENVIRONMENT = {"MIMALLOC_ALLOW_THP": "0"}
 
